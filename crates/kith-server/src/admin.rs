@@ -1,0 +1,195 @@
+//! `kith admin …`: what an instance administrator does from a shell, straight on the database.
+
+use clap::Subcommand;
+use kith_core::{ApiError, validate};
+use kith_server::auth::password::Hasher;
+use kith_server::auth::tokens::random_token;
+use kith_server::config::Config;
+use kith_server::http::rfc3339;
+use kith_server::serve::{self, StartupError};
+use kith_store::{Db, NewUser};
+use std::io::BufRead;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create an account (the way to add people when sign-up is closed)
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input; otherwise one is generated and printed
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an account and sign it out everywhere
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input; otherwise one is generated and printed
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List every workspace with its members and owners
+    ListWorkspaces,
+    /// Show the newest mails in the outbox (where mail waits when no SMTP server is configured)
+    Outbox {
+        /// Only mails to this address
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<kith_store::StoreError> for AdminError {
+    fn from(e: kith_store::StoreError) -> Self {
+        AdminError::Refused(e.to_string())
+    }
+}
+
+pub async fn run(command: AdminCommand, config: Config) -> Result<(), AdminError> {
+    let db = serve::open_database(&config).await?;
+    let result = match command {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            password_stdin,
+        } => create_user(&db, &email, &name, password_stdin).await,
+        AdminCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => reset_password(&db, &email, password_stdin).await,
+        AdminCommand::ListWorkspaces => list_workspaces(&db).await,
+        AdminCommand::Outbox { to, limit } => outbox(&db, to.as_deref(), limit).await,
+    };
+    db.close().await;
+    result
+}
+
+/// The new password: read from stdin, or generated (and then printed, since nobody else knows it).
+fn new_password(from_stdin: bool, email: &str) -> Result<(String, bool), AdminError> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| AdminError::Refused(format!("cannot read standard input: {e}")))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        random_token()
+    };
+    validate::new_password(&password, email)
+        .map_err(|m| AdminError::Refused(format!("password {m}")))?;
+    Ok((password, !from_stdin))
+}
+
+fn refused(field: &str) -> impl FnOnce(String) -> AdminError + '_ {
+    move |message| AdminError::Refused(format!("{field} {message}"))
+}
+
+async fn create_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password_stdin: bool,
+) -> Result<(), AdminError> {
+    let email = validate::email(email).map_err(refused("--email"))?;
+    let name = validate::name(name).map_err(refused("--name"))?;
+    let (password, generated) = new_password(password_stdin, &email)?;
+    let hash = Hasher::new(1).hash(&password).await.map_err(hash_failed)?;
+    let user = db
+        .create_user(&NewUser {
+            email: &email,
+            name: &name,
+            password_hash: &hash,
+        })
+        .await
+        .map_err(|e| AdminError::Refused(e.to_string()))?;
+    println!(
+        "created account {} for {} (id {})",
+        user.email, user.name, user.id
+    );
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+async fn reset_password(db: &Db, email: &str, password_stdin: bool) -> Result<(), AdminError> {
+    let email = validate::email(email).map_err(refused("--email"))?;
+    let user = db
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AdminError::Refused(format!("no account has the email {email}")))?;
+    let (password, generated) = new_password(password_stdin, &email)?;
+    let hash = Hasher::new(1).hash(&password).await.map_err(hash_failed)?;
+    db.set_password(user.id, &hash, None).await?;
+    println!("password of {email} changed; every session of the account was signed out");
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+fn hash_failed(e: kith_server::http::AppError) -> AdminError {
+    let ApiError { message, .. } = e.0;
+    AdminError::Refused(format!("password hashing failed: {message}"))
+}
+
+async fn list_workspaces(db: &Db) -> Result<(), AdminError> {
+    let workspaces = db.all_workspaces().await?;
+    if workspaces.is_empty() {
+        println!("no workspaces yet");
+        return Ok(());
+    }
+    println!(
+        "{:<36}  {:<30}  {:>7}  {:<24}  owners",
+        "id", "name", "members", "created"
+    );
+    for w in workspaces {
+        println!(
+            "{:<36}  {:<30}  {:>7}  {:<24}  {}",
+            w.id,
+            w.name,
+            w.members,
+            rfc3339(w.created_at),
+            w.owners
+        );
+    }
+    Ok(())
+}
+
+async fn outbox(db: &Db, to: Option<&str>, limit: i64) -> Result<(), AdminError> {
+    if !(1..=1000).contains(&limit) {
+        return Err(AdminError::Refused(
+            "--limit must be between 1 and 1000".into(),
+        ));
+    }
+    let mails = db.outbox(to, limit).await?;
+    if mails.is_empty() {
+        println!("the outbox is empty");
+    }
+    for mail in mails {
+        println!(
+            "--- {} · to {} · {} ---",
+            rfc3339(mail.created_at),
+            mail.to_addr,
+            mail.status
+        );
+        println!("Subject: {}", mail.subject);
+        if let Some(error) = &mail.last_error {
+            println!("Last error: {error}");
+        }
+        println!("\n{}", mail.body.trim_end());
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The application: shared state and the router with its middleware.
+
+use crate::auth::password::Hasher;
+use crate::config::Config;
+use crate::http::{AppResult, Json, middleware};
+use crate::mail::Mailer;
+use crate::{auth, workspaces};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use kith_core::{ApiError, ErrorCode};
+use kith_store::Db;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    /// A link to a page of the web app carrying a token, for mails.
+    pub fn link(&self, page: &str, token: &str) -> String {
+        let base = self.config.public_url.as_str().trim_end_matches('/');
+        format!("{base}/{page}?token={token}")
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    let routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(auth::routes())
+        .merge(workspaces::routes())
+        .fallback(no_such_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::reject_cross_origin,
+        ))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(state);
+
+    let mut router = routes.layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(middleware::error_bodies))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                config.request_timeout,
+            )),
+    );
+    for header in middleware::security_headers() {
+        router = router.layer(header);
+    }
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::x_request_id()),
+    )
+}
+
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", id, method = %request.method(), path = loggable_path(request.uri().path()))
+}
+
+/// The path as it may be logged: invitation tokens travel in the path and stay out of logs.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/api/v1/invitations/") {
+        "/api/v1/invitations/…"
+    } else {
+        path
+    }
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    state.db.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::new(ErrorCode::Unavailable, "the database is not reachable")
+    })?;
+    Ok(Json(json!({ "status": "ready" })))
+}
+
+async fn no_such_route() -> crate::http::AppError {
+    ApiError::new(ErrorCode::NotFound, "no such route").into()
+}

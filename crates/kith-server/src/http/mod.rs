@@ -1,0 +1,17 @@
+//! HTTP plumbing shared by every route: errors, JSON in and out, client details, middleware.
+
+mod client;
+mod error;
+mod json;
+pub mod middleware;
+
+pub use client::ClientInfo;
+pub use error::{AppError, AppResult};
+pub use json::Json;
+
+/// An RFC 3339 UTC timestamp from stored milliseconds.
+pub fn rfc3339(millis: kith_store::Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

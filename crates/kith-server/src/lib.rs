@@ -1,0 +1,14 @@
+//! The `kith` server: configuration, the HTTP application and its routes, mail, and startup.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod mail;
+pub mod serve;
+mod views;
+pub mod workspaces;
+
+pub use app::AppState;
+pub use config::{Config, Settings, SignupPolicy};

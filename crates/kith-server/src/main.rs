@@ -1,0 +1,99 @@
+//! `kith`: the one binary. With no command it serves.
+#![forbid(unsafe_code)]
+
+mod admin;
+
+use clap::{Parser, Subcommand};
+use kith_server::config::{Config, LogFormat, Settings};
+use kith_server::serve::{self, StartupError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kith",
+    version,
+    about = "Kith: the self-hosted CRM for teams and their AI agents"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    /// Read settings from this TOML file [default: ./kith.toml when it exists]
+    #[arg(long, short = 'c', env = "KITH_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the API (the default when no command is given)
+    Serve,
+    /// Bring the database schema up to date, then exit
+    Migrate,
+    /// Print the effective configuration, secrets redacted
+    Config,
+    /// Administer accounts, workspaces and mail from the command line
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(cli.settings, cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("kith: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::serve_until_signalled(config)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Migrate => migrate(&config).await.map_err(|e| e.to_string()),
+        Command::Config => {
+            print_config(&config);
+            Ok(())
+        }
+        Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kith: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: &Config) -> Result<(), StartupError> {
+    let db = serve::open_database(config).await?;
+    db.close().await;
+    println!(
+        "database {} is up to date",
+        kith_store::redact_url(&config.database_url)
+    );
+    Ok(())
+}
+
+fn print_config(config: &Config) {
+    for (key, value) in config.redacted() {
+        println!("{key} = {value}");
+    }
+}
+
+/// Logs go to standard error, so that commands' output on standard out stays clean for scripts.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KITH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

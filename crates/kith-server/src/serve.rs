@@ -1,0 +1,208 @@
+//! Starting and stopping the server: check the data directory, open and migrate the database,
+//! bind, serve until told to stop, then finish in-flight requests.
+
+use crate::app::{AppState, router};
+use crate::auth::password::Hasher;
+use crate::auth::throttle;
+use crate::config::{Config, ConfigError};
+use crate::mail::Mailer;
+use kith_store::{Db, DbOptions, StoreError, redact_url};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Why Kith could not start, each said in one line with what to do about it.
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "cannot use the data directory {path}: {source}; set KITH_DATA_DIR (or --data-dir) to a writable directory"
+    )]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the database {url}: {source}; check KITH_DATABASE_URL (or --database-url)"
+    )]
+    Database { url: String, source: StoreError },
+    #[error("cannot bring the database {url} up to date: {source}")]
+    Migrate { url: String, source: StoreError },
+    #[error("cannot listen on {addr}: {reason}; set KITH_BIND (or --bind) to a free address")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens the database (creating the data directory for SQLite) and brings its schema up to date.
+pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
+    if config.uses_sqlite() {
+        ensure_writable_dir(&config.data_dir)?;
+    }
+    let options = DbOptions {
+        url: config.database_url.clone(),
+        max_connections: config.db_max_connections,
+        connect_timeout: Duration::from_secs(10),
+    };
+    let url = redact_url(&config.database_url);
+    let db = Db::connect(&options)
+        .await
+        .map_err(|source| StartupError::Database {
+            url: url.clone(),
+            source,
+        })?;
+    db.migrate()
+        .await
+        .map_err(|source| StartupError::Migrate { url, source })?;
+    Ok(db)
+}
+
+fn ensure_writable_dir(path: &std::path::Path) -> Result<(), StartupError> {
+    let fail = |source| StartupError::DataDir {
+        path: path.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(path).map_err(fail)?;
+    let probe = path.join(".kith-write-check");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+pub async fn app_state(config: Config, db: Db) -> Result<AppState, StartupError> {
+    let mailer = Mailer::new(db.clone(), &config)?;
+    let hashers = std::thread::available_parallelism().map_or(2, usize::from);
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        hasher: Hasher::new(hashers),
+        mailer,
+    })
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartupError::Bind {
+            addr,
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the address is already in use (is another Kith running?)".to_owned()
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "permission denied (ports below 1024 need privileges)".to_owned()
+                }
+                _ => e.to_string(),
+            },
+        })
+}
+
+/// A server running in the background of this process (used by `kith serve` and the test kit).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets in-flight requests finish, and waits for that.
+    pub async fn shutdown(self) -> Result<(), StartupError> {
+        let _ = self.stop.send(true);
+        let result = self
+            .task
+            .await
+            .map_err(|e| StartupError::Serve(std::io::Error::other(e)))?;
+        self.state.db.close().await;
+        result.map_err(StartupError::Serve)
+    }
+}
+
+/// Opens everything and starts serving on `config.bind`; returns once the port is listening.
+pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
+    let db = open_database(&config).await?;
+    let listener = bind(config.bind).await?;
+    let addr = listener.local_addr().map_err(StartupError::Serve)?;
+    let state = app_state(config, db).await?;
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(maintenance(state.clone(), stopped.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(wait_for(stopped))
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}
+
+/// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn serve_until_signalled(config: Config) -> Result<(), StartupError> {
+    let server = start(config).await?;
+    tracing::info!(addr = %server.addr, url = %server.state.config.public_url, "Kith is listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    server.shutdown().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Deletes expired sessions, tokens and counters, and sign-in history past 90 days, every ten
+/// minutes. Idempotent, so several instances may run it at once.
+fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<Output = ()> {
+    const EVERY: Duration = Duration::from_secs(600);
+    const HISTORY_KEEP_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+    async move {
+        let mut stopped = stopped;
+        loop {
+            match state
+                .db
+                .purge_expired(throttle::FAILURE_RETENTION_MS, HISTORY_KEEP_MS)
+                .await
+            {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "purged expired rows"),
+                Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(EVERY) => {}
+                _ = stopped.wait_for(|stop| *stop) => return,
+            }
+        }
+    }
+}

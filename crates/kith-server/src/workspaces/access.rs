@@ -1,0 +1,64 @@
+//! [`WorkspaceAccess`]: the signed-in user's membership in the workspace named by the path,
+//! checked once per request. A handler that takes it can reach that workspace's data and no other.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::http::AppError;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use kith_core::{ApiError, Role};
+use kith_store::{Tenant, WorkspaceStore};
+use uuid::Uuid;
+
+pub struct WorkspaceAccess {
+    pub me: CurrentUser,
+    pub tenant: Tenant,
+}
+
+impl WorkspaceAccess {
+    pub fn role(&self) -> Role {
+        self.tenant.role()
+    }
+
+    pub fn store<'a>(&'a self, state: &'a AppState) -> WorkspaceStore<'a> {
+        state.db.workspace(&self.tenant)
+    }
+
+    /// Refuses with 403, naming what was attempted, unless the member's role is at least `needed`.
+    pub fn require(&self, needed: Role, action: &str) -> Result<(), AppError> {
+        if self.role() >= needed {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(format!(
+            "{action} needs the {needed} role or higher; you are {role} in this workspace",
+            role = self.role()
+        ))
+        .into())
+    }
+}
+
+impl FromRequestParts<AppState> for WorkspaceAccess {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("workspace"))?;
+        // Whether the id is malformed, unknown or someone else's, the answer is the same 404.
+        let workspace_id = params
+            .iter()
+            .find(|(name, _)| *name == "workspace_id")
+            .and_then(|(_, value)| Uuid::parse_str(value).ok())
+            .ok_or_else(|| ApiError::not_found("workspace"))?;
+        let tenant = state
+            .db
+            .enter_workspace(me.user.id, workspace_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("workspace"))?;
+        Ok(WorkspaceAccess { me, tenant })
+    }
+}

@@ -1,0 +1,254 @@
+//! Connections to SQLite or PostgreSQL behind one type, and the macros that run a query on either.
+
+use crate::StoreError;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to connect; built from Kith's configuration.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    /// Connections to PostgreSQL, or SQLite readers (SQLite always has exactly one writer).
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+/// The database: a reader pool and a single-writer pool on SQLite (SQLite allows one writer at a
+/// time; queuing writers in our pool beats spinning on `SQLITE_BUSY`), one pool on PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A connection checked out of a pool, on either backend.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// What the query macros run on: a borrowed connection of either backend.
+pub enum Ex<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Conn {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Conn::Sqlite(c) => Ex::Sqlite(c),
+            Conn::Postgres(c) => Ex::Postgres(c),
+        }
+    }
+}
+
+impl Tx {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Postgres(t) => Ex::Postgres(t),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// `fetch!(ex, Type, fetch_one|fetch_optional|fetch_all, "SQL", args…)`: a `query_as` on either backend.
+macro_rules! fetch {
+    ($ex:expr, $ty:ty, $method:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $ex {
+            $crate::db::Ex::Sqlite(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.$method(c).await,
+            $crate::db::Ex::Postgres(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.$method(c).await,
+        }
+    };
+}
+
+/// `scalar!(ex, Type, fetch_one|fetch_optional|fetch_all, "SQL", args…)`: a `query_scalar` on either backend.
+macro_rules! scalar {
+    ($ex:expr, $ty:ty, $method:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $ex {
+            $crate::db::Ex::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.$method(c).await,
+            $crate::db::Ex::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.$method(c).await,
+        }
+    };
+}
+
+/// `exec!(ex, "SQL", args…)`: runs a statement on either backend, giving the number of rows affected.
+macro_rules! exec {
+    ($ex:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $ex {
+            $crate::db::Ex::Sqlite(c) => sqlx::query($sql)$(.bind($arg))*.execute(c).await.map(|r| r.rows_affected()),
+            $crate::db::Ex::Postgres(c) => sqlx::query($sql)$(.bind($arg))*.execute(c).await.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+impl Db {
+    /// Connects to the database named by `options.url` (`sqlite://…` or `postgres://…`).
+    /// Does not migrate; call [`Db::migrate`].
+    pub async fn connect(options: &DbOptions) -> Result<Db, StoreError> {
+        let url = options.url.as_str();
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(options).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(options).await
+        } else {
+            Err(StoreError::BadUrl(format!(
+                "must start with sqlite:// or postgres://, got {:?}",
+                redact_url(url)
+            )))
+        }
+    }
+
+    async fn connect_sqlite(options: &DbOptions) -> Result<Db, StoreError> {
+        let base = SqliteConnectOptions::from_str(&options.url)
+            .map_err(|e| StoreError::BadUrl(format!("is not a valid SQLite URL: {e}")))?
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a 201 means the row survives a power loss.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Db::Sqlite { read, write })
+    }
+
+    async fn connect_postgres(options: &DbOptions) -> Result<Db, StoreError> {
+        let connect = PgConnectOptions::from_str(&options.url)
+            .map_err(|e| StoreError::BadUrl(format!("is not a valid PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(options.connect_timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration. Safe to run from several instances at once: sqlx takes a
+    /// database lock while migrating.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A connection for reading.
+    pub async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A connection for a single-statement write.
+    pub async fn write(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
+            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A transaction for several statements that must all happen or none.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.read().await?;
+        scalar!(conn.ex(), i32, fetch_one, "SELECT 1")?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages and `kith config`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Setting a password only fails for URLs that cannot have one, and this one had one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_show_in_redacted_urls() {
+        assert_eq!(
+            redact_url("postgres://kith:s3cret@db:5432/kith"),
+            "postgres://kith:***@db:5432/kith"
+        );
+        assert_eq!(
+            redact_url("sqlite://./kith-data/kith.db"),
+            "sqlite://./kith-data/kith.db"
+        );
+        assert_eq!(redact_url("not a url s3cret"), "<unparseable URL>");
+    }
+}

@@ -1,0 +1,34 @@
+//! Kith's storage on SQLite (the default, embedded) and PostgreSQL (set a URL).
+//!
+//! Queries are written once, with `$1`-style placeholders that both backends accept, and run
+//! through the macros in [`db`] on whichever backend is configured. Workspace-scoped data is
+//! reached only through a [`Tenant`], which only a membership check can produce.
+#![forbid(unsafe_code)]
+
+#[macro_use]
+mod db;
+mod error;
+mod outbox;
+mod sessions;
+mod users;
+mod workspaces;
+
+pub use db::{Backend, Db, DbOptions, Tx, redact_url};
+pub use error::StoreError;
+pub use outbox::{MailStatus, OutboxMail};
+pub use sessions::{LoginEvent, NewSession, SessionUser};
+pub use users::{NewUser, ProfileChange, Theme, User};
+pub use workspaces::{
+    Invitation, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore, WorkspaceSummary,
+};
+
+/// Milliseconds since the Unix epoch, the unit of every stored time.
+pub type Millis = i64;
+
+/// The current time in [`Millis`].
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
