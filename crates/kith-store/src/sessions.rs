@@ -126,17 +126,19 @@ impl Db {
         )?)
     }
 
-    /// Moves a session's last-seen time (tests of idle expiry use this instead of waiting).
-    pub async fn set_session_last_seen(
+    /// Sets a session's last-seen and expiry times (tests of expiry use this instead of waiting).
+    pub async fn set_session_times(
         &self,
         token_hash: &str,
-        at: Millis,
+        last_seen_at: Millis,
+        expires_at: Millis,
     ) -> Result<(), StoreError> {
         let mut conn = self.write().await?;
         exec!(
             conn.ex(),
-            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2",
-            at,
+            "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+            last_seen_at,
+            expires_at,
             token_hash
         )?;
         Ok(())

@@ -1,1 +1,334 @@
+//! Starts a real Kith server on 127.0.0.1:0 over a temporary SQLite file or a fresh PostgreSQL
+//! schema, and hands out HTTP clients that behave like the web app (cookies, CSRF header).
+//!
+//! PostgreSQL runs when `KITH_TEST_POSTGRES_URL` is set; with `KITH_REQUIRE_POSTGRES=1` (as in CI)
+//! its absence fails the tests instead of skipping them.
 #![forbid(unsafe_code)]
+
+use kith_server::AppState;
+use kith_server::config::{Config, Settings, SignupPolicy};
+use kith_server::serve::{self, RunningServer};
+use kith_store::{Db, OutboxMail};
+use reqwest::Method;
+use reqwest::cookie::CookieStore as _;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use sqlx::Connection as _;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether the PostgreSQL variant of a test should run; panics when it is required but not configured.
+pub fn postgres_available() -> bool {
+    if std::env::var("KITH_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
+        return true;
+    }
+    assert!(
+        std::env::var("KITH_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+        "KITH_REQUIRE_POSTGRES=1 but KITH_TEST_POSTGRES_URL is not set"
+    );
+    eprintln!("skipping the PostgreSQL variant: KITH_TEST_POSTGRES_URL is not set");
+    false
+}
+
+/// Defines each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::postgres_available() {
+                        super::$name($crate::Backend::Postgres).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A running server and the temporary place its data lives.
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    server: Option<RunningServer>,
+    data_dir: TempDir,
+}
+
+impl TestApp {
+    /// A server with open sign-up.
+    pub async fn start(backend: Backend) -> TestApp {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// A server whose settings `adjust` may change after the test defaults are filled in.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let mut settings = Settings {
+            bind: Some("127.0.0.1:0".into()),
+            data_dir: Some(data_dir.path().to_owned()),
+            database_url: Some(database_url(backend, &data_dir).await),
+            signup: Some(SignupPolicy::Open),
+            db_max_connections: Some(4),
+            ..Settings::default()
+        };
+        adjust(&mut settings);
+        let config = Config::from_settings(settings).expect("test configuration is valid");
+        let server = serve::start(config).await.expect("server starts");
+        TestApp {
+            base: format!("http://{}", server.addr),
+            backend,
+            server: Some(server),
+            data_dir,
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.server.as_ref().expect("server is running").state
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state().db
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with an empty cookie jar.
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.base)
+    }
+
+    /// Signs up a new account (password [`PASSWORD`]) and returns its signed-in client.
+    pub async fn signup(&self, name: &str, email: &str) -> TestClient {
+        let client = self.client();
+        let body = serde_json::json!({ "name": name, "email": email, "password": PASSWORD });
+        client
+            .post("/api/v1/auth/signup", body)
+            .await
+            .expect_status(201);
+        client
+    }
+
+    /// Signs up an account that creates a workspace; returns its client and the workspace id.
+    pub async fn owner_with_workspace(&self, email: &str) -> (TestClient, String) {
+        let owner = self.signup("Owner", email).await;
+        let created = owner
+            .post("/api/v1/workspaces", serde_json::json!({ "name": "Acme" }))
+            .await
+            .expect_status(201);
+        let id = created["id"].as_str().expect("workspace id").to_owned();
+        (owner, id)
+    }
+
+    /// The newest mail to `to`.
+    pub async fn last_mail_to(&self, to: &str) -> OutboxMail {
+        let mut mails = self
+            .db()
+            .outbox(Some(to), 1)
+            .await
+            .expect("outbox readable");
+        mails.pop().unwrap_or_else(|| panic!("no mail to {to}"))
+    }
+
+    /// Stops the server gracefully, as SIGTERM would.
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// The code a mail carries ("…or use this code: XYZ").
+pub fn code_in(mail: &OutboxMail) -> String {
+    mail.body
+        .split("code: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no code in mail: {}", mail.body))
+        .to_owned()
+}
+
+/// A URL of an empty database: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.
+pub async fn database_url(backend: Backend, data_dir: &TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("kith.db").display()),
+        Backend::Postgres => fresh_postgres_schema().await,
+    }
+}
+
+/// Creates an empty schema and returns a URL whose connections use it.
+async fn fresh_postgres_schema() -> String {
+    let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL is set");
+    let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to KITH_TEST_POSTGRES_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test schema");
+    let mut url = url::Url::parse(&admin).expect("KITH_TEST_POSTGRES_URL is a URL");
+    url.query_pairs_mut()
+        .append_pair("options[search_path]", &schema);
+    url.to_string()
+}
+
+/// An HTTP client with its own cookie jar that, like the web app, copies the `kith_csrf` cookie
+/// into the `X-CSRF-Token` header of every change.
+#[derive(Clone)]
+pub struct TestClient {
+    http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: url::Url,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+    /// The body as JSON, or `Null` when it is not JSON.
+    pub json: Value,
+}
+
+impl Reply {
+    /// Asserts the status (showing the body when it differs) and returns the JSON body.
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        self.json
+    }
+
+    /// Asserts an error answer: its status and `error.code`; returns the `error` object.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Value {
+        let body = self.expect_status(status);
+        assert_eq!(body["error"]["code"], code, "unexpected error: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "error without message: {body}"
+        );
+        body["error"].clone()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestClient {
+    pub fn new(base: &str) -> TestClient {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::clone(&jar))
+            .user_agent("kith-testkit")
+            .build()
+            .expect("HTTP client");
+        TestClient {
+            http,
+            jar,
+            base: url::Url::parse(base).expect("base URL"),
+        }
+    }
+
+    /// A request with cookies but without the CSRF header, for tests of CSRF itself.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(
+            method,
+            self.base.join(path).expect("path joins the base URL"),
+        )
+    }
+
+    /// The value of the `kith_csrf` cookie, if the jar holds one.
+    pub fn csrf(&self) -> Option<String> {
+        let header = self.jar.cookies(&self.base)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("kith_csrf="))
+            .map(str::to_owned)
+    }
+
+    /// The session token from the `kith_session` cookie.
+    pub fn session_token(&self) -> Option<String> {
+        let header = self.jar.cookies(&self.base)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("kith_session="))
+            .map(str::to_owned)
+    }
+
+    /// A request as the web app would send it: cookies, and the CSRF header on changes.
+    pub fn with_csrf(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.request(method.clone(), path);
+        match self.csrf() {
+            Some(token) if method != Method::GET => builder.header("x-csrf-token", token),
+            _ => builder,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> impl Future<Output = Reply> + use<> {
+        send(self.with_csrf(Method::GET, path))
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> impl Future<Output = Reply> + use<> {
+        send(self.with_csrf(Method::POST, path).json(&body))
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> impl Future<Output = Reply> + use<> {
+        send(self.with_csrf(Method::PATCH, path).json(&body))
+    }
+
+    pub fn delete(&self, path: &str) -> impl Future<Output = Reply> + use<> {
+        send(self.with_csrf(Method::DELETE, path))
+    }
+}
+
+/// Sends a request and reads the whole answer.
+pub async fn send(builder: reqwest::RequestBuilder) -> Reply {
+    let response = builder.send().await.expect("request reaches the server");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("response body").to_vec();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        bytes,
+        json,
+    }
+}

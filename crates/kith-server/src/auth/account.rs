@@ -200,29 +200,29 @@ pub async fn request_password_reset(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let email = validate::email(&body.email)
         .map_err(|message| ApiError::invalid_field("email", message))?;
-    if let Some(user) = state.db.user_by_email(&email).await? {
-        if throttle::allow_reset_mail(&state, &email).await? {
-            let token = random_token();
-            state
-                .db
-                .create_password_reset(
-                    &token_hash(&token),
-                    user.id,
-                    now_millis() + RESET_TOKEN_LIFETIME_MS,
-                )
-                .await?;
-            let link = state.link("reset-password", &token);
-            let text = format!(
-                "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your Kith account.\n\
-                 Open this link within an hour to choose a new one:\n\n{link}\n\nor use this code: {token}\n\n\
-                 If you did not ask, ignore this mail: your password stays as it is.\n",
-                name = user.name
-            );
-            state
-                .mailer
-                .send(&email, "Reset your Kith password", &text)
-                .await?;
-        }
+    if let Some(user) = state.db.user_by_email(&email).await?
+        && throttle::allow_reset_mail(&state, &email).await?
+    {
+        let token = random_token();
+        state
+            .db
+            .create_password_reset(
+                &token_hash(&token),
+                user.id,
+                now_millis() + RESET_TOKEN_LIFETIME_MS,
+            )
+            .await?;
+        let link = state.link("reset-password", &token);
+        let text = format!(
+            "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your Kith account.\n\
+             Open this link within an hour to choose a new one:\n\n{link}\n\nor use this code: {token}\n\n\
+             If you did not ask, ignore this mail: your password stays as it is.\n",
+            name = user.name
+        );
+        state
+            .mailer
+            .send(&email, "Reset your Kith password", &text)
+            .await?;
     }
     Ok((
         StatusCode::ACCEPTED,

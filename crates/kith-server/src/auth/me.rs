@@ -1,10 +1,10 @@
 use super::session::CurrentUser;
 use super::{FieldCheck, throttle};
 use crate::AppState;
-use crate::http::{AppResult, ClientInfo, Json, rfc3339};
+use crate::http::{AppResult, ClientInfo, Json, Query, rfc3339};
 use crate::views::me_json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kith_core::{ApiError, ErrorCode, validate};

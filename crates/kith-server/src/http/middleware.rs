@@ -51,16 +51,15 @@ pub async fn reject_cross_origin(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe {
-        if let Some(origin) = request.headers().get(header::ORIGIN) {
-            if !is_same_origin(origin, &request, &state) {
-                let shown = origin.to_str().unwrap_or("(unreadable)");
-                return AppError(ApiError::forbidden(format!(
-                    "cross-origin request refused: Origin {shown} is not this server"
-                )))
-                .into_response();
-            }
-        }
+    if !safe
+        && let Some(origin) = request.headers().get(header::ORIGIN)
+        && !is_same_origin(origin, &request, &state)
+    {
+        let shown = origin.to_str().unwrap_or("(unreadable)");
+        return AppError(ApiError::forbidden(format!(
+            "cross-origin request refused: Origin {shown} is not this server"
+        )))
+        .into_response();
     }
     next.run(request).await
 }
@@ -84,16 +83,24 @@ fn is_same_origin(origin: &HeaderValue, request: &Request, state: &AppState) -> 
     host == Some(origin_authority.as_str())
 }
 
-/// Gives error answers made outside the handlers (unknown route, wrong method, time-out, body too
-/// large) the same JSON shape as every other error.
+/// Gives error answers made outside Kith's handlers (unknown route, wrong method, time-out, axum's
+/// own plain-text rejections) the same JSON shape as every other error.
 pub async fn error_bodies(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let plain = content_type.is_empty() || content_type.starts_with("text/plain");
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
         return response;
     }
+    let (mut parts, body) = response.into_parts();
+    let original = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     let code = ErrorCode::from_http_status(status.as_u16());
     let message = match code {
         ErrorCode::NotFound => "no such route".to_owned(),
@@ -102,9 +109,9 @@ pub async fn error_bodies(request: Request, next: Next) -> Response {
         ErrorCode::PayloadTooLarge => {
             "the request body is larger than this server accepts".to_owned()
         }
+        _ if !original.is_empty() => String::from_utf8_lossy(&original).into_owned(),
         _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
     };
-    let (mut parts, _) = response.into_parts();
     let body = ApiError::new(code, message).to_json().to_string();
     parts.headers.insert(
         header::CONTENT_TYPE,

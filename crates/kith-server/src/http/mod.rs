@@ -7,7 +7,7 @@ pub mod middleware;
 
 pub use client::ClientInfo;
 pub use error::{AppError, AppResult};
-pub use json::Json;
+pub use json::{Json, Query};
 
 /// An RFC 3339 UTC timestamp from stored milliseconds.
 pub fn rfc3339(millis: kith_store::Millis) -> String {

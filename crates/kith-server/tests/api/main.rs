@@ -1,0 +1,7 @@
+//! Kith through its HTTP surface, as a client sees it, on SQLite and on PostgreSQL.
+
+mod accounts;
+mod cli;
+mod http;
+mod isolation;
+mod workspaces;
