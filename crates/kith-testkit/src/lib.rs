@@ -332,3 +332,82 @@ pub async fn send(builder: reqwest::RequestBuilder) -> Reply {
         json,
     }
 }
+
+/// A minimal SMTP server on 127.0.0.1 that accepts every mail and keeps the raw messages, so
+/// delivery through a real SMTP conversation can be tested without a mail server.
+pub struct FakeSmtp {
+    pub port: u16,
+    messages: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FakeSmtp {
+    pub async fn start() -> FakeSmtp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake SMTP");
+        let port = listener.local_addr().expect("addr").port();
+        let messages = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = Arc::clone(&messages);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = Arc::clone(&kept);
+                tokio::spawn(async move {
+                    if let Some(message) = smtp_session(stream).await {
+                        kept.lock().expect("fake SMTP lock").push(message);
+                    }
+                });
+            }
+        });
+        FakeSmtp { port, messages }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits up to five seconds for `count` messages and returns them.
+    pub async fn wait_for(&self, count: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let messages = self.messages.lock().expect("fake SMTP lock").clone();
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fake SMTP server received fewer than {count} messages");
+    }
+}
+
+/// Speaks just enough SMTP for one mail; returns its DATA.
+async fn smtp_session(stream: tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write.write_all(b"220 fake.smtp ESMTP\r\n").await.ok()?;
+    let mut message = None;
+    while let Some(line) = lines.next_line().await.ok()? {
+        let command = line.to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            b"250 fake.smtp\r\n"
+        } else if command.starts_with("DATA") {
+            write.write_all(b"354 go ahead\r\n").await.ok()?;
+            let mut data = String::new();
+            while let Some(line) = lines.next_line().await.ok()? {
+                if line == "." {
+                    break;
+                }
+                data.push_str(&line);
+                data.push('\n');
+            }
+            message = Some(data);
+            b"250 queued\r\n"
+        } else if command.starts_with("QUIT") {
+            write.write_all(b"221 bye\r\n").await.ok()?;
+            break;
+        } else {
+            b"250 ok\r\n"
+        };
+        write.write_all(reply).await.ok()?;
+    }
+    message
+}

@@ -3,6 +3,8 @@
 use kith_testkit::{Backend, TestApp, on_both_backends, send};
 use reqwest::Method;
 use serde_json::json;
+use std::io::{Read, Write};
+use std::time::Duration;
 
 on_both_backends!(
     bad_bodies_get_the_error_shape_never_a_500,
@@ -10,6 +12,8 @@ on_both_backends!(
     unknown_routes_and_methods_get_the_error_shape,
     every_response_has_security_headers_and_a_request_id,
     health_and_readiness,
+    slow_requests_time_out_with_408,
+    cookies_are_secure_when_served_over_https,
 );
 
 async fn bad_bodies_get_the_error_shape_never_a_500(backend: Backend) {
@@ -140,4 +144,59 @@ async fn health_and_readiness(backend: Backend) {
         .await
         .expect_error(503, "unavailable");
     app.client().get("/healthz").await.expect_status(200);
+}
+
+async fn slow_requests_time_out_with_408(backend: Backend) {
+    let app = TestApp::start_with(backend, |s| s.request_timeout_secs = Some(1)).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        let head = format!("POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"email\"");
+        stream.write_all(head.as_bytes()).expect("send");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let mut answer = vec![0u8; 4096];
+        let read = stream.read(&mut answer).expect("read");
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    })
+    .await
+    .expect("client thread");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"timeout""#), "{answer}");
+}
+
+async fn cookies_are_secure_when_served_over_https(backend: Backend) {
+    let app = TestApp::start_with(backend, |s| {
+        s.public_url = Some("https://crm.example.com".into())
+    })
+    .await;
+    let signup = app.client().request(Method::POST, "/api/v1/auth/signup");
+    let reply = send(signup.json(
+        &json!({ "name": "Ada", "email": "ada@example.com", "password": kith_testkit::PASSWORD }),
+    ))
+    .await;
+    let cookies: Vec<&str> = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(
+        cookies.iter().all(|c| c.contains("; Secure")),
+        "{cookies:?}"
+    );
+    let evil = app
+        .client()
+        .request(Method::POST, "/api/v1/auth/login")
+        .header("origin", "http://crm.example.com");
+    send(evil.json(&json!({})))
+        .await
+        .expect_error(403, "forbidden");
+    let same = app
+        .client()
+        .request(Method::POST, "/api/v1/auth/login")
+        .header("origin", "https://crm.example.com");
+    send(same.json(&json!({ "email": "ada@example.com", "password": "wrong password" })))
+        .await
+        .expect_error(401, "unauthenticated");
 }

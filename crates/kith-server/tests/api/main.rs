@@ -4,4 +4,5 @@ mod accounts;
 mod cli;
 mod http;
 mod isolation;
+mod mail;
 mod workspaces;
