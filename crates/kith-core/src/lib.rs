@@ -1,9 +1,11 @@
-//! Kith's domain, free of I/O: the error vocabulary every surface speaks, workspace roles, and
-//! validation of the values people type in.
+//! Kith's domain, free of I/O: the error vocabulary every surface speaks, workspace roles,
+//! validation of the values people type in, and the filter and sort grammar of the API.
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod filter;
 pub mod role;
+pub mod sort;
 pub mod validate;
 
 pub use error::{ApiError, ErrorCode, FieldError};

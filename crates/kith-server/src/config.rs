@@ -249,6 +249,16 @@ impl Config {
         self.database_url.starts_with("sqlite:")
     }
 
+    /// How long an unused session lives, in stored milliseconds.
+    pub fn session_idle_ms(&self) -> i64 {
+        i64::try_from(self.session_idle.as_millis()).unwrap_or(i64::MAX / 2)
+    }
+
+    /// How long a session lives at most, in stored milliseconds.
+    pub fn session_max_ms(&self) -> i64 {
+        i64::try_from(self.session_max.as_millis()).unwrap_or(i64::MAX / 2)
+    }
+
     /// Whether people reach Kith over HTTPS, so cookies must be `Secure`.
     pub fn served_over_tls(&self) -> bool {
         self.public_url.scheme() == "https"

@@ -190,11 +190,15 @@ fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<O
     async move {
         let mut stopped = stopped;
         loop {
-            match state
+            let purged = state
                 .db
-                .purge_expired(throttle::FAILURE_RETENTION_MS, HISTORY_KEEP_MS)
-                .await
-            {
+                .purge_expired(
+                    state.config.session_idle_ms(),
+                    throttle::FAILURE_RETENTION_MS,
+                    HISTORY_KEEP_MS,
+                )
+                .await;
+            match purged {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged expired rows"),
                 Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),

@@ -290,10 +290,12 @@ impl Db {
         Ok(())
     }
 
-    /// Deletes what has expired: sessions, reset tokens, old failure counters, and sign-in
-    /// history older than `history_keep_ms`. Returns how many rows went.
+    /// Deletes what has expired: sessions past their expiry or idle longer than `session_idle_ms`,
+    /// reset tokens, old failure counters, and sign-in history older than `history_keep_ms`.
+    /// Returns how many rows went.
     pub async fn purge_expired(
         &self,
+        session_idle_ms: Millis,
         failure_window_ms: Millis,
         history_keep_ms: Millis,
     ) -> Result<u64, StoreError> {
@@ -301,8 +303,9 @@ impl Db {
         let mut conn = self.write().await?;
         let mut purged = exec!(
             conn.ex(),
-            "DELETE FROM sessions WHERE expires_at <= $1",
-            now
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
+            now,
+            now - session_idle_ms
         )?;
         purged += exec!(
             conn.ex(),

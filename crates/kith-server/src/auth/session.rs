@@ -39,7 +39,7 @@ pub async fn start_session(
             token_hash: &token_hash(&token),
             user_id,
             csrf_token: &csrf,
-            expires_at: now_millis() + i64::try_from(max.as_millis()).unwrap_or(i64::MAX / 2),
+            expires_at: now_millis() + state.config.session_max_ms(),
             ip: &client.ip,
             user_agent: &client.user_agent,
         })
@@ -81,10 +81,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map(Cookie::value)
             .ok_or_else(ApiError::unauthenticated)?;
         let session_hash = token_hash(token);
-        let idle = i64::try_from(state.config.session_idle.as_millis()).unwrap_or(i64::MAX / 2);
         let session = state
             .db
-            .live_session(&session_hash, idle)
+            .live_session(&session_hash, state.config.session_idle_ms())
             .await?
             .ok_or_else(|| {
                 ApiError::new(

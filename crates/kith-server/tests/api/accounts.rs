@@ -24,6 +24,7 @@ on_both_backends!(
     avatar_upload_checks_the_image,
     signup_policy_default_is_open_then_invite,
     closed_signup_refuses_everyone,
+    idle_sessions_are_purged,
 );
 
 async fn signup_login_me_logout(backend: Backend) {
@@ -611,4 +612,36 @@ async fn closed_signup_refuses_everyone(backend: Backend) {
             .contains("kith admin create-user")
     );
     assert_eq!(app.db().count_users().await.expect("count"), 0);
+}
+
+async fn idle_sessions_are_purged(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let idle = app.signup("Ada", "ada@example.com").await;
+    let active = app.client();
+    active
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await
+        .expect_status(200);
+    let hash = token_hash(&idle.session_token().expect("session"));
+    let week = 7 * 24 * 3600 * 1000;
+    app.db()
+        .set_session_times(&hash, now_millis() - week - 1, now_millis() + week)
+        .await
+        .expect("age session");
+    let purged = app
+        .db()
+        .purge_expired(week, 3_600_000, 90 * 24 * 3600 * 1000)
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1, "only the idle session goes");
+    active.get("/api/v1/me").await.expect_status(200);
+    let purged_again = app
+        .db()
+        .purge_expired(week, 3_600_000, 90 * 24 * 3600 * 1000)
+        .await
+        .expect("purge");
+    assert_eq!(purged_again, 0);
 }
