@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod fields;
 pub mod filter;
 pub mod role;
 pub mod sort;
