@@ -5,8 +5,10 @@
 pub mod error;
 pub mod fields;
 pub mod filter;
+pub mod metadata;
 pub mod role;
 pub mod sort;
+pub mod standard;
 pub mod validate;
 
 pub use error::{ApiError, ErrorCode, FieldError};

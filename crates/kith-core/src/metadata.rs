@@ -1,0 +1,119 @@
+//! Objects and fields as metadata. Every object, standard or custom, is described this way, and
+//! every surface (REST, MCP, import, the web app, OpenAPI) is generated from the description.
+
+use crate::fields::{FieldRules, FieldType, SelectOption};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    pub id: Uuid,
+    /// API names, as Twenty's: `company` / `companies`.
+    pub name_singular: String,
+    pub name_plural: String,
+    pub label_singular: String,
+    pub label_plural: String,
+    pub description: String,
+    pub icon: String,
+    /// The table holding its records; fixed at creation, so renaming the object touches metadata only.
+    pub table: String,
+    pub is_custom: bool,
+    pub is_active: bool,
+    /// The field whose value names a record in lists, search and relations (`name`, `title`).
+    pub label_field: String,
+    pub fields: Vec<FieldMeta>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldMeta {
+    pub id: Uuid,
+    /// API name (`domainName`); a relation's id is sent as `{name}Id`.
+    pub name: String,
+    pub label: String,
+    pub description: String,
+    pub icon: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// The base of its columns' names; fixed at creation, so renaming the field touches metadata only.
+    pub column: String,
+    pub is_custom: bool,
+    pub is_active: bool,
+    pub is_nullable: bool,
+    pub is_unique: bool,
+    pub is_indexed: bool,
+    pub default_value: Option<serde_json::Value>,
+    pub options: Vec<SelectOption>,
+    pub relation: Option<RelationMeta>,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelationMeta {
+    /// The singular API name of the object pointed at, or `workspaceMember` for a member.
+    pub target: String,
+    pub on_delete: OnDelete,
+    /// The one-to-many side's name on the target (`people` on company for person.company).
+    pub inverse_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OnDelete {
+    SetNull,
+    Cascade,
+    Restrict,
+}
+
+/// Relations to members of the workspace (owners, assignees) point outside the workspace's
+/// records, at its memberships.
+pub const WORKSPACE_MEMBER: &str = "workspaceMember";
+
+impl ObjectMeta {
+    pub fn field(&self, name: &str) -> Option<&FieldMeta> {
+        self.fields.iter().find(|f| f.name == name && f.is_active)
+    }
+
+    /// The active field a request key names: the field itself, or `{relation}Id` for a relation.
+    pub fn field_for_key(&self, key: &str) -> Option<&FieldMeta> {
+        self.field(key)
+            .filter(|f| f.field_type != FieldType::Relation)
+            .or_else(|| {
+                let name = key.strip_suffix("Id")?;
+                self.field(name)
+                    .filter(|f| f.field_type == FieldType::Relation)
+            })
+    }
+
+    pub fn active_fields(&self) -> impl Iterator<Item = &FieldMeta> {
+        self.fields.iter().filter(|f| f.is_active)
+    }
+}
+
+impl FieldMeta {
+    /// The key of this field in record JSON: `name`, or `companyId` for the relation `company`.
+    pub fn key(&self) -> String {
+        if self.field_type == FieldType::Relation {
+            format!("{}Id", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    pub fn rules(&self) -> FieldRules {
+        FieldRules {
+            options: self.options.clone(),
+        }
+    }
+
+    /// Names of the stored columns, in `parts()` order.
+    pub fn columns(&self) -> Vec<String> {
+        self.field_type
+            .parts()
+            .iter()
+            .map(|part| part.column(&self.column))
+            .collect()
+    }
+}
