@@ -117,3 +117,49 @@ impl FieldMeta {
             .collect()
     }
 }
+
+/// Who made a change: recorded as a record's `createdBy` / `updatedBy` and on every event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub source: ActorSource,
+    pub workspace_member_id: Option<Uuid>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActorSource {
+    /// A person in the web app.
+    Manual,
+    /// A script with an API token.
+    Api,
+    /// An AI agent through MCP.
+    Agent,
+    Import,
+    System,
+}
+
+impl ActorSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorSource::Manual => "MANUAL",
+            ActorSource::Api => "API",
+            ActorSource::Agent => "AGENT",
+            ActorSource::Import => "IMPORT",
+            ActorSource::System => "SYSTEM",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ActorSource> {
+        [
+            ActorSource::Manual,
+            ActorSource::Api,
+            ActorSource::Agent,
+            ActorSource::Import,
+            ActorSource::System,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}

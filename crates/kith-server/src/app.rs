@@ -4,7 +4,7 @@ use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::http::{AppResult, Json, middleware};
 use crate::mail::Mailer;
-use crate::{auth, workspaces};
+use crate::{auth, records, workspaces};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Request, StatusCode};
@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(auth::routes())
         .merge(workspaces::routes())
+        .merge(records::routes())
         .fallback(no_such_route)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod mail;
+pub mod records;
 pub mod serve;
 mod views;
 pub mod workspaces;

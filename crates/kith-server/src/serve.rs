@@ -50,6 +50,7 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
         url: config.database_url.clone(),
         max_connections: config.db_max_connections,
         connect_timeout: Duration::from_secs(10),
+        data_dir: config.data_dir.clone(),
     };
     let url = redact_url(&config.database_url);
     let db = Db::connect(&options)

@@ -5,8 +5,12 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use uuid::Uuid;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,14 +28,61 @@ pub struct DbOptions {
     /// Connections to PostgreSQL, or SQLite readers (SQLite always has exactly one writer).
     pub max_connections: u32,
     pub connect_timeout: Duration,
+    /// Where SQLite keeps one file per workspace (`workspaces/{id}.db`).
+    pub data_dir: PathBuf,
 }
 
 /// The database: a reader pool and a single-writer pool on SQLite (SQLite allows one writer at a
 /// time; queuing writers in our pool beats spinning on `SQLITE_BUSY`), one pool on PostgreSQL.
+/// On SQLite each workspace's records live in a file of their own, whose pools are opened on
+/// first use and kept here.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pub(crate) pools: Pools,
+    pub(crate) workspace_files: Arc<WorkspaceFiles>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pools {
     Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
+}
+
+/// Where workspace files live and the pools already open on them.
+#[derive(Debug)]
+pub(crate) struct WorkspaceFiles {
+    pub dir: PathBuf,
+    pub readers: u32,
+    pub open: Mutex<HashMap<Uuid, SqlitePair>>,
+    /// Workspaces whose data this process has already checked or created (saves a query per request).
+    pub provisioned: Mutex<std::collections::HashSet<Uuid>>,
+}
+
+impl WorkspaceFiles {
+    pub fn is_provisioned(&self, workspace_id: Uuid) -> bool {
+        self.provisioned
+            .lock()
+            .is_ok_and(|set| set.contains(&workspace_id))
+    }
+
+    pub fn mark_provisioned(&self, workspace_id: Uuid) {
+        if let Ok(mut set) = self.provisioned.lock() {
+            set.insert(workspace_id);
+        }
+    }
+
+    pub fn forget(&self, workspace_id: Uuid) {
+        if let Ok(mut set) = self.provisioned.lock() {
+            set.remove(&workspace_id);
+        }
+    }
+}
+
+/// A reader pool and a single-writer pool on one SQLite file.
+#[derive(Clone, Debug)]
+pub(crate) struct SqlitePair {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
 }
 
 /// A connection checked out of a pool, on either backend.
@@ -120,87 +171,79 @@ impl Db {
     /// Does not migrate; call [`Db::migrate`].
     pub async fn connect(options: &DbOptions) -> Result<Db, StoreError> {
         let url = options.url.as_str();
-        if url.starts_with("sqlite:") {
-            Self::connect_sqlite(options).await
+        let pools = if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(format!("is not a valid SQLite URL: {e}")))?;
+            let pair = open_sqlite(base, options.max_connections).await?;
+            Pools::Sqlite {
+                read: pair.read,
+                write: pair.write,
+            }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::connect_postgres(options).await
+            let connect = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(format!("is not a valid PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(options.connect_timeout)
+                .connect_with(connect)
+                .await?;
+            Pools::Postgres(pool)
         } else {
-            Err(StoreError::BadUrl(format!(
+            return Err(StoreError::BadUrl(format!(
                 "must start with sqlite:// or postgres://, got {:?}",
                 redact_url(url)
-            )))
-        }
-    }
-
-    async fn connect_sqlite(options: &DbOptions) -> Result<Db, StoreError> {
-        let base = SqliteConnectOptions::from_str(&options.url)
-            .map_err(|e| StoreError::BadUrl(format!("is not a valid SQLite URL: {e}")))?
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a 201 means the row survives a power loss.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(base.clone().create_if_missing(true))
-            .await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .connect_with(base.read_only(true))
-            .await?;
-        Ok(Db::Sqlite { read, write })
-    }
-
-    async fn connect_postgres(options: &DbOptions) -> Result<Db, StoreError> {
-        let connect = PgConnectOptions::from_str(&options.url)
-            .map_err(|e| StoreError::BadUrl(format!("is not a valid PostgreSQL URL: {e}")))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(2))
-            .acquire_timeout(options.connect_timeout)
-            .connect_with(connect)
-            .await?;
-        Ok(Db::Postgres(pool))
+            )));
+        };
+        let workspace_files = Arc::new(WorkspaceFiles {
+            dir: options.data_dir.join("workspaces"),
+            readers: options.max_connections,
+            open: Mutex::new(HashMap::new()),
+            provisioned: Mutex::new(std::collections::HashSet::new()),
+        });
+        Ok(Db {
+            pools,
+            workspace_files,
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Applies every pending migration. Safe to run from several instances at once: sqlx takes a
     /// database lock while migrating.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     /// A connection for reading.
     pub async fn read(&self) -> Result<Conn, StoreError> {
-        Ok(match self {
-            Db::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
-            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         })
     }
 
     /// A connection for a single-statement write.
     pub async fn write(&self) -> Result<Conn, StoreError> {
-        Ok(match self {
-            Db::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
-            Db::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         })
     }
 
     /// A transaction for several statements that must all happen or none.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
@@ -212,13 +255,83 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite { read, write } => {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
         }
+        let open: Vec<SqlitePair> = match self.workspace_files.open.lock() {
+            Ok(mut open) => open.drain().map(|(_, pair)| pair).collect(),
+            Err(_) => Vec::new(),
+        };
+        for pair in open {
+            pair.read.close().await;
+            pair.write.close().await;
+        }
+    }
+}
+
+/// Opens the two pools of one SQLite file with Kith's settings, creating the file if needed.
+pub(crate) async fn open_sqlite(
+    base: SqliteConnectOptions,
+    readers: u32,
+) -> Result<SqlitePair, StoreError> {
+    let base = base
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a 201 means the row survives a power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(base.clone().create_if_missing(true))
+        .await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(readers.max(1))
+        .connect_with(base.read_only(true))
+        .await?;
+    Ok(SqlitePair { read, write })
+}
+
+/// The pools of a workspace's file, opened once per process and kept.
+pub(crate) async fn workspace_file(
+    files: &WorkspaceFiles,
+    workspace_id: Uuid,
+) -> Result<SqlitePair, StoreError> {
+    if let Some(pair) = files
+        .open
+        .lock()
+        .map_err(|_| StoreError::Poisoned)?
+        .get(&workspace_id)
+        .cloned()
+    {
+        return Ok(pair);
+    }
+    std::fs::create_dir_all(&files.dir).map_err(|e| StoreError::Io(files.dir.clone(), e))?;
+    let path = workspace_file_path(&files.dir, workspace_id);
+    let pair = open_sqlite(SqliteConnectOptions::new().filename(&path), files.readers).await?;
+    let mut open = files.open.lock().map_err(|_| StoreError::Poisoned)?;
+    // Two first requests may race to open the file; both get the pools stored first.
+    Ok(open.entry(workspace_id).or_insert(pair).clone())
+}
+
+pub(crate) fn workspace_file_path(dir: &Path, workspace_id: Uuid) -> PathBuf {
+    dir.join(format!("{}.db", workspace_id.simple()))
+}
+
+/// Closes and forgets the pools of a workspace file that is about to be deleted.
+pub(crate) async fn close_workspace_file(files: &WorkspaceFiles, workspace_id: Uuid) {
+    let pair = files
+        .open
+        .lock()
+        .ok()
+        .and_then(|mut open| open.remove(&workspace_id));
+    if let Some(pair) = pair {
+        pair.read.close().await;
+        pair.write.close().await;
     }
 }
 

@@ -14,6 +14,14 @@ pub enum StoreError {
     /// The change would leave a workspace without an owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
+    #[error("cannot use {0}: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+    #[error("a lock was poisoned by a panic")]
+    Poisoned,
+    /// The request cannot be carried out as asked (a wrong value, an unknown field, a record that
+    /// is not there); the error says what, in the words every surface reports.
+    #[error("{0}")]
+    Rejected(kith_core::ApiError),
     /// A value read back from the database is not one Kith writes.
     #[error("corrupt value in column {column}: {value:?}")]
     Corrupt { column: &'static str, value: String },

@@ -7,12 +7,14 @@
 
 #[macro_use]
 mod db;
+pub mod data;
 mod error;
 mod outbox;
 mod sessions;
 mod users;
 mod workspaces;
 
+pub use data::{DataStore, ListQuery, Page};
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
 pub use outbox::{MailStatus, OutboxMail};

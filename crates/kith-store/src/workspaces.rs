@@ -152,6 +152,8 @@ impl Db {
         )?;
         insert_membership(&mut tx, workspace.id, owner, Role::Owner).await?;
         tx.commit().await?;
+        // Create the workspace's tables now rather than on its first request.
+        crate::data::DataStore::open(self, workspace.id).await?;
         Ok(workspace)
     }
 
@@ -371,11 +373,13 @@ impl WorkspaceStore<'_> {
         self.get().await
     }
 
-    /// Deletes the workspace and, by cascade, its memberships and invitations.
+    /// Deletes the workspace: its memberships and invitations (by cascade) and all its data.
     pub async fn delete(&self) -> Result<(), StoreError> {
-        let mut conn = self.db.write().await?;
-        exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", self.id())?;
-        Ok(())
+        {
+            let mut conn = self.db.write().await?;
+            exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", self.id())?;
+        }
+        crate::data::DataStore::destroy(self.db, self.id()).await
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
@@ -578,4 +582,27 @@ async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<(), StoreErro
         )?;
     }
     Ok(())
+}
+
+impl WorkspaceStore<'_> {
+    /// This workspace's records and their metadata.
+    pub async fn data(&self) -> Result<crate::data::DataStore, StoreError> {
+        crate::data::DataStore::open(self.db, self.tenant.workspace_id).await
+    }
+}
+
+impl Db {
+    /// Whether `user_id` is a member of `workspace_id` (relations to members are checked with it).
+    pub async fn is_member(&self, workspace_id: Uuid, user_id: Uuid) -> Result<bool, StoreError> {
+        let mut conn = self.read().await?;
+        let count = scalar!(
+            conn.ex(),
+            i64,
+            fetch_one,
+            "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            workspace_id,
+            user_id
+        )?;
+        Ok(count > 0)
+    }
 }

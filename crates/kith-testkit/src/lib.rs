@@ -203,6 +203,8 @@ pub struct TestClient {
     http: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
     base: url::Url,
+    /// Sent as `X-Kith-Workspace` when set (the REST API's workspace for a browser session).
+    workspace: Option<String>,
 }
 
 /// A response read whole.
@@ -259,15 +261,26 @@ impl TestClient {
             http,
             jar,
             base: url::Url::parse(base).expect("base URL"),
+            workspace: None,
+        }
+    }
+
+    /// The same signed-in client, working in `workspace` for the REST API.
+    pub fn in_workspace(&self, workspace: &str) -> TestClient {
+        TestClient {
+            workspace: Some(workspace.to_owned()),
+            ..self.clone()
         }
     }
 
     /// A request with cookies but without the CSRF header, for tests of CSRF itself.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(
-            method,
-            self.base.join(path).expect("path joins the base URL"),
-        )
+        let url = self.base.join(path).expect("path joins the base URL");
+        let builder = self.http.request(method, url);
+        match &self.workspace {
+            Some(workspace) => builder.header("x-kith-workspace", workspace),
+            None => builder,
+        }
     }
 
     /// The value of the `kith_csrf` cookie, if the jar holds one.

@@ -25,6 +25,7 @@ impl From<StoreError> for AppError {
                 ApiError::conflict("already a member of this workspace")
             }
             StoreError::Duplicate(what) => ApiError::conflict(format!("{what} is already taken")),
+            StoreError::Rejected(api) => api,
             StoreError::LastOwner => ApiError::conflict(
                 "a workspace must keep at least one owner: make someone else owner first (transfer ownership)",
             ),

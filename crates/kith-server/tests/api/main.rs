@@ -5,4 +5,5 @@ mod cli;
 mod http;
 mod isolation;
 mod mail;
+mod records;
 mod workspaces;

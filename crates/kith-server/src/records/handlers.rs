@@ -1,0 +1,216 @@
+use super::RestAccess;
+use crate::http::{AppResult, Json, Query};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use kith_core::{ApiError, Role, filter, sort};
+use kith_store::ListQuery;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// `company` -> `Company`, for Twenty's response keys (`createCompany`).
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+fn record_id(id: &str) -> AppResult<Uuid> {
+    Ok(Uuid::parse_str(id)
+        .map_err(|_| ApiError::invalid_field("id", format!("{id:?} is not a record id (UUID)")))?)
+}
+
+fn body_object(body: Value) -> AppResult<Map<String, Value>> {
+    match body {
+        Value::Object(map) => Ok(map),
+        _ => Err(
+            ApiError::bad_request("the body must be a JSON object of the record's fields").into(),
+        ),
+    }
+}
+
+pub async fn list_objects(access: RestAccess) -> Json<Value> {
+    let objects: Vec<&kith_core::metadata::ObjectMeta> = access.catalog.iter().collect();
+    Json(json!({ "data": { "objects": objects } }))
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    filter: Option<String>,
+    order_by: Option<String>,
+    limit: Option<usize>,
+    starting_after: Option<String>,
+    ending_before: Option<String>,
+    count: Option<bool>,
+}
+
+pub async fn list(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<Value>> {
+    let object = access.object(&plural)?;
+    let parse_error =
+        |parameter: &str, e: filter::ParseError| ApiError::invalid_field(parameter, e.to_string());
+    let query = ListQuery {
+        filter: params
+            .filter
+            .as_deref()
+            .filter(|f| !f.trim().is_empty())
+            .map(filter::parse)
+            .transpose()
+            .map_err(|e| parse_error("filter", e))?,
+        order_by: params
+            .order_by
+            .as_deref()
+            .filter(|o| !o.trim().is_empty())
+            .map(sort::parse)
+            .transpose()
+            .map_err(|e| parse_error("order_by", e))?
+            .unwrap_or_default(),
+        limit: params.limit.unwrap_or(0),
+        starting_after: params.starting_after,
+        ending_before: params.ending_before,
+        with_total: params.count.unwrap_or(false),
+    };
+    if params.limit == Some(0) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 200").into());
+    }
+    let page = access.data.list_records(object, &query).await?;
+    let mut body = json!({
+        "data": { object.name_plural.clone(): page.records },
+        "pageInfo": {
+            "startCursor": page.start_cursor,
+            "endCursor": page.end_cursor,
+            "hasNextPage": page.has_next_page,
+            "hasPreviousPage": page.has_previous_page,
+        },
+    });
+    if let Some(total) = page.total_count {
+        body["totalCount"] = json!(total);
+    }
+    Ok(Json(body))
+}
+
+pub async fn show(
+    access: RestAccess,
+    Path((plural, id)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    let object = access.object(&plural)?;
+    let record = access
+        .data
+        .get_record(object, record_id(&id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&object.label_singular))?;
+    Ok(Json(
+        json!({ "data": { object.name_singular.clone(): record } }),
+    ))
+}
+
+pub async fn create(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Json(body): Json<Value>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    access.require(Role::Member, "creating records")?;
+    let object = access.object(&plural)?;
+    let record = access
+        .data
+        .create_record(&access.catalog, object, &body_object(body)?, &access.actor)
+        .await?;
+    let key = format!("create{}", capitalized(&object.name_singular));
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "data": { key: record } })),
+    ))
+}
+
+pub async fn create_many(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Json(body): Json<Value>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    access.require(Role::Member, "creating records")?;
+    let object = access.object(&plural)?;
+    let Value::Array(items) = body else {
+        return Err(ApiError::bad_request("the body must be a JSON array of records").into());
+    };
+    let inputs = items
+        .into_iter()
+        .map(body_object)
+        .collect::<AppResult<Vec<_>>>()?;
+    let records = access
+        .data
+        .create_records(&access.catalog, object, &inputs, &access.actor)
+        .await?;
+    let key = format!("create{}", capitalized(&object.name_plural));
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "data": { key: records } })),
+    ))
+}
+
+pub async fn update(
+    access: RestAccess,
+    Path((plural, id)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> AppResult<Json<Value>> {
+    access.require(Role::Member, "changing records")?;
+    let object = access.object(&plural)?;
+    let record = access
+        .data
+        .update_record(
+            &access.catalog,
+            object,
+            record_id(&id)?,
+            &body_object(body)?,
+            &access.actor,
+        )
+        .await?;
+    let key = format!("update{}", capitalized(&object.name_singular));
+    Ok(Json(json!({ "data": { key: record } })))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteParams {
+    permanent: Option<bool>,
+}
+
+/// Moves a record to the trash, or with `?permanent=true` (admins) deletes it for good.
+pub async fn delete(
+    access: RestAccess,
+    Path((plural, id)): Path<(String, String)>,
+    Query(params): Query<DeleteParams>,
+) -> AppResult<Json<Value>> {
+    access.require(Role::Member, "deleting records")?;
+    let object = access.object(&plural)?;
+    let id = record_id(&id)?;
+    let record = if params.permanent.unwrap_or(false) {
+        access.require(Role::Admin, "deleting records permanently")?;
+        access
+            .data
+            .destroy_record(object, id, &access.actor)
+            .await?
+    } else {
+        access.data.delete_record(object, id, &access.actor).await?
+    };
+    let key = format!("delete{}", capitalized(&object.name_singular));
+    Ok(Json(
+        json!({ "data": { key: { "id": record["id"], "deletedAt": record["deletedAt"] } } }),
+    ))
+}
+
+pub async fn restore(
+    access: RestAccess,
+    Path((plural, id)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    access.require(Role::Member, "restoring records")?;
+    let object = access.object(&plural)?;
+    let record = access
+        .data
+        .restore_record(object, record_id(&id)?, &access.actor)
+        .await?;
+    let key = format!("restore{}", capitalized(&object.name_singular));
+    Ok(Json(json!({ "data": { key: record } })))
+}

@@ -1,0 +1,26 @@
+//! The REST API for records of any object, Twenty-compatible in shape: `/rest/{plural}`,
+//! `/rest/{plural}/{id}`, `/rest/batch/{plural}`, `/rest/restore/{plural}/{id}`, and the
+//! metadata under `/rest/metadata/*`.
+
+mod access;
+mod handlers;
+
+pub use access::RestAccess;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, patch, post};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rest/metadata/objects", get(handlers::list_objects))
+        .route("/rest/batch/{plural}", post(handlers::create_many))
+        .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
+        .route("/rest/{plural}", get(handlers::list).post(handlers::create))
+        .route(
+            "/rest/{plural}/{id}",
+            get(handlers::show)
+                .patch(handlers::update)
+                .delete(handlers::delete),
+        )
+}

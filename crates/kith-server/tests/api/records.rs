@@ -1,0 +1,793 @@
+//! The REST API for records: every standard field type, validation, filters, sorting, cursor
+//! paging, trash, roles and isolation.
+
+use kith_testkit::{Backend, TestApp, TestClient, code_in, on_both_backends};
+use serde_json::{Value, json};
+use std::cmp::Ordering;
+
+on_both_backends!(
+    standard_objects_round_trip_every_field,
+    wrong_values_name_the_field_and_store_nothing,
+    filters_select_the_right_records,
+    filter_and_sort_errors_point_at_the_position,
+    paging_is_complete_and_stable_with_ties_and_nulls,
+    trash_restore_and_permanent_delete,
+    primary_emails_are_unique_among_live_people,
+    batches_are_all_or_nothing_with_errors_per_index,
+    viewers_read_only_and_strangers_get_404,
+    deleting_a_workspace_deletes_its_data,
+);
+
+/// An owner's client working in a fresh workspace.
+async fn workspace(app: &TestApp) -> (TestClient, String) {
+    let (owner, id) = app.owner_with_workspace("owner@example.com").await;
+    (owner.in_workspace(&id), id)
+}
+
+async fn create(client: &TestClient, plural: &str, body: Value) -> Value {
+    let reply = client
+        .post(&format!("/rest/{plural}"), body)
+        .await
+        .expect_status(201);
+    let data = reply["data"].as_object().expect("data");
+    data.values().next().expect("created record").clone()
+}
+
+fn id_of(record: &Value) -> String {
+    record["id"].as_str().expect("id").to_owned()
+}
+
+async fn standard_objects_round_trip_every_field(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let owner_id = owner.get("/api/v1/me").await.expect_status(200)["id"].clone();
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let plurals: Vec<&str> = objects["data"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter_map(|o| o["namePlural"].as_str())
+        .collect();
+    assert_eq!(
+        plurals,
+        ["companies", "people", "opportunities", "tasks", "notes"]
+    );
+
+    let company_input = json!({
+        "name": "Globex",
+        "domainName": { "primaryLinkUrl": "https://globex.com", "primaryLinkLabel": "Site", "secondaryLinks": [{ "url": "globex.org", "label": "Org" }] },
+        "employees": 120,
+        "annualRecurringRevenue": { "amountMicros": 5_000_000_000_i64, "currencyCode": "EUR" },
+        "address": { "addressStreet1": "1 Main St", "addressStreet2": "", "addressCity": "Springfield", "addressState": "OR",
+                     "addressPostcode": "97477", "addressCountry": "United States", "addressLat": 44.05, "addressLng": -123.02 },
+        "linkedinLink": { "primaryLinkUrl": "linkedin.com/company/globex", "primaryLinkLabel": "", "secondaryLinks": [] },
+        "idealCustomerProfile": true,
+        "accountOwnerId": owner_id,
+    });
+    let company = create(&owner, "companies", company_input.clone()).await;
+    for (key, value) in company_input.as_object().expect("object") {
+        assert_eq!(&company[key], value, "company.{key}");
+    }
+    assert_eq!(company["createdBy"]["source"], "MANUAL");
+    assert_eq!(company["createdBy"]["workspaceMemberId"], owner_id);
+    assert!(company["deletedAt"].is_null());
+
+    let person_input = json!({
+        "name": { "firstName": "Ada", "lastName": "Lovelace" },
+        "emails": { "primaryEmail": "ada@globex.com", "additionalEmails": ["ada@home.org"] },
+        "phones": { "primaryPhoneNumber": "555 0100", "primaryPhoneCountryCode": "US", "primaryPhoneCallingCode": "+1", "additionalPhones": [] },
+        "jobTitle": "Engineer",
+        "city": "London",
+        "companyId": company["id"],
+    });
+    let person = create(&owner, "people", person_input.clone()).await;
+    for (key, value) in person_input.as_object().expect("object") {
+        assert_eq!(&person[key], value, "person.{key}");
+    }
+    let opportunity = create(&owner, "opportunities", json!({
+        "name": "Globex renewal", "amount": { "amountMicros": 12_500_000_000_i64, "currencyCode": "USD" },
+        "closeDate": "2025-03-31", "probability": 60, "pointOfContactId": person["id"], "companyId": company["id"], "ownerId": owner_id,
+    }))
+    .await;
+    assert_eq!(opportunity["stage"], "NEW", "the stage's default applies");
+    assert_eq!(opportunity["closeDate"], "2025-03-31");
+    let task = create(&owner, "tasks", json!({ "title": "Call Ada", "body": "**Agenda**\n- renewal", "dueAt": "2025-01-15T09:30:00+01:00", "assigneeId": owner_id })).await;
+    assert_eq!(
+        (task["status"].as_str(), task["dueAt"].as_str()),
+        (Some("TODO"), Some("2025-01-15T08:30:00.000Z"))
+    );
+    create(
+        &owner,
+        "notes",
+        json!({ "title": "Met at the fair", "body": "Interested in the **pro** plan" }),
+    )
+    .await;
+
+    let fetched = owner
+        .get(&format!("/rest/people/{}", id_of(&person)))
+        .await
+        .expect_status(200);
+    assert_eq!(fetched["data"]["person"], person);
+
+    let updated = owner
+        .patch(
+            &format!("/rest/people/{}", id_of(&person)),
+            json!({ "name": { "lastName": "King" }, "jobTitle": null }),
+        )
+        .await;
+    let updated = updated.expect_status(200)["data"]["updatePerson"].clone();
+    assert_eq!(
+        updated["name"],
+        json!({ "firstName": "Ada", "lastName": "King" }),
+        "a part alone leaves the other part"
+    );
+    assert!(updated["jobTitle"].is_null());
+    assert_eq!(updated["emails"], person["emails"]);
+    assert_ne!(updated["updatedAt"], person["updatedAt"]);
+}
+
+async fn wrong_values_name_the_field_and_store_nothing(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let cases = [
+        (
+            json!({ "emails": { "primaryEmail": "not-an-email" } }),
+            "emails.primaryEmail",
+        ),
+        (json!({ "name": { "firstName": 7 } }), "name.firstName"),
+        (json!({ "shoeSize": 44 }), "shoeSize"),
+        (json!({ "company": "Globex" }), "company"),
+        (json!({ "companyId": "42" }), "companyId"),
+        (json!({ "companyId": uuid::Uuid::now_v7() }), "companyId"),
+        (json!({ "createdAt": "2020-01-01T00:00:00Z" }), "createdAt"),
+        (
+            json!({ "phones": { "primaryPhoneCountryCode": "France" } }),
+            "phones.primaryPhoneCountryCode",
+        ),
+    ];
+    for (body, field) in cases {
+        let error = owner
+            .post("/rest/people", body.clone())
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{body}: {error}");
+    }
+    let many = owner
+        .post(
+            "/rest/opportunities",
+            json!({ "amount": { "currencyCode": "EURO" }, "stage": "WON", "closeDate": "soon" }),
+        )
+        .await;
+    let error = many.expect_error(400, "validation_failed");
+    let mut fields: Vec<&str> = error["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .filter_map(|d| d["field"].as_str())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["amount.currencyCode", "closeDate", "stage"]);
+    let stranger = app.signup("Stranger", "stranger@example.com").await;
+    let stranger_id = stranger.get("/api/v1/me").await.expect_status(200)["id"].clone();
+    let not_member = owner
+        .post(
+            "/rest/companies",
+            json!({ "name": "X", "accountOwnerId": stranger_id }),
+        )
+        .await;
+    assert_eq!(
+        not_member.expect_error(400, "validation_failed")["details"][0]["field"],
+        "accountOwnerId"
+    );
+    for plural in ["people", "opportunities", "companies"] {
+        let listed = owner
+            .get(&format!("/rest/{plural}?count=true"))
+            .await
+            .expect_status(200);
+        assert_eq!(listed["totalCount"], 0, "{plural}: nothing was written");
+    }
+    owner
+        .post("/rest/people", json!([1, 2]))
+        .await
+        .expect_error(400, "bad_request");
+    owner
+        .get("/rest/unicorns")
+        .await
+        .expect_error(404, "not_found");
+    owner
+        .get("/rest/people/not-a-uuid")
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .get(&format!("/rest/people/{}", uuid::Uuid::now_v7()))
+        .await
+        .expect_error(404, "not_found");
+}
+
+/// Names of the companies a filter selects, sorted.
+async fn names(client: &TestClient, filter: &str) -> Vec<String> {
+    let path = format!("/rest/companies?limit=200&filter={}", urlencode(filter));
+    let reply = client.get(&path).await.expect_status(200);
+    let mut names: Vec<String> = reply["data"]["companies"]
+        .as_array()
+        .expect("companies")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or("<null>").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn filters_select_the_right_records(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let rows = [
+        (
+            "Acme",
+            Some(10),
+            "acme.com",
+            true,
+            Some("2024-01-10T00:00:00Z"),
+        ),
+        ("acme labs", Some(50), "acmelabs.io", false, None),
+        (
+            "Globex",
+            Some(500),
+            "globex.com",
+            true,
+            Some("2024-06-01T12:00:00Z"),
+        ),
+        ("Initech", None, "initech.com", false, None),
+        ("Umbrella, Inc.", Some(50), "", false, None),
+    ];
+    let mut ids = Vec::new();
+    for (name, employees, domain, icp, _) in rows {
+        let company = create(&owner, "companies", json!({ "name": name, "employees": employees, "domainName": { "primaryLinkUrl": domain }, "idealCustomerProfile": icp })).await;
+        ids.push(id_of(&company));
+    }
+    let person = create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ada", "lastName": "L" }, "companyId": ids[2] }),
+    )
+    .await;
+    let cases: [(&str, &[&str]); 16] = [
+        (r#"name[eq]:"Acme""#, &["Acme"]),
+        (
+            "employees[gte]:50",
+            &["Globex", "Umbrella, Inc.", "acme labs"],
+        ),
+        ("employees[is]:NULL", &["Initech"]),
+        ("employees[neq]:50", &["Acme", "Globex", "Initech"]),
+        ("employees[in]:[10,500]", &["Acme", "Globex"]),
+        ("name[startsWith]:Ac", &["Acme"]),
+        ("name[like]:%cme%", &["Acme", "acme labs"]),
+        ("name[ilike]:%ACME%", &["Acme", "acme labs"]),
+        ("name[like]:%CME%", &[]),
+        (r#"name[endsWith]:", Inc.""#, &["Umbrella, Inc."]),
+        (
+            "domainName.primaryLinkUrl[endsWith]:.com",
+            &["Acme", "Globex", "Initech"],
+        ),
+        ("idealCustomerProfile[eq]:true", &["Acme", "Globex"]),
+        (
+            "or(employees[lt]:20,employees[gt]:100)",
+            &["Acme", "Globex"],
+        ),
+        (
+            "and(employees[gte]:10,not(name[ilike]:acme%))",
+            &["Globex", "Umbrella, Inc."],
+        ),
+        (
+            "employees[gte]:10,name[like]:%a%",
+            &["Umbrella, Inc.", "acme labs"],
+        ),
+        (&format!("id[eq]:{}", ids[3]), &["Initech"]),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(names(&owner, filter).await, expected, "{filter}");
+    }
+    let by_company = owner
+        .get(&format!("/rest/people?filter=companyId[eq]:{}", ids[2]))
+        .await
+        .expect_status(200);
+    assert_eq!(by_company["data"]["people"][0]["id"], person["id"]);
+    let created_after = format!("createdAt[gte]:{}", chrono::Utc::now().date_naive());
+    assert_eq!(names(&owner, &created_after).await.len(), 5);
+}
+
+async fn filter_and_sort_errors_point_at_the_position(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let cases = [
+        ("filter=name[equals]:1", "filter", "position 5"),
+        ("filter=name[eq]:\"open", "filter", "position 9"),
+        (
+            "filter=name[eq]:1,shoe[eq]:2",
+            "filter",
+            "shoe is not a field of company (at position 11)",
+        ),
+        ("filter=employees[gt]:many", "filter", "not a whole number"),
+        ("filter=address[eq]:Paris", "filter", "address.addressCity"),
+        (
+            "filter=name[containsAny]:[a]",
+            "filter",
+            "containsAny works on lists",
+        ),
+        ("order_by=name[Sideways]", "order_by", "unknown direction"),
+        ("order_by=shoe", "order_by", "shoe is not a field"),
+        ("limit=500", "limit", "between 1 and 200"),
+        ("starting_after=garbage", "starting_after", "not a cursor"),
+    ];
+    for (query, field, message) in cases {
+        let error = owner
+            .get(&format!("/rest/companies?{query}"))
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{query}: {error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{query}: {error}"
+        );
+    }
+}
+
+/// The reference order: employees descending with nulls last, then name ascending with nulls
+/// first, then id.
+fn reference_order(a: &Value, b: &Value) -> Ordering {
+    let employees = |v: &Value| v["employees"].as_i64();
+    let by_employees = match (employees(a), employees(b)) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => y.cmp(&x),
+    };
+    let name = |v: &Value| v["name"].as_str().map(str::to_owned);
+    let by_name = match (name(a), name(b)) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(&y),
+    };
+    by_employees
+        .then(by_name)
+        .then_with(|| id_of(a).cmp(&id_of(b)))
+}
+
+async fn paging_is_complete_and_stable_with_ties_and_nulls(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let mut all = Vec::new();
+    for batch in 0..10 {
+        let records: Vec<Value> = (0..1000)
+            .map(|i| {
+                let n = batch * 1000 + i;
+                let employees = if n % 7 == 0 {
+                    Value::Null
+                } else {
+                    json!(n % 13)
+                };
+                let name = if n % 11 == 0 {
+                    Value::Null
+                } else {
+                    json!(format!("Company {:02}", n % 17))
+                };
+                json!({ "name": name, "employees": employees })
+            })
+            .collect();
+        let created = owner
+            .post("/rest/batch/companies", Value::Array(records))
+            .await
+            .expect_status(201);
+        all.extend(
+            created["data"]["createCompanies"]
+                .as_array()
+                .expect("created")
+                .iter()
+                .cloned(),
+        );
+    }
+    assert_eq!(all.len(), 10_000);
+    all.sort_by(reference_order);
+    let expected: Vec<String> = all.iter().map(id_of).collect();
+
+    let order = "order_by=employees[DescNullsLast],name[AscNullsFirst]";
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut inserted_while_paging = false;
+    loop {
+        let after = cursor
+            .as_ref()
+            .map(|c| format!("&starting_after={c}"))
+            .unwrap_or_default();
+        let page = owner
+            .get(&format!("/rest/companies?{order}&limit=200{after}"))
+            .await
+            .expect_status(200);
+        let records = page["data"]["companies"].as_array().expect("companies");
+        seen.extend(records.iter().map(id_of));
+        if !inserted_while_paging {
+            // New records land somewhere in the order; the existing ones must still all come once.
+            for name in ["Company 00", "Company 99"] {
+                create(&owner, "companies", json!({ "name": name, "employees": 5 })).await;
+            }
+            inserted_while_paging = true;
+        }
+        if !page["pageInfo"]["hasNextPage"]
+            .as_bool()
+            .expect("hasNextPage")
+        {
+            break;
+        }
+        cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let seen_existing: Vec<String> = seen
+        .iter()
+        .filter(|id| expected.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(seen_existing.len(), expected.len(), "every record once");
+    assert_eq!(seen_existing, expected, "in the requested order");
+
+    let (forward_all, last_cursor) = walk_forward(&owner, order).await;
+    assert_eq!(forward_all.len(), 10_002);
+    let counted = owner
+        .get(&format!("/rest/companies?{order}&limit=1&count=true"))
+        .await
+        .expect_status(200);
+    assert_eq!(counted["totalCount"], 10_002);
+    let mut backward = vec![forward_all.last().cloned().expect("records")];
+    let mut cursor = last_cursor;
+    loop {
+        let page = owner
+            .get(&format!(
+                "/rest/companies?{order}&limit=200&ending_before={cursor}"
+            ))
+            .await
+            .expect_status(200);
+        let mut ids: Vec<String> = page["data"]["companies"]
+            .as_array()
+            .expect("companies")
+            .iter()
+            .map(id_of)
+            .collect();
+        ids.append(&mut backward);
+        backward = ids;
+        if page["pageInfo"]["hasPreviousPage"] != json!(true) {
+            break;
+        }
+        cursor = page["pageInfo"]["startCursor"]
+            .as_str()
+            .expect("startCursor")
+            .to_owned();
+    }
+    assert_eq!(
+        backward, forward_all,
+        "walking backward gives the same order"
+    );
+}
+
+/// Every record's id in `order`, page by page, and the cursor of the last one.
+async fn walk_forward(client: &TestClient, order: &str) -> (Vec<String>, String) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let after = cursor
+            .as_ref()
+            .map(|c| format!("&starting_after={c}"))
+            .unwrap_or_default();
+        let page = client
+            .get(&format!("/rest/companies?{order}&limit=200{after}"))
+            .await
+            .expect_status(200);
+        ids.extend(
+            page["data"]["companies"]
+                .as_array()
+                .expect("companies")
+                .iter()
+                .map(id_of),
+        );
+        cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            return (ids, cursor.expect("a last cursor"));
+        }
+    }
+}
+
+async fn trash_restore_and_permanent_delete(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let company = create(&owner, "companies", json!({ "name": "Doomed" })).await;
+    let person = create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Pat" }, "companyId": company["id"] }),
+    )
+    .await;
+    let path = format!("/rest/companies/{}", id_of(&company));
+    let deleted = owner.delete(&path).await.expect_status(200);
+    assert!(deleted["data"]["deleteCompany"]["deletedAt"].is_string());
+    owner.get(&path).await.expect_error(404, "not_found");
+    assert_eq!(
+        owner
+            .get("/rest/companies?count=true")
+            .await
+            .expect_status(200)["totalCount"],
+        0
+    );
+    let trash = owner
+        .get("/rest/companies?filter=deletedAt[is]:NOT_NULL")
+        .await
+        .expect_status(200);
+    assert_eq!(trash["data"]["companies"][0]["id"], company["id"]);
+    owner.delete(&path).await.expect_error(404, "not_found");
+    owner
+        .patch(
+            &format!("/rest/people/{}", id_of(&person)),
+            json!({ "companyId": company["id"] }),
+        )
+        .await
+        .expect_error(400, "validation_failed");
+
+    let restored = owner
+        .patch(
+            &format!("/rest/restore/companies/{}", id_of(&company)),
+            json!({}),
+        )
+        .await
+        .expect_status(200);
+    assert!(restored["data"]["restoreCompany"]["deletedAt"].is_null());
+    owner.get(&path).await.expect_status(200);
+
+    let (member, _) = join_as(&app, &owner, &ws, "member@example.com", "member").await;
+    member
+        .delete(&format!("{path}?permanent=true"))
+        .await
+        .expect_error(403, "forbidden");
+    owner
+        .delete(&format!("{path}?permanent=true"))
+        .await
+        .expect_status(200);
+    owner
+        .patch(
+            &format!("/rest/restore/companies/{}", id_of(&company)),
+            json!({}),
+        )
+        .await
+        .expect_error(404, "not_found");
+    let orphan = owner
+        .get(&format!("/rest/people/{}", id_of(&person)))
+        .await
+        .expect_status(200);
+    assert!(
+        orphan["data"]["person"]["companyId"].is_null(),
+        "the relation's on-delete rule (set null) applied"
+    );
+}
+
+async fn join_as(
+    app: &TestApp,
+    owner: &TestClient,
+    ws: &str,
+    email: &str,
+    role: &str,
+) -> (TestClient, String) {
+    let client = app.signup(role, email).await;
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/invitations"),
+            json!({ "email": email, "role": role }),
+        )
+        .await
+        .expect_status(201);
+    let token = code_in(&app.last_mail_to(email).await);
+    client
+        .post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
+        .await
+        .expect_status(200);
+    (client.in_workspace(ws), ws.to_owned())
+}
+
+async fn primary_emails_are_unique_among_live_people(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let first = create(
+        &owner,
+        "people",
+        json!({ "emails": { "primaryEmail": "ada@example.com" } }),
+    )
+    .await;
+    let duplicate = owner
+        .post(
+            "/rest/people",
+            json!({ "emails": { "primaryEmail": "ADA@example.com" } }),
+        )
+        .await;
+    assert_eq!(
+        duplicate.expect_error(409, "conflict")["details"][0]["field"],
+        "emails.primaryEmail"
+    );
+    create(
+        &owner,
+        "people",
+        json!({ "emails": { "primaryEmail": "" } }),
+    )
+    .await;
+    create(
+        &owner,
+        "people",
+        json!({ "emails": { "primaryEmail": "" } }),
+    )
+    .await;
+    owner
+        .delete(&format!("/rest/people/{}", id_of(&first)))
+        .await
+        .expect_status(200);
+    create(
+        &owner,
+        "people",
+        json!({ "emails": { "primaryEmail": "ada@example.com" } }),
+    )
+    .await;
+    let restore = owner
+        .patch(
+            &format!("/rest/restore/people/{}", id_of(&first)),
+            json!({}),
+        )
+        .await;
+    restore.expect_error(409, "conflict");
+}
+
+async fn batches_are_all_or_nothing_with_errors_per_index(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let batch = json!([{ "name": "One" }, { "name": "Two", "employees": "many" }, { "name": "Three" }, { "shoe": 1 }]);
+    let error = owner
+        .post("/rest/batch/companies", batch)
+        .await
+        .expect_error(400, "validation_failed");
+    let fields: Vec<&str> = error["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .filter_map(|d| d["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["[1].employees", "[3].shoe"]);
+    let duplicate_emails = json!([{ "emails": { "primaryEmail": "x@example.com" } }, { "emails": { "primaryEmail": "x@example.com" } }]);
+    let conflict = owner
+        .post("/rest/batch/people", duplicate_emails)
+        .await
+        .expect_error(409, "conflict");
+    assert_eq!(conflict["details"][0]["field"], "[1].emails.primaryEmail");
+    for plural in ["companies", "people"] {
+        assert_eq!(
+            owner
+                .get(&format!("/rest/{plural}?count=true"))
+                .await
+                .expect_status(200)["totalCount"],
+            0,
+            "{plural}"
+        );
+    }
+    let too_many = Value::Array(
+        (0..1001)
+            .map(|i| json!({ "name": format!("C{i}") }))
+            .collect(),
+    );
+    owner
+        .post("/rest/batch/companies", too_many)
+        .await
+        .expect_error(400, "validation_failed");
+    let ok = owner
+        .post(
+            "/rest/batch/companies",
+            json!([{ "name": "A" }, { "name": "B" }]),
+        )
+        .await
+        .expect_status(201);
+    assert_eq!(
+        ok["data"]["createCompanies"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+async fn viewers_read_only_and_strangers_get_404(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let company = create(&owner, "companies", json!({ "name": "Visible" })).await;
+    let path = format!("/rest/companies/{}", id_of(&company));
+    let (viewer, _) = join_as(&app, &owner, &ws, "viewer@example.com", "viewer").await;
+    viewer.get(&path).await.expect_status(200);
+    viewer.get("/rest/companies").await.expect_status(200);
+    viewer
+        .post("/rest/companies", json!({ "name": "Nope" }))
+        .await
+        .expect_error(403, "forbidden");
+    viewer
+        .post("/rest/batch/companies", json!([{ "name": "Nope" }]))
+        .await
+        .expect_error(403, "forbidden");
+    viewer
+        .patch(&path, json!({ "name": "Nope" }))
+        .await
+        .expect_error(403, "forbidden");
+    viewer.delete(&path).await.expect_error(403, "forbidden");
+    viewer
+        .patch(
+            &format!("/rest/restore/companies/{}", id_of(&company)),
+            json!({}),
+        )
+        .await
+        .expect_error(403, "forbidden");
+
+    let (stranger, _) = app.owner_with_workspace("stranger@example.com").await;
+    let intruder = stranger.in_workspace(&ws);
+    let attempts = [
+        intruder.get("/rest/companies").await,
+        intruder.get(&path).await,
+        intruder.get("/rest/metadata/objects").await,
+        intruder
+            .post("/rest/companies", json!({ "name": "Mine" }))
+            .await,
+        intruder
+            .post("/rest/batch/companies", json!([{ "name": "Mine" }]))
+            .await,
+        intruder.patch(&path, json!({ "name": "Mine" })).await,
+        intruder.delete(&path).await,
+        intruder
+            .patch(
+                &format!("/rest/restore/companies/{}", id_of(&company)),
+                json!({}),
+            )
+            .await,
+    ];
+    for reply in attempts {
+        let text = String::from_utf8_lossy(&reply.bytes).into_owned();
+        reply.expect_error(404, "not_found");
+        assert!(!text.contains("Visible"), "{text}");
+    }
+    stranger
+        .get("/rest/companies")
+        .await
+        .expect_error(400, "bad_request");
+    let listed = owner.get("/rest/companies").await.expect_status(200);
+    assert_eq!(
+        listed["data"]["companies"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(listed["data"]["companies"][0]["name"], "Visible");
+}
+
+async fn deleting_a_workspace_deletes_its_data(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    create(&owner, "companies", json!({ "name": "Gone soon" })).await;
+    let file = app.data_dir().join("workspaces").join(format!(
+        "{}.db",
+        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
+    ));
+    assert_eq!(file.exists(), backend == Backend::Sqlite);
+    owner
+        .delete(&format!("/api/v1/workspaces/{ws}"))
+        .await
+        .expect_status(204);
+    assert!(!file.exists(), "the workspace's file is gone");
+    owner
+        .get("/rest/companies")
+        .await
+        .expect_error(404, "not_found");
+}

@@ -1,0 +1,121 @@
+//! Workspace data: objects' metadata, their records and the events that changed them. Each
+//! workspace has its own SQLite file (`workspaces/{id}.db` in the data directory) or its own
+//! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
+
+mod query;
+mod records;
+mod schema;
+pub mod sql;
+
+pub use query::{ListQuery, Page};
+
+use crate::db::{
+    Conn, Pools, SqlitePair, Tx, close_workspace_file, workspace_file, workspace_file_path,
+};
+use crate::{Backend, Db, StoreError};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// One workspace's data. Made by [`crate::WorkspaceStore::data`], so only for a member.
+pub struct DataStore {
+    workspace_id: Uuid,
+    pub(crate) target: Target,
+    /// The control plane, for checks against memberships.
+    db: Db,
+}
+
+pub(crate) enum Target {
+    Sqlite(SqlitePair),
+    Postgres { pool: PgPool, schema: String },
+}
+
+fn schema_name(workspace_id: Uuid) -> String {
+    format!("ws_{}", workspace_id.simple())
+}
+
+impl DataStore {
+    /// Opens a workspace's data, creating its tables and standard objects the first time.
+    pub(crate) async fn open(db: &Db, workspace_id: Uuid) -> Result<DataStore, StoreError> {
+        let target = match &db.pools {
+            Pools::Sqlite { .. } => {
+                Target::Sqlite(workspace_file(&db.workspace_files, workspace_id).await?)
+            }
+            Pools::Postgres(pool) => Target::Postgres {
+                pool: pool.clone(),
+                schema: schema_name(workspace_id),
+            },
+        };
+        let store = DataStore {
+            workspace_id,
+            target,
+            db: db.clone(),
+        };
+        if !db.workspace_files.is_provisioned(workspace_id) {
+            schema::provision(&store).await?;
+            db.workspace_files.mark_provisioned(workspace_id);
+        }
+        Ok(store)
+    }
+
+    /// Deletes a workspace's data for good: its file, or its schema.
+    pub(crate) async fn destroy(db: &Db, workspace_id: Uuid) -> Result<(), StoreError> {
+        db.workspace_files.forget(workspace_id);
+        match &db.pools {
+            Pools::Sqlite { .. } => {
+                close_workspace_file(&db.workspace_files, workspace_id).await;
+                let path = workspace_file_path(&db.workspace_files.dir, workspace_id);
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(StoreError::Io(file, e)),
+                    }
+                }
+            }
+            Pools::Postgres(pool) => {
+                let sql = format!(
+                    "DROP SCHEMA IF EXISTS {} CASCADE",
+                    sql::quote(&schema_name(workspace_id))
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.target {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    pub fn workspace_id(&self) -> Uuid {
+        self.workspace_id
+    }
+
+    /// A table's name as SQL, qualified by the workspace's schema on PostgreSQL.
+    pub(crate) fn table(&self, name: &str) -> String {
+        match &self.target {
+            Target::Sqlite(_) => sql::quote(name),
+            Target::Postgres { schema, .. } => {
+                format!("{}.{}", sql::quote(schema), sql::quote(name))
+            }
+        }
+    }
+
+    pub(crate) async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.target {
+            Target::Sqlite(pair) => Conn::Sqlite(pair.read.acquire().await?),
+            Target::Postgres { pool, .. } => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.target {
+            Target::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?),
+            Target::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}

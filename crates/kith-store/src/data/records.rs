@@ -1,0 +1,862 @@
+//! Records of any object: create, read, update, delete (to the trash), restore, destroy, list.
+//! Every write checks its values against the metadata first, changes nothing if any is wrong,
+//! and records an event in the same transaction.
+
+use super::DataStore;
+use super::query::{
+    DEFAULT_LIMIT, ListQuery, MAX_LIMIT, Page, after_sql, decode_cursor, encode_cursor, filter_sql,
+    flip, order_sql, sort_columns,
+};
+use super::schema::SYSTEM_COLUMNS;
+use super::sql::{Args, quote};
+use crate::StoreError;
+use crate::db::Tx;
+use kith_core::fields::{self, Cell, ColumnType, FieldType};
+use kith_core::filter::Filter;
+use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
+use kith_core::{ApiError, FieldError};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// Keys of a record that Kith sets and a request may not.
+const READ_ONLY_KEYS: [&str; 5] = [
+    "createdAt",
+    "updatedAt",
+    "deletedAt",
+    "createdBy",
+    "updatedBy",
+];
+
+/// The columns a read selects (system columns, then each active field's parts) and where each
+/// field's cells start.
+struct Projection<'o> {
+    columns: Vec<String>,
+    kinds: Vec<ColumnType>,
+    fields: Vec<(&'o FieldMeta, usize)>,
+}
+
+impl<'o> Projection<'o> {
+    fn of(object: &'o ObjectMeta) -> Projection<'o> {
+        let mut columns: Vec<String> = SYSTEM_COLUMNS.iter().map(|(name, _)| quote(name)).collect();
+        let mut kinds: Vec<ColumnType> = SYSTEM_COLUMNS.iter().map(|(_, kind)| *kind).collect();
+        let mut fields = Vec::new();
+        for field in object.active_fields() {
+            fields.push((field, columns.len()));
+            for part in field.field_type.parts() {
+                columns.push(quote(&part.column(&field.column)));
+                kinds.push(part.kind);
+            }
+        }
+        Projection {
+            columns,
+            kinds,
+            fields,
+        }
+    }
+
+    fn select(&self) -> String {
+        self.columns.join(", ")
+    }
+
+    /// A record's JSON, Twenty's shape: system fields, then every field by its key.
+    fn record(&self, row: &[Cell]) -> Value {
+        let cell = |i: usize| row.get(i).cloned().unwrap_or(Cell::Null);
+        let scalar = |i: usize| fields::output(FieldType::Text, &[cell(i)]);
+        let actor = |source: usize| json!({ "source": scalar(source), "workspaceMemberId": scalar(source + 1), "name": scalar(source + 2) });
+        let mut record = Map::new();
+        record.insert("id".into(), scalar(0));
+        record.insert("createdAt".into(), scalar(1));
+        record.insert("updatedAt".into(), scalar(2));
+        record.insert("deletedAt".into(), scalar(3));
+        record.insert("createdBy".into(), actor(4));
+        record.insert("updatedBy".into(), actor(7));
+        record.insert("position".into(), scalar(10));
+        for (field, start) in &self.fields {
+            let count = field.field_type.parts().len();
+            let cells: Vec<Cell> = (*start..start + count).map(cell).collect();
+            record.insert(field.key(), fields::output(field.field_type, &cells));
+        }
+        Value::Object(record)
+    }
+}
+
+/// A write's checked values: the columns to set and the fields they belong to.
+#[derive(Default)]
+struct Checked<'o> {
+    id: Option<Uuid>,
+    position: Option<f64>,
+    columns: Vec<(String, ColumnType, Cell)>,
+    fields: Vec<&'o FieldMeta>,
+    relations: Vec<(&'o FieldMeta, Uuid)>,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Checks a request body against the object. `creating` adds defaults and required checks.
+fn check<'o>(
+    object: &'o ObjectMeta,
+    input: &Map<String, Value>,
+    creating: bool,
+) -> Result<Checked<'o>, ApiError> {
+    let mut checked = Checked::default();
+    let mut errors = Vec::new();
+    for (key, value) in input {
+        match key.as_str() {
+            "id" if creating => match value.as_str().and_then(|t| Uuid::parse_str(t).ok()) {
+                Some(id) => checked.id = Some(id),
+                None => errors.push(field_error("id", "must be a UUID")),
+            },
+            "id" => errors.push(field_error("id", "cannot change")),
+            "position" => match value.as_f64().filter(|f| f.is_finite()) {
+                Some(position) => checked.position = Some(position),
+                None => errors.push(field_error("position", "must be a number")),
+            },
+            key if READ_ONLY_KEYS.contains(&key) => {
+                errors.push(field_error(key, "is set by Kith and cannot be written"))
+            }
+            key => match object.field_for_key(key) {
+                Some(field) => add_field(&mut checked, &mut errors, field, key, value),
+                None => errors.push(unknown_key(object, key)),
+            },
+        }
+    }
+    if creating {
+        for field in object.active_fields() {
+            let given = checked.fields.iter().any(|f| f.id == field.id);
+            if let (false, Some(default)) = (given, &field.default_value) {
+                add_field(&mut checked, &mut errors, field, &field.key(), default);
+            }
+        }
+    }
+    for field in object.active_fields().filter(|f| !f.is_nullable) {
+        let cleared = checked
+            .columns
+            .iter()
+            .any(|(column, _, cell)| *cell == Cell::Null && field.columns().contains(column));
+        let missing = creating && !checked.fields.iter().any(|f| f.id == field.id);
+        if cleared || missing {
+            errors.push(field_error(&field.key(), "is required"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(ApiError::invalid_fields(errors))
+    }
+}
+
+fn unknown_key(object: &ObjectMeta, key: &str) -> FieldError {
+    match object.field(key) {
+        Some(relation) if relation.field_type == FieldType::Relation => field_error(
+            key,
+            format!("is a relation: send {key}Id with the related record's id"),
+        ),
+        _ => field_error(key, format!("is not a field of {}", object.name_singular)),
+    }
+}
+
+fn add_field<'o>(
+    checked: &mut Checked<'o>,
+    errors: &mut Vec<FieldError>,
+    field: &'o FieldMeta,
+    key: &str,
+    value: &Value,
+) {
+    match fields::input(field.field_type, &field.rules(), key, value) {
+        Ok(input) => {
+            let parts = field.field_type.parts();
+            for (index, cell) in input.cells {
+                if let (FieldType::Relation, Cell::Uuid(target)) = (field.field_type, &cell) {
+                    checked.relations.push((field, *target));
+                }
+                checked
+                    .columns
+                    .push((parts[index].column(&field.column), parts[index].kind, cell));
+            }
+            checked.fields.push(field);
+        }
+        Err(mut field_errors) => errors.append(&mut field_errors),
+    }
+}
+
+fn actor_cells(actor: &Actor) -> [(ColumnType, Cell); 3] {
+    [
+        (
+            ColumnType::Text,
+            Cell::Text(actor.source.as_str().to_owned()),
+        ),
+        (
+            ColumnType::Uuid,
+            actor.workspace_member_id.map_or(Cell::Null, Cell::Uuid),
+        ),
+        (ColumnType::Text, Cell::Text(actor.name.clone())),
+    ]
+}
+
+fn now() -> Cell {
+    Cell::DateTime(chrono::Utc::now())
+}
+
+fn rejected(error: ApiError) -> StoreError {
+    StoreError::Rejected(error)
+}
+
+fn not_found(object: &ObjectMeta) -> StoreError {
+    rejected(ApiError::not_found(&object.label_singular))
+}
+
+impl DataStore {
+    /// Every object of the workspace.
+    pub async fn objects(&self) -> Result<Vec<ObjectMeta>, StoreError> {
+        super::schema::load_objects(self).await
+    }
+
+    pub async fn create_record(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = self
+            .insert_record(&mut tx, catalog, object, input, actor)
+            .await?;
+        let record = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .ok_or_else(|| not_found(object))?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Creates up to [`BATCH_MAX`] records, all or none; errors name the index (`[3].emails`).
+    pub async fn create_records(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        inputs: &[Map<String, Value>],
+        actor: &Actor,
+    ) -> Result<Vec<Value>, StoreError> {
+        if inputs.len() > BATCH_MAX {
+            return Err(rejected(ApiError::invalid_field(
+                "data",
+                format!("has more than {BATCH_MAX} records"),
+            )));
+        }
+        let mut errors = Vec::new();
+        for (index, input) in inputs.iter().enumerate() {
+            if let Err(error) = check(object, input, true) {
+                errors.extend(
+                    error
+                        .details
+                        .into_iter()
+                        .map(|d| field_error(&format!("[{index}].{}", d.field), d.message)),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(rejected(ApiError::invalid_fields(errors)));
+        }
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(inputs.len());
+        for (index, input) in inputs.iter().enumerate() {
+            let id = self
+                .insert_record(&mut tx, catalog, object, input, actor)
+                .await
+                .map_err(|e| at_index(e, index))?;
+            ids.push(id);
+        }
+        let records = self.read_many_in(&mut tx, object, &ids).await?;
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    async fn insert_record(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Uuid, StoreError> {
+        let checked = check(object, input, true).map_err(rejected)?;
+        self.check_relations(tx, catalog, &checked).await?;
+        let id = checked.id.unwrap_or_else(Uuid::now_v7);
+        let mut args = Args::default();
+        let mut columns = Vec::new();
+        let mut values = Vec::new();
+        let now = now();
+        let position = checked
+            .position
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis() as f64);
+        let mut system: Vec<(String, ColumnType, Cell)> = vec![
+            ("id".into(), ColumnType::Uuid, Cell::Uuid(id)),
+            ("created_at".into(), ColumnType::DateTime, now.clone()),
+            ("updated_at".into(), ColumnType::DateTime, now),
+            ("position".into(), ColumnType::Float, Cell::Float(position)),
+        ];
+        for prefix in ["created_by", "updated_by"] {
+            for (suffix, (kind, cell)) in ["source", "member_id", "name"]
+                .into_iter()
+                .zip(actor_cells(actor))
+            {
+                system.push((format!("{prefix}_{suffix}"), kind, cell));
+            }
+        }
+        for (column, kind, cell) in system {
+            columns.push(quote(&column));
+            values.push(args.push(kind, cell));
+        }
+        for (column, kind, cell) in &checked.columns {
+            columns.push(quote(column));
+            values.push(args.push(*kind, cell.clone()));
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.table(&object.table),
+            columns.join(", "),
+            values.join(", ")
+        );
+        tx.ex()
+            .execute_cells(&sql, &args)
+            .await
+            .map_err(|e| write_error(object, e))?;
+        let changes: Map<String, Value> = checked
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.key(),
+                    json!({ "before": null, "after": input.get(&f.key()).cloned() }),
+                )
+            })
+            .collect();
+        self.record_event(tx, object, id, "created", actor, Value::Object(changes))
+            .await?;
+        Ok(id)
+    }
+}
+
+/// The most records one batch may create.
+pub const BATCH_MAX: usize = 1000;
+
+fn at_index(error: StoreError, index: usize) -> StoreError {
+    match error {
+        StoreError::Rejected(mut api) => {
+            api.details = api
+                .details
+                .into_iter()
+                .map(|d| field_error(&format!("[{index}].{}", d.field), d.message))
+                .collect();
+            api.message = format!("record [{index}]: {}", api.message);
+            StoreError::Rejected(api)
+        }
+        other => other,
+    }
+}
+
+/// A refused write in the API's words: a duplicate of a unique field is a 409 naming the field.
+fn write_error(object: &ObjectMeta, error: StoreError) -> StoreError {
+    let StoreError::Database(sqlx::Error::Database(db)) = &error else {
+        return error;
+    };
+    if !db.is_unique_violation() {
+        return error;
+    }
+    let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+    let field = object.active_fields().filter(|f| f.is_unique).find(|f| {
+        text.contains(&format!("ux_{}", f.id.simple()))
+            || f.columns().iter().any(|c| text.contains(c.as_str()))
+    });
+    let Some(field) = field else { return error };
+    let part = field
+        .field_type
+        .parts()
+        .first()
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let path = if part.is_empty() {
+        field.key()
+    } else {
+        format!("{}.{part}", field.key())
+    };
+    let mut api = ApiError::conflict(format!(
+        "another {} already has this {path}",
+        object.label_singular.to_lowercase()
+    ));
+    api.details = vec![field_error(&path, "is already used by another record")];
+    rejected(api)
+}
+
+impl DataStore {
+    /// A record that is not in the trash.
+    pub async fn get_record(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<Option<Value>, StoreError> {
+        let projection = Projection::of(object);
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = {} AND deleted_at IS NULL",
+            projection.select(),
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let mut conn = self.read().await?;
+        let rows = conn
+            .ex()
+            .fetch_cells(&sql, &args, &projection.kinds)
+            .await?;
+        Ok(rows.first().map(|row| projection.record(row)))
+    }
+
+    async fn read_in(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<Option<Value>, StoreError> {
+        Ok(self
+            .read_many_in(tx, object, &[id])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Records by id, trash included, in the order of `ids`.
+    async fn read_many_in(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        ids: &[Uuid],
+    ) -> Result<Vec<Value>, StoreError> {
+        let projection = Projection::of(object);
+        let mut records = Vec::with_capacity(ids.len());
+        // SQLite allows 32766 parameters a statement; stay well below.
+        for chunk in ids.chunks(500) {
+            let mut args = Args::default();
+            let placeholders: Vec<String> = chunk
+                .iter()
+                .map(|id| args.push(ColumnType::Uuid, Cell::Uuid(*id)))
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM {} WHERE id IN ({})",
+                projection.select(),
+                self.table(&object.table),
+                placeholders.join(", ")
+            );
+            let rows = tx.ex().fetch_cells(&sql, &args, &projection.kinds).await?;
+            let mut by_id: std::collections::HashMap<Uuid, Value> = rows
+                .iter()
+                .filter_map(|row| match row.first() {
+                    Some(Cell::Uuid(id)) => Some((*id, projection.record(row))),
+                    _ => None,
+                })
+                .collect();
+            records.extend(chunk.iter().filter_map(|id| by_id.remove(id)));
+        }
+        Ok(records)
+    }
+
+    /// Changes the given fields of a record (parts of a composite field may be given alone).
+    pub async fn update_record(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        id: Uuid,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        let checked = check(object, input, false).map_err(rejected)?;
+        let mut tx = self.begin().await?;
+        let before = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .filter(|r| r["deletedAt"].is_null())
+            .ok_or_else(|| not_found(object))?;
+        self.check_relations(&mut tx, catalog, &checked).await?;
+        let mut args = Args::default();
+        let mut sets = vec![format!(
+            "updated_at = {}",
+            args.push(ColumnType::DateTime, now())
+        )];
+        for (suffix, (kind, cell)) in ["source", "member_id", "name"]
+            .into_iter()
+            .zip(actor_cells(actor))
+        {
+            sets.push(format!("updated_by_{suffix} = {}", args.push(kind, cell)));
+        }
+        if let Some(position) = checked.position {
+            sets.push(format!(
+                "position = {}",
+                args.push(ColumnType::Float, Cell::Float(position))
+            ));
+        }
+        for (column, kind, cell) in &checked.columns {
+            sets.push(format!(
+                "{} = {}",
+                quote(column),
+                args.push(*kind, cell.clone())
+            ));
+        }
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = {}",
+            self.table(&object.table),
+            sets.join(", "),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        tx.ex()
+            .execute_cells(&sql, &args)
+            .await
+            .map_err(|e| write_error(object, e))?;
+        let after = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .ok_or_else(|| not_found(object))?;
+        let changes: Map<String, Value> = checked
+            .fields
+            .iter()
+            .map(|f| f.key())
+            .filter(|key| before[key] != after[key])
+            .map(|key| {
+                (
+                    key.clone(),
+                    json!({ "before": before[&key], "after": after[&key] }),
+                )
+            })
+            .collect();
+        if !changes.is_empty() {
+            self.record_event(
+                &mut tx,
+                object,
+                id,
+                "updated",
+                actor,
+                Value::Object(changes),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a record to the trash; it is purged later unless restored.
+    pub async fn delete_record(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        self.set_deleted(object, id, actor, true).await
+    }
+
+    pub async fn restore_record(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        self.set_deleted(object, id, actor, false).await
+    }
+
+    async fn set_deleted(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+        delete: bool,
+    ) -> Result<Value, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut args = Args::default();
+        let (deleted_at, condition, kind) = if delete {
+            (now(), "IS NULL", "deleted")
+        } else {
+            (Cell::Null, "IS NOT NULL", "restored")
+        };
+        let sql = format!(
+            "UPDATE {} SET deleted_at = {} WHERE id = {} AND deleted_at {condition}",
+            self.table(&object.table),
+            args.push(ColumnType::DateTime, deleted_at),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let changed = tx
+            .ex()
+            .execute_cells(&sql, &args)
+            .await
+            .map_err(|e| write_error(object, e))?;
+        if changed == 0 {
+            return Err(not_found(object));
+        }
+        self.record_event(&mut tx, object, id, kind, actor, json!({}))
+            .await?;
+        let record = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .ok_or_else(|| not_found(object))?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Deletes a record for good. Relations to it follow their on-delete rule; a `RESTRICT`
+    /// relation still pointing at it refuses with a conflict.
+    pub async fn destroy_record(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        let mut tx = self.begin().await?;
+        let record = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .ok_or_else(|| not_found(object))?;
+        let mut args = Args::default();
+        let sql = format!(
+            "DELETE FROM {} WHERE id = {}",
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        tx.ex()
+            .execute_cells(&sql, &args)
+            .await
+            .map_err(|e| match &e {
+                StoreError::Database(sqlx::Error::Database(db))
+                    if db.is_foreign_key_violation() =>
+                {
+                    rejected(ApiError::conflict(format!(
+                        "other records still point at this {} and forbid deleting it",
+                        object.label_singular.to_lowercase()
+                    )))
+                }
+                _ => e,
+            })?;
+        self.record_event(&mut tx, object, id, "destroyed", actor, json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Checks that every related record exists (and is not in the trash), and that every related
+    /// member belongs to the workspace, so a wrong id is a clear 400 rather than a database error.
+    async fn check_relations(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        checked: &Checked<'_>,
+    ) -> Result<(), StoreError> {
+        let mut errors = Vec::new();
+        for (field, target_id) in &checked.relations {
+            let Some(relation) = &field.relation else {
+                continue;
+            };
+            let exists = if relation.target == WORKSPACE_MEMBER {
+                self.db.is_member(self.workspace_id, *target_id).await?
+            } else {
+                let Some(target) = catalog.iter().find(|o| o.name_singular == relation.target)
+                else {
+                    errors.push(field_error(
+                        &field.key(),
+                        format!("points at {}, which no longer exists", relation.target),
+                    ));
+                    continue;
+                };
+                let mut args = Args::default();
+                let sql = format!(
+                    "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
+                    self.table(&target.table),
+                    args.push(ColumnType::Uuid, Cell::Uuid(*target_id))
+                );
+                !tx.ex()
+                    .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                    .await?
+                    .is_empty()
+            };
+            if !exists {
+                let what = if relation.target == WORKSPACE_MEMBER {
+                    "workspace member".to_owned()
+                } else {
+                    relation.target.clone()
+                };
+                errors.push(field_error(
+                    &field.key(),
+                    format!("no {what} has the id {target_id}"),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(rejected(ApiError::invalid_fields(errors)))
+        }
+    }
+
+    async fn record_event(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        record_id: Uuid,
+        kind: &str,
+        actor: &Actor,
+        changes: Value,
+    ) -> Result<(), StoreError> {
+        let mut args = Args::default();
+        let values = [
+            args.push(ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
+            args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(record_id)),
+            args.push(ColumnType::Text, Cell::Text(kind.to_owned())),
+            args.push(
+                ColumnType::Json,
+                Cell::Json(serde_json::to_value(actor).unwrap_or(Value::Null)),
+            ),
+            args.push(ColumnType::Json, Cell::Json(changes)),
+            args.push(ColumnType::DateTime, now()),
+        ];
+        let sql = format!(
+            "INSERT INTO {} (id, object_id, record_id, kind, actor, changes, at) VALUES ({})",
+            self.table("_kith_events"),
+            values.join(", ")
+        );
+        tx.ex().execute_cells(&sql, &args).await?;
+        Ok(())
+    }
+
+    /// One page of an object's records.
+    pub async fn list_records(
+        &self,
+        object: &ObjectMeta,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError> {
+        if query.starting_after.is_some() && query.ending_before.is_some() {
+            return Err(rejected(ApiError::invalid_field(
+                "ending_before",
+                "cannot be combined with starting_after",
+            )));
+        }
+        let limit = match query.limit {
+            0 => DEFAULT_LIMIT,
+            n if n <= MAX_LIMIT => n,
+            _ => {
+                return Err(rejected(ApiError::invalid_field(
+                    "limit",
+                    format!("must be between 1 and {MAX_LIMIT}"),
+                )));
+            }
+        };
+        let projection = Projection::of(object);
+        let sort = sort_columns(object, &query.order_by).map_err(rejected)?;
+        let backward = query.ending_before.is_some();
+        let order: Vec<_> = if backward {
+            sort.iter().map(|(c, d)| (c.clone(), flip(*d))).collect()
+        } else {
+            sort.clone()
+        };
+
+        let mut args = Args::default();
+        let mut conditions = self.base_conditions(object, query.filter.as_ref(), &mut args)?;
+        let cursor = query
+            .starting_after
+            .as_deref()
+            .map(|c| ("starting_after", c))
+            .or(query.ending_before.as_deref().map(|c| ("ending_before", c)));
+        if let Some((parameter, text)) = cursor {
+            let values = decode_cursor(text, &sort, parameter).map_err(rejected)?;
+            conditions.push(after_sql(&order, &values, &mut args));
+        }
+        let sort_select: Vec<String> = sort.iter().map(|(c, _)| quote(&c.name)).collect();
+        let sql = format!(
+            "SELECT {}, {} FROM {} WHERE {} ORDER BY {} LIMIT {}",
+            projection.select(),
+            sort_select.join(", "),
+            self.table(&object.table),
+            conditions.join(" AND "),
+            order_sql(&order),
+            limit + 1
+        );
+        let mut kinds = projection.kinds.clone();
+        kinds.extend(sort.iter().map(|(c, _)| c.kind));
+        let mut conn = self.read().await?;
+        let mut rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        if backward {
+            rows.reverse();
+        }
+        let cursor_of = |row: &Vec<Cell>| encode_cursor(&row[projection.kinds.len()..]);
+        let total_count = if query.with_total {
+            Some(self.count(&mut conn, object, query.filter.as_ref()).await?)
+        } else {
+            None
+        };
+        Ok(Page {
+            start_cursor: rows.first().map(cursor_of),
+            end_cursor: rows.last().map(cursor_of),
+            has_next_page: if backward { true } else { more },
+            has_previous_page: if backward {
+                more
+            } else {
+                query.starting_after.is_some()
+            },
+            records: rows.iter().map(|row| projection.record(row)).collect(),
+            total_count,
+        })
+    }
+
+    /// The filter's condition, and the trash left out unless the filter asks about `deletedAt`.
+    fn base_conditions(
+        &self,
+        object: &ObjectMeta,
+        filter: Option<&Filter>,
+        args: &mut Args,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut conditions = Vec::new();
+        if !filter.is_some_and(|f| mentions(f, "deletedAt")) {
+            conditions.push("deleted_at IS NULL".to_owned());
+        }
+        if let Some(filter) = filter {
+            conditions.push(filter_sql(self.backend(), object, filter, args).map_err(rejected)?);
+        }
+        if conditions.is_empty() {
+            conditions.push("1 = 1".to_owned());
+        }
+        Ok(conditions)
+    }
+
+    async fn count(
+        &self,
+        conn: &mut crate::db::Conn,
+        object: &ObjectMeta,
+        filter: Option<&Filter>,
+    ) -> Result<i64, StoreError> {
+        let mut args = Args::default();
+        let conditions = self.base_conditions(object, filter, &mut args)?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {}",
+            self.table(&object.table),
+            conditions.join(" AND ")
+        );
+        let rows = conn
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Int])
+            .await?;
+        Ok(match rows.first().and_then(|r| r.first()) {
+            Some(Cell::Int(n)) => *n,
+            _ => 0,
+        })
+    }
+}
+
+fn mentions(filter: &Filter, field: &str) -> bool {
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| mentions(p, field)),
+        Filter::Not(inner) => mentions(inner, field),
+        Filter::Compare(c) => c.path.field == field,
+    }
+}

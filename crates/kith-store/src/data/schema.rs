@@ -1,0 +1,301 @@
+//! The tables of a workspace: Kith's own (`_kith_objects`, `_kith_events`) and one per object,
+//! made from metadata. Adding a field adds columns (`ALTER TABLE … ADD COLUMN`, which rewrites
+//! nothing on either backend).
+
+use super::DataStore;
+use super::sql::{Args, quote, sql_type};
+use crate::StoreError;
+use crate::db::Tx;
+use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::metadata::{FieldMeta, ObjectMeta, OnDelete, WORKSPACE_MEMBER};
+use kith_core::standard::standard_objects;
+
+/// Columns every record table has, in the order records are read.
+pub const SYSTEM_COLUMNS: [(&str, ColumnType); 11] = [
+    ("id", ColumnType::Uuid),
+    ("created_at", ColumnType::DateTime),
+    ("updated_at", ColumnType::DateTime),
+    ("deleted_at", ColumnType::DateTime),
+    ("created_by_source", ColumnType::Text),
+    ("created_by_member_id", ColumnType::Uuid),
+    ("created_by_name", ColumnType::Text),
+    ("updated_by_source", ColumnType::Text),
+    ("updated_by_member_id", ColumnType::Uuid),
+    ("updated_by_name", ColumnType::Text),
+    ("position", ColumnType::Float),
+];
+
+/// Creates Kith's tables and the standard objects if they are missing. Idempotent, and safe when
+/// two instances run it at once (PostgreSQL: an advisory lock per workspace).
+pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
+    let backend = store.backend();
+    let mut tx = store.begin().await?;
+    if let super::Target::Postgres { schema, .. } = &store.target {
+        let mut args = Args::default();
+        let key = args.push(ColumnType::Int, Cell::Int(lock_key(store.workspace_id())));
+        tx.ex()
+            .execute_cells(&format!("SELECT pg_advisory_xact_lock({key})"), &args)
+            .await?;
+        run(
+            &mut tx,
+            &format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)),
+        )
+        .await?;
+    }
+    let t = |kind| sql_type(backend, kind);
+    run(
+        &mut tx,
+        &format!(
+            "CREATE TABLE IF NOT EXISTS {} (id {} PRIMARY KEY NOT NULL, name_singular TEXT NOT NULL UNIQUE, \
+             name_plural TEXT NOT NULL UNIQUE, meta {} NOT NULL, position INTEGER NOT NULL)",
+            store.table("_kith_objects"),
+            t(ColumnType::Uuid),
+            t(ColumnType::Json),
+        ),
+    )
+    .await?;
+    run(
+        &mut tx,
+        &format!(
+            "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, object_id {uuid} NOT NULL, \
+             record_id {uuid} NOT NULL, kind TEXT NOT NULL, actor {json} NOT NULL, changes {json} NOT NULL, at {ts} NOT NULL)",
+            store.table("_kith_events"),
+            uuid = t(ColumnType::Uuid),
+            json = t(ColumnType::Json),
+            ts = t(ColumnType::DateTime),
+        ),
+    )
+    .await?;
+    run(
+        &mut tx,
+        &format!(
+            "CREATE INDEX IF NOT EXISTS kith_events_record ON {} (record_id, at)",
+            store.table("_kith_events")
+        ),
+    )
+    .await?;
+    let existing = tx
+        .ex()
+        .fetch_cells(
+            &format!("SELECT id FROM {}", store.table("_kith_objects")),
+            &Args::default(),
+            &[ColumnType::Uuid],
+        )
+        .await?;
+    for (position, object) in standard_objects().into_iter().enumerate() {
+        if existing
+            .iter()
+            .any(|row| row.first() == Some(&Cell::Uuid(object.id)))
+        {
+            continue;
+        }
+        create_object(store, &mut tx, &object, position).await?;
+    }
+    tx.commit().await
+}
+
+/// A stable 64-bit key for PostgreSQL's advisory lock of one workspace.
+fn lock_key(workspace_id: uuid::Uuid) -> i64 {
+    let bytes = workspace_id.as_bytes();
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&bytes[8..16]);
+    i64::from_be_bytes(key)
+}
+
+async fn run(tx: &mut Tx, sql: &str) -> Result<u64, StoreError> {
+    tx.ex().execute_cells(sql, &Args::default()).await
+}
+
+/// Creates an object's table with its columns and indexes, and records its metadata.
+pub async fn create_object(
+    store: &DataStore,
+    tx: &mut Tx,
+    object: &ObjectMeta,
+    position: usize,
+) -> Result<(), StoreError> {
+    let backend = store.backend();
+    let mut columns: Vec<String> = SYSTEM_COLUMNS
+        .iter()
+        .map(|(name, kind)| {
+            let constraint = match *name {
+                "id" => " PRIMARY KEY NOT NULL",
+                "created_at" | "updated_at" | "created_by_source" | "created_by_name"
+                | "updated_by_source" | "updated_by_name" | "position" => " NOT NULL",
+                _ => "",
+            };
+            format!("{} {}{constraint}", quote(name), sql_type(backend, *kind))
+        })
+        .collect();
+    for field in object.fields.iter() {
+        columns.extend(field_column_definitions(store, field));
+    }
+    run(
+        tx,
+        &format!(
+            "CREATE TABLE IF NOT EXISTS {} ({})",
+            store.table(&object.table),
+            columns.join(", ")
+        ),
+    )
+    .await?;
+    for field in &object.fields {
+        create_field_indexes(store, tx, object, field).await?;
+    }
+    let mut args = Args::default();
+    let values = [
+        args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
+        args.push(ColumnType::Text, Cell::Text(object.name_singular.clone())),
+        args.push(ColumnType::Text, Cell::Text(object.name_plural.clone())),
+        args.push(
+            ColumnType::Json,
+            Cell::Json(serde_json::to_value(object).map_err(|e| corrupt_meta(&e))?),
+        ),
+        args.push(
+            ColumnType::Int,
+            Cell::Int(i64::try_from(position).unwrap_or(i64::MAX)),
+        ),
+    ];
+    let sql = format!(
+        "INSERT INTO {} (id, name_singular, name_plural, meta, position) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        store.table("_kith_objects"),
+        values.join(", ")
+    );
+    tx.ex().execute_cells(&sql, &args).await?;
+    Ok(())
+}
+
+fn corrupt_meta(e: &serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
+        column: "_kith_objects.meta",
+        value: e.to_string(),
+    }
+}
+
+/// `"col" TYPE [REFERENCES …]` for each stored part of a field.
+fn field_column_definitions(store: &DataStore, field: &FieldMeta) -> Vec<String> {
+    let backend = store.backend();
+    field
+        .field_type
+        .parts()
+        .iter()
+        .map(|part| {
+            let mut definition = format!(
+                "{} {}",
+                quote(&part.column(&field.column)),
+                sql_type(backend, part.kind)
+            );
+            if let Some(references) = foreign_key(store, field) {
+                definition.push_str(&references);
+            }
+            definition
+        })
+        .collect()
+}
+
+/// The foreign key of a relation to another object's records (members live in the control
+/// plane, so relations to them are checked by the record engine instead).
+fn foreign_key(store: &DataStore, field: &FieldMeta) -> Option<String> {
+    let relation = field
+        .relation
+        .as_ref()
+        .filter(|_| field.field_type == FieldType::Relation)?;
+    if relation.target == WORKSPACE_MEMBER {
+        return None;
+    }
+    let target_table = standard_objects()
+        .into_iter()
+        .find(|o| o.name_singular == relation.target)
+        .map_or_else(|| relation.target.clone(), |o| o.table);
+    let action = match relation.on_delete {
+        OnDelete::SetNull => "SET NULL",
+        OnDelete::Cascade => "CASCADE",
+        OnDelete::Restrict => "RESTRICT",
+    };
+    Some(format!(
+        " REFERENCES {} (id) ON DELETE {action}",
+        store.table(&target_table)
+    ))
+}
+
+/// Index names are built from the field's id: unique within a schema and within PostgreSQL's
+/// 63-byte limit, however long table and column names get.
+async fn create_field_indexes(
+    store: &DataStore,
+    tx: &mut Tx,
+    object: &ObjectMeta,
+    field: &FieldMeta,
+) -> Result<(), StoreError> {
+    let Some(part) = field.field_type.parts().first() else {
+        return Ok(());
+    };
+    let column = quote(&part.column(&field.column));
+    let table = store.table(&object.table);
+    if field.is_unique {
+        let not_empty = if part.kind == ColumnType::Text {
+            format!(" AND {column} <> ''")
+        } else {
+            String::new()
+        };
+        run(
+            tx,
+            &format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ux_{} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}",
+                field.id.simple()
+            ),
+        )
+        .await?;
+    } else if field.is_indexed || field.field_type == FieldType::Relation {
+        run(
+            tx,
+            &format!(
+                "CREATE INDEX IF NOT EXISTS ix_{} ON {table} ({column}, id)",
+                field.id.simple()
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every object's metadata, in order.
+pub async fn load_objects(store: &DataStore) -> Result<Vec<ObjectMeta>, StoreError> {
+    let mut conn = store.read().await?;
+    let sql = format!(
+        "SELECT meta FROM {} ORDER BY position, id",
+        store.table("_kith_objects")
+    );
+    let rows = conn
+        .ex()
+        .fetch_cells(&sql, &Args::default(), &[ColumnType::Json])
+        .await?;
+    rows.into_iter()
+        .map(|row| match row.into_iter().next() {
+            Some(Cell::Json(meta)) => serde_json::from_value(meta).map_err(|e| corrupt_meta(&e)),
+            other => Err(StoreError::Corrupt {
+                column: "_kith_objects.meta",
+                value: format!("{other:?}"),
+            }),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_keys_differ_per_workspace() {
+        let a = super::lock_key(uuid::Uuid::now_v7());
+        let b = super::lock_key(uuid::Uuid::now_v7());
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn backends_name_their_types() {
+        use super::*;
+        use crate::Backend;
+        assert_eq!(
+            sql_type(Backend::Postgres, ColumnType::DateTime),
+            "TIMESTAMPTZ"
+        );
+        assert_eq!(sql_type(Backend::Sqlite, ColumnType::Uuid), "BLOB");
+    }
+}

@@ -1,0 +1,231 @@
+//! SQL text and values for workspace data, whose columns are only known at run time: quoting,
+//! column types per backend, and binding and reading [`Cell`]s on either backend.
+
+use crate::db::Ex;
+use crate::{Backend, StoreError};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use kith_core::fields::{Cell, ColumnType};
+use sqlx::{Arguments, Row};
+
+/// A quoted identifier. Identifiers come from metadata Kith generated, never from a request, but
+/// are quoted anyway.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+pub fn sql_type(backend: Backend, kind: ColumnType) -> &'static str {
+    match (backend, kind) {
+        (
+            Backend::Sqlite,
+            ColumnType::Text | ColumnType::Date | ColumnType::DateTime | ColumnType::Json,
+        ) => "TEXT",
+        (Backend::Sqlite, ColumnType::Int | ColumnType::Bool) => "INTEGER",
+        (Backend::Sqlite, ColumnType::Float) => "REAL",
+        (Backend::Sqlite, ColumnType::Uuid | ColumnType::Bytes) => "BLOB",
+        (Backend::Postgres, ColumnType::Text) => "TEXT",
+        (Backend::Postgres, ColumnType::Int) => "BIGINT",
+        (Backend::Postgres, ColumnType::Float) => "DOUBLE PRECISION",
+        (Backend::Postgres, ColumnType::Bool) => "BOOLEAN",
+        (Backend::Postgres, ColumnType::Date) => "DATE",
+        (Backend::Postgres, ColumnType::DateTime) => "TIMESTAMPTZ",
+        (Backend::Postgres, ColumnType::Json) => "JSONB",
+        (Backend::Postgres, ColumnType::Uuid) => "UUID",
+        (Backend::Postgres, ColumnType::Bytes) => "BYTEA",
+    }
+}
+
+/// Instants in SQLite are text of one fixed shape, so that text order is time order.
+pub fn sqlite_timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Values bound to `$1`, `$2`… in order, each with the column type it is compared with or stored
+/// in (PostgreSQL needs the type even of a NULL).
+#[derive(Debug, Default)]
+pub struct Args {
+    values: Vec<(ColumnType, Cell)>,
+}
+
+impl Args {
+    /// Adds a value; returns its placeholder.
+    pub fn push(&mut self, kind: ColumnType, cell: Cell) -> String {
+        self.values.push((kind, cell));
+        format!("${}", self.values.len())
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    fn sqlite(&self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
+        let mut args = sqlx::sqlite::SqliteArguments::default();
+        for (_, cell) in &self.values {
+            let added = match cell {
+                Cell::Null => args.add(Option::<String>::None),
+                Cell::Text(text) => args.add(text.clone()),
+                Cell::Int(n) => args.add(*n),
+                Cell::Float(f) => args.add(*f),
+                Cell::Bool(b) => args.add(*b),
+                Cell::Date(d) => args.add(d.format("%Y-%m-%d").to_string()),
+                Cell::DateTime(t) => args.add(sqlite_timestamp(t)),
+                Cell::Json(value) => args.add(value.to_string()),
+                Cell::Uuid(id) => args.add(*id),
+                Cell::Bytes(bytes) => args.add(bytes.clone()),
+            };
+            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+        }
+        Ok(args)
+    }
+
+    fn postgres(&self) -> Result<sqlx::postgres::PgArguments, StoreError> {
+        let mut args = sqlx::postgres::PgArguments::default();
+        for (kind, cell) in &self.values {
+            let added = match (kind, cell) {
+                (ColumnType::Text, Cell::Null) => args.add(Option::<String>::None),
+                (ColumnType::Int, Cell::Null) => args.add(Option::<i64>::None),
+                (ColumnType::Float, Cell::Null) => args.add(Option::<f64>::None),
+                (ColumnType::Bool, Cell::Null) => args.add(Option::<bool>::None),
+                (ColumnType::Date, Cell::Null) => args.add(Option::<NaiveDate>::None),
+                (ColumnType::DateTime, Cell::Null) => args.add(Option::<DateTime<Utc>>::None),
+                (ColumnType::Json, Cell::Null) => args.add(Option::<serde_json::Value>::None),
+                (ColumnType::Uuid, Cell::Null) => args.add(Option::<uuid::Uuid>::None),
+                (ColumnType::Bytes, Cell::Null) => args.add(Option::<Vec<u8>>::None),
+                (_, Cell::Text(text)) => args.add(text.clone()),
+                (_, Cell::Int(n)) => args.add(*n),
+                (_, Cell::Float(f)) => args.add(*f),
+                (_, Cell::Bool(b)) => args.add(*b),
+                (_, Cell::Date(d)) => args.add(*d),
+                (_, Cell::DateTime(t)) => args.add(*t),
+                (_, Cell::Json(value)) => args.add(value.clone()),
+                (_, Cell::Uuid(id)) => args.add(*id),
+                (_, Cell::Bytes(bytes)) => args.add(bytes.clone()),
+            };
+            added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+        }
+        Ok(args)
+    }
+}
+
+impl Ex<'_> {
+    /// Runs a query and reads each row's columns as `kinds` say.
+    pub async fn fetch_cells(
+        self,
+        sql: &str,
+        args: &Args,
+        kinds: &[ColumnType],
+    ) -> Result<Vec<Vec<Cell>>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self {
+            Ex::Sqlite(conn) => {
+                let rows = sqlx::query_with(sql, args.sqlite()?)
+                    .fetch_all(conn)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        kinds
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| sqlite_cell(row, i, *kind))
+                            .collect()
+                    })
+                    .collect()
+            }
+            Ex::Postgres(conn) => {
+                let rows = sqlx::query_with(sql, args.postgres()?)
+                    .fetch_all(conn)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        kinds
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| postgres_cell(row, i, *kind))
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Runs a statement; gives the number of rows it changed.
+    pub async fn execute_cells(self, sql: &str, args: &Args) -> Result<u64, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        Ok(match self {
+            Ex::Sqlite(conn) => sqlx::query_with(sql, args.sqlite()?)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+            Ex::Postgres(conn) => sqlx::query_with(sql, args.postgres()?)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+        })
+    }
+}
+
+fn corrupt(column: &'static str, value: String) -> StoreError {
+    StoreError::Corrupt { column, value }
+}
+
+fn sqlite_cell(
+    row: &sqlx::sqlite::SqliteRow,
+    i: usize,
+    kind: ColumnType,
+) -> Result<Cell, StoreError> {
+    let cell = match kind {
+        ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
+        ColumnType::Float => row.try_get::<Option<f64>, _>(i)?.map(Cell::Float),
+        ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
+        ColumnType::Uuid => row.try_get::<Option<uuid::Uuid>, _>(i)?.map(Cell::Uuid),
+        ColumnType::Bytes => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Bytes),
+        ColumnType::Date => match row.try_get::<Option<String>, _>(i)? {
+            Some(text) => Some(Cell::Date(
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| corrupt("date", text))?,
+            )),
+            None => None,
+        },
+        ColumnType::DateTime => match row.try_get::<Option<String>, _>(i)? {
+            Some(text) => Some(Cell::DateTime(
+                DateTime::parse_from_rfc3339(&text)
+                    .map_err(|_| corrupt("timestamp", text))?
+                    .with_timezone(&Utc),
+            )),
+            None => None,
+        },
+        ColumnType::Json => match row.try_get::<Option<String>, _>(i)? {
+            Some(text) => Some(Cell::Json(
+                serde_json::from_str(&text).map_err(|_| corrupt("json", text))?,
+            )),
+            None => None,
+        },
+    };
+    Ok(cell.unwrap_or(Cell::Null))
+}
+
+fn postgres_cell(
+    row: &sqlx::postgres::PgRow,
+    i: usize,
+    kind: ColumnType,
+) -> Result<Cell, StoreError> {
+    let cell = match kind {
+        ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
+        ColumnType::Float => row.try_get::<Option<f64>, _>(i)?.map(Cell::Float),
+        ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
+        ColumnType::Uuid => row.try_get::<Option<uuid::Uuid>, _>(i)?.map(Cell::Uuid),
+        ColumnType::Bytes => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Bytes),
+        ColumnType::Date => row.try_get::<Option<NaiveDate>, _>(i)?.map(Cell::Date),
+        ColumnType::DateTime => row
+            .try_get::<Option<DateTime<Utc>>, _>(i)?
+            .map(Cell::DateTime),
+        ColumnType::Json => row
+            .try_get::<Option<serde_json::Value>, _>(i)?
+            .map(Cell::Json),
+    };
+    Ok(cell.unwrap_or(Cell::Null))
+}
