@@ -7,6 +7,7 @@ pub mod fields;
 pub mod filter;
 pub mod metadata;
 pub mod role;
+pub mod scope;
 pub mod sort;
 pub mod standard;
 pub mod validate;

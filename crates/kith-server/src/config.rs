@@ -76,6 +76,9 @@ pub struct Settings {
     /// Seconds before a request is answered 408 [default: 30]
     #[arg(long, env = "KITH_REQUEST_TIMEOUT_SECS", global = true)]
     pub request_timeout_secs: Option<u64>,
+    /// Requests per minute one API token may make [default: 600]
+    #[arg(long, env = "KITH_TOKEN_RATE_LIMIT", global = true)]
+    pub token_rate_limit: Option<u32>,
     /// Database connections per instance [default: 10]
     #[arg(long, env = "KITH_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
@@ -99,6 +102,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
     pub db_max_connections: u32,
+    /// Requests per minute one API token may make.
+    pub token_rate_limit: u32,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
 }
@@ -144,6 +149,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
             request_timeout_secs: self.request_timeout_secs.or(fallback.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
+            token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
         }
     }
 
@@ -240,6 +246,11 @@ impl Config {
                 s.db_max_connections.unwrap_or(10).into(),
             )?)
             .unwrap_or(u32::MAX),
+            token_rate_limit: u32::try_from(positive(
+                "KITH_TOKEN_RATE_LIMIT",
+                s.token_rate_limit.unwrap_or(600).into(),
+            )?)
+            .unwrap_or(u32::MAX),
             config_file: None,
         })
     }
@@ -309,6 +320,7 @@ impl Config {
                 self.request_timeout.as_secs().to_string(),
             ),
             ("db_max_connections", self.db_max_connections.to_string()),
+            ("token_rate_limit", self.token_rate_limit.to_string()),
         ]
     }
 }

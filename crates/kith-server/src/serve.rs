@@ -199,6 +199,14 @@ fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<O
                     HISTORY_KEEP_MS,
                 )
                 .await;
+            let purged = match purged {
+                Ok(n) => state
+                    .db
+                    .purge_rate_counters(kith_store::now_millis() - 3_600_000)
+                    .await
+                    .map(|m| n + m),
+                Err(e) => Err(e),
+            };
             match purged {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged expired rows"),

@@ -11,6 +11,7 @@ pub mod data;
 mod error;
 mod outbox;
 mod sessions;
+mod tokens;
 mod users;
 mod workspaces;
 
@@ -19,6 +20,7 @@ pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
 pub use outbox::{MailStatus, OutboxMail};
 pub use sessions::{LoginEvent, NewSession, SessionUser};
+pub use tokens::{ApiToken, NewToken};
 pub use users::{NewUser, ProfileChange, Theme, User};
 pub use workspaces::{
     Invitation, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore, WorkspaceSummary,

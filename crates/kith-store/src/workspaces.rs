@@ -27,6 +27,15 @@ impl Tenant {
     pub fn role(&self) -> Role {
         self.role
     }
+
+    /// The access of an API token, checked by [`Db::enter_workspace_with_token`].
+    pub(crate) fn for_token(workspace_id: Uuid, user_id: Uuid, role: Role) -> Tenant {
+        Tenant {
+            workspace_id,
+            user_id,
+            role,
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -346,6 +355,14 @@ pub struct WorkspaceStore<'a> {
 impl WorkspaceStore<'_> {
     fn id(&self) -> Uuid {
         self.tenant.workspace_id
+    }
+
+    pub(crate) fn tenant(&self) -> &Tenant {
+        self.tenant
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        self.db
     }
 
     pub async fn get(&self) -> Result<Workspace, StoreError> {

@@ -1,15 +1,19 @@
-//! [`RestAccess`]: who calls the REST API, in which workspace, with which role, and that
-//! workspace's data. For a browser session the workspace comes from the `X-Kith-Workspace` header
-//! and is checked against membership on every request.
+//! [`RestAccess`]: who calls the REST API, in which workspace, with which rights, and that
+//! workspace's data. A script or agent sends `Authorization: Bearer kith_…` (the token is bound
+//! to one workspace and limited by its scopes and objects); a browser session names the workspace
+//! in the `X-Kith-Workspace` header, checked against membership on every request.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::auth::tokens::token_hash;
 use crate::http::AppError;
 use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use kith_core::metadata::{Actor, ActorSource, ObjectMeta};
-use kith_core::{ApiError, Role};
-use kith_store::{DataStore, Tenant};
+use kith_core::scope::Scope;
+use kith_core::{ApiError, ErrorCode, Role};
+use kith_store::{ApiToken, DataStore, Tenant, now_millis};
 use uuid::Uuid;
 
 pub const WORKSPACE_HEADER: &str = "x-kith-workspace";
@@ -20,36 +24,67 @@ pub struct RestAccess {
     pub data: DataStore,
     /// Every object of the workspace, loaded once for the request.
     pub catalog: Vec<ObjectMeta>,
+    /// Set when the caller is an API token rather than a person.
+    pub token: Option<ApiToken>,
 }
 
 impl RestAccess {
-    pub fn role(&self) -> Role {
-        self.tenant.role()
-    }
-
-    pub fn require(&self, needed: Role, action: &str) -> Result<(), AppError> {
-        if self.role() >= needed {
-            return Ok(());
-        }
-        Err(ApiError::forbidden(format!(
-            "{action} needs the {needed} role or higher; you are {role} in this workspace",
-            role = self.role()
-        ))
-        .into())
-    }
-
-    /// The object whose plural API name is `plural` (`companies`).
-    pub fn object(&self, plural: &str) -> Result<&ObjectMeta, AppError> {
-        self.catalog
+    /// The object whose plural API name is `plural`, if the caller may read it.
+    pub fn readable(&self, plural: &str) -> Result<&ObjectMeta, AppError> {
+        self.require_scope(Scope::RecordsRead)?;
+        let object = self
+            .catalog
             .iter()
             .find(|o| o.is_active && o.name_plural == plural)
             .ok_or_else(|| {
                 ApiError::new(
-                    kith_core::ErrorCode::NotFound,
+                    ErrorCode::NotFound,
                     format!("this workspace has no object called {plural:?}"),
                 )
-                .into()
-            })
+            })?;
+        if let Some(allowed) = self.token.as_ref().and_then(|t| t.objects.as_ref()) {
+            if !allowed.iter().any(|p| p == plural) {
+                return Err(ApiError::forbidden(format!(
+                    "this API token is limited to {}",
+                    allowed.join(", ")
+                ))
+                .into());
+            }
+        }
+        Ok(object)
+    }
+
+    /// The object, if the caller may change its records (`action` names the change for errors).
+    pub fn writable(&self, plural: &str, action: &str) -> Result<&ObjectMeta, AppError> {
+        self.require_role(Role::Member, action)?;
+        self.require_scope(Scope::RecordsWrite)?;
+        self.readable(plural)
+    }
+
+    pub fn require_role(&self, needed: Role, action: &str) -> Result<(), AppError> {
+        if self.tenant.role() >= needed {
+            return Ok(());
+        }
+        let who = if self.token.is_some() {
+            "an API token".to_owned()
+        } else {
+            format!("you are {}", self.tenant.role())
+        };
+        Err(ApiError::forbidden(format!(
+            "{action} needs the {needed} role or higher; {who} in this workspace"
+        ))
+        .into())
+    }
+
+    pub fn require_scope(&self, scope: Scope) -> Result<(), AppError> {
+        match &self.token {
+            Some(token) if !token.scopes.contains(&scope) => Err(ApiError::forbidden(format!(
+                "this API token lacks the {} scope",
+                scope.as_str()
+            ))
+            .into()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -60,34 +95,94 @@ impl FromRequestParts<AppState> for RestAccess {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let me = CurrentUser::from_request_parts(parts, state).await?;
-        let header = parts
-            .headers
-            .get(WORKSPACE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::bad_request("send the workspace's id in the X-Kith-Workspace header")
-            })?;
-        // Malformed, unknown or someone else's: the same 404.
-        let workspace_id =
-            Uuid::parse_str(header.trim()).map_err(|_| ApiError::not_found("workspace"))?;
-        let tenant = state
-            .db
-            .enter_workspace(me.user.id, workspace_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("workspace"))?;
+        let (tenant, actor, token) = match bearer(parts)? {
+            Some(secret) => token_access(state, &secret).await?,
+            None => session_access(parts, state).await?,
+        };
         let data = state.db.workspace(&tenant).data().await?;
         let catalog = data.objects().await?;
-        let actor = Actor {
-            source: ActorSource::Manual,
-            workspace_member_id: Some(me.user.id),
-            name: me.user.name.clone(),
-        };
         Ok(RestAccess {
             tenant,
             actor,
             data,
             catalog,
+            token,
         })
     }
+}
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+fn bearer(parts: &Parts) -> Result<Option<String>, AppError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    match text.strip_prefix("Bearer ").map(str::trim) {
+        Some(token) if !token.is_empty() => Ok(Some(token.to_owned())),
+        _ => Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the Authorization header must be \"Bearer <API token>\"",
+        )
+        .into()),
+    }
+}
+
+async fn token_access(
+    state: &AppState,
+    secret: &str,
+) -> Result<(Tenant, Actor, Option<ApiToken>), AppError> {
+    let (tenant, token) = state
+        .db
+        .enter_workspace_with_token(&token_hash(secret))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "this API token is unknown, revoked or expired",
+            )
+        })?;
+    let window_ms = 60_000;
+    let window = now_millis() / window_ms * window_ms;
+    let hits = state
+        .db
+        .hit_rate_counter(&format!("token:{}", token.id), window)
+        .await?;
+    if hits > i64::from(state.config.token_rate_limit) {
+        let retry_after = (window + window_ms - now_millis()).max(1000) / 1000;
+        return Err(ApiError::rate_limited(u64::try_from(retry_after).unwrap_or(1)).into());
+    }
+    let actor = Actor {
+        source: ActorSource::Api,
+        workspace_member_id: None,
+        name: token.name.clone(),
+    };
+    Ok((tenant, actor, Some(token)))
+}
+
+async fn session_access(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Tenant, Actor, Option<ApiToken>), AppError> {
+    let me = CurrentUser::from_request_parts(parts, state).await?;
+    let header = parts
+        .headers
+        .get(WORKSPACE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request("send the workspace's id in the X-Kith-Workspace header")
+        })?;
+    // Malformed, unknown or someone else's: the same 404.
+    let workspace_id =
+        Uuid::parse_str(header.trim()).map_err(|_| ApiError::not_found("workspace"))?;
+    let tenant = state
+        .db
+        .enter_workspace(me.user.id, workspace_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workspace"))?;
+    let actor = Actor {
+        source: ActorSource::Manual,
+        workspace_member_id: Some(me.user.id),
+        name: me.user.name.clone(),
+    };
+    Ok((tenant, actor, None))
 }

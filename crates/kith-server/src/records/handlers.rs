@@ -30,9 +30,10 @@ fn body_object(body: Value) -> AppResult<Map<String, Value>> {
     }
 }
 
-pub async fn list_objects(access: RestAccess) -> Json<Value> {
+pub async fn list_objects(access: RestAccess) -> AppResult<Json<Value>> {
+    access.require_scope(kith_core::scope::Scope::RecordsRead)?;
     let objects: Vec<&kith_core::metadata::ObjectMeta> = access.catalog.iter().collect();
-    Json(json!({ "data": { "objects": objects } }))
+    Ok(Json(json!({ "data": { "objects": objects } })))
 }
 
 #[derive(Deserialize)]
@@ -50,7 +51,7 @@ pub async fn list(
     Path(plural): Path<String>,
     Query(params): Query<ListParams>,
 ) -> AppResult<Json<Value>> {
-    let object = access.object(&plural)?;
+    let object = access.readable(&plural)?;
     let parse_error =
         |parameter: &str, e: filter::ParseError| ApiError::invalid_field(parameter, e.to_string());
     let query = ListQuery {
@@ -97,7 +98,7 @@ pub async fn show(
     access: RestAccess,
     Path((plural, id)): Path<(String, String)>,
 ) -> AppResult<Json<Value>> {
-    let object = access.object(&plural)?;
+    let object = access.readable(&plural)?;
     let record = access
         .data
         .get_record(object, record_id(&id)?)
@@ -113,8 +114,7 @@ pub async fn create(
     Path(plural): Path<String>,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    access.require(Role::Member, "creating records")?;
-    let object = access.object(&plural)?;
+    let object = access.writable(&plural, "creating records")?;
     let record = access
         .data
         .create_record(&access.catalog, object, &body_object(body)?, &access.actor)
@@ -131,8 +131,7 @@ pub async fn create_many(
     Path(plural): Path<String>,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    access.require(Role::Member, "creating records")?;
-    let object = access.object(&plural)?;
+    let object = access.writable(&plural, "creating records")?;
     let Value::Array(items) = body else {
         return Err(ApiError::bad_request("the body must be a JSON array of records").into());
     };
@@ -156,8 +155,7 @@ pub async fn update(
     Path((plural, id)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Member, "changing records")?;
-    let object = access.object(&plural)?;
+    let object = access.writable(&plural, "changing records")?;
     let record = access
         .data
         .update_record(
@@ -183,11 +181,10 @@ pub async fn delete(
     Path((plural, id)): Path<(String, String)>,
     Query(params): Query<DeleteParams>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Member, "deleting records")?;
-    let object = access.object(&plural)?;
+    let object = access.writable(&plural, "deleting records")?;
     let id = record_id(&id)?;
     let record = if params.permanent.unwrap_or(false) {
-        access.require(Role::Admin, "deleting records permanently")?;
+        access.require_role(Role::Admin, "deleting records permanently")?;
         access
             .data
             .destroy_record(object, id, &access.actor)
@@ -205,8 +202,7 @@ pub async fn restore(
     access: RestAccess,
     Path((plural, id)): Path<(String, String)>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Member, "restoring records")?;
-    let object = access.object(&plural)?;
+    let object = access.writable(&plural, "restoring records")?;
     let record = access
         .data
         .restore_record(object, record_id(&id)?, &access.actor)

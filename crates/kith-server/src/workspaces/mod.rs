@@ -4,6 +4,7 @@ mod access;
 mod invitations;
 mod members;
 mod routes;
+mod tokens;
 
 pub use access::WorkspaceAccess;
 
@@ -43,6 +44,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{workspace_id}/invitations/{invitation_id}",
             delete(invitations::revoke),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace_id}/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace_id}/tokens/{token_id}",
+            delete(tokens::revoke),
         )
         .route("/api/v1/invitations/{token}", get(invitations::show))
         .route(

@@ -6,4 +6,5 @@ mod http;
 mod isolation;
 mod mail;
 mod records;
+mod tokens;
 mod workspaces;

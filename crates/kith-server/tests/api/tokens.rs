@@ -1,0 +1,393 @@
+//! API tokens: created by admins, shown once, limited by scopes and objects, rate limited, and
+//! bound to one workspace.
+
+use kith_testkit::{Backend, Reply, TestApp, TestClient, code_in, on_both_backends, send};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+on_both_backends!(
+    tokens_are_shown_once_and_work_as_bearer,
+    scopes_and_objects_limit_what_a_token_may_do,
+    revoked_and_expired_tokens_are_refused,
+    only_admins_manage_tokens_and_bad_input_is_named,
+    tokens_are_rate_limited_with_retry_after,
+    a_token_only_ever_sees_its_own_workspace,
+);
+
+async fn create_token(admin: &TestClient, ws: &str, body: Value) -> (String, Value) {
+    let created = admin
+        .post(&format!("/api/v1/workspaces/{ws}/tokens"), body)
+        .await
+        .expect_status(201);
+    (
+        created["token"].as_str().expect("token").to_owned(),
+        created,
+    )
+}
+
+/// A request with the token and nothing else: no cookies, no CSRF header, no workspace header.
+async fn with_token(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    send(request).await
+}
+
+async fn tokens_are_shown_once_and_work_as_bearer(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (token, created) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Zapier", "scopes": ["records:read", "records:write"] }),
+    )
+    .await;
+    assert!(token.starts_with("kith_") && token.len() > 40, "{token}");
+    let listed = owner
+        .get(&format!("/api/v1/workspaces/{ws}/tokens"))
+        .await
+        .expect_status(200);
+    assert_eq!(listed["data"][0]["id"], created["id"]);
+    assert!(
+        listed["data"][0].get("token").is_none(),
+        "the secret is never shown again"
+    );
+    assert!(!listed.to_string().contains(&token));
+
+    let company = with_token(
+        &app,
+        &token,
+        Method::POST,
+        "/rest/companies",
+        Some(json!({ "name": "Via API" })),
+    )
+    .await
+    .expect_status(201);
+    let company = &company["data"]["createCompany"];
+    assert_eq!(
+        (
+            company["createdBy"]["source"].as_str(),
+            company["createdBy"]["name"].as_str()
+        ),
+        (Some("API"), Some("Zapier"))
+    );
+    let listed = with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+    assert_eq!(listed["data"]["companies"][0]["name"], "Via API");
+    let seen_by_owner = owner
+        .in_workspace(&ws)
+        .get("/rest/companies")
+        .await
+        .expect_status(200);
+    assert_eq!(seen_by_owner["data"]["companies"][0]["id"], company["id"]);
+    with_token(
+        &app,
+        "kith_not-a-real-token",
+        Method::GET,
+        "/rest/companies",
+        None,
+    )
+    .await
+    .expect_error(401, "unauthenticated");
+    let basic = send(
+        reqwest::Client::new()
+            .get(app.url("/rest/companies"))
+            .header("authorization", "Basic abc"),
+    )
+    .await;
+    basic.expect_error(401, "unauthenticated");
+}
+
+async fn scopes_and_objects_limit_what_a_token_may_do(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (reader, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Reader", "scopes": ["records:read"] }),
+    )
+    .await;
+    with_token(&app, &reader, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+    with_token(&app, &reader, Method::GET, "/rest/metadata/objects", None)
+        .await
+        .expect_status(200);
+    let denied = with_token(
+        &app,
+        &reader,
+        Method::POST,
+        "/rest/companies",
+        Some(json!({ "name": "X" })),
+    )
+    .await;
+    assert!(
+        denied.expect_error(403, "forbidden")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("records:write")
+    );
+    with_token(
+        &app,
+        &reader,
+        Method::POST,
+        "/rest/batch/companies",
+        Some(json!([{ "name": "X" }])),
+    )
+    .await
+    .expect_error(403, "forbidden");
+
+    let (writer, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Writer", "scopes": ["records:write"] }),
+    )
+    .await;
+    with_token(&app, &writer, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(403, "forbidden");
+
+    let (people_only, _) =
+        create_token(&owner, &ws, json!({ "name": "People", "scopes": ["records:read", "records:write"], "objects": ["people"] })).await;
+    with_token(&app, &people_only, Method::GET, "/rest/people", None)
+        .await
+        .expect_status(200);
+    with_token(
+        &app,
+        &people_only,
+        Method::POST,
+        "/rest/people",
+        Some(json!({ "jobTitle": "CTO" })),
+    )
+    .await
+    .expect_status(201);
+    let other = with_token(&app, &people_only, Method::GET, "/rest/companies", None).await;
+    assert!(
+        other.expect_error(403, "forbidden")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limited to people")
+    );
+    with_token(
+        &app,
+        &people_only,
+        Method::POST,
+        "/rest/companies",
+        Some(json!({ "name": "X" })),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let company_count = owner
+        .in_workspace(&ws)
+        .get("/rest/companies?count=true")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        company_count["totalCount"], 0,
+        "no refused request wrote anything"
+    );
+}
+
+async fn revoked_and_expired_tokens_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (token, created) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Soon gone", "scopes": ["records:read"] }),
+    )
+    .await;
+    with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+    owner
+        .delete(&format!(
+            "/api/v1/workspaces/{ws}/tokens/{}",
+            created["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_status(204);
+    with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(401, "unauthenticated");
+    owner
+        .delete(&format!(
+            "/api/v1/workspaces/{ws}/tokens/{}",
+            created["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_error(404, "not_found");
+
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let (expiring, created) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Brief", "scopes": ["records:read"], "expiresAt": soon }),
+    )
+    .await;
+    assert!(created["expiresAt"].is_string());
+    with_token(&app, &expiring, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    with_token(&app, &expiring, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(401, "unauthenticated");
+}
+
+async fn only_admins_manage_tokens_and_bad_input_is_named(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let member = app.signup("Member", "member@example.com").await;
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/invitations"),
+            json!({ "email": "member@example.com", "role": "member" }),
+        )
+        .await
+        .expect_status(201);
+    let invite = code_in(&app.last_mail_to("member@example.com").await);
+    member
+        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
+        .await
+        .expect_status(200);
+    let path = format!("/api/v1/workspaces/{ws}/tokens");
+    member
+        .post(&path, json!({ "name": "Mine", "scopes": ["records:read"] }))
+        .await
+        .expect_error(403, "forbidden");
+    member.get(&path).await.expect_error(403, "forbidden");
+
+    let cases = [
+        (json!({ "name": "", "scopes": ["records:read"] }), "name"),
+        (json!({ "name": "T", "scopes": [] }), "scopes"),
+        (
+            json!({ "name": "T", "scopes": ["records:delete"] }),
+            "scopes",
+        ),
+        (
+            json!({ "name": "T", "scopes": ["records:read"], "objects": ["unicorns"] }),
+            "objects",
+        ),
+        (
+            json!({ "name": "T", "scopes": ["records:read"], "expiresAt": "2001-01-01T00:00:00Z" }),
+            "expiresAt",
+        ),
+        (
+            json!({ "name": "T", "scopes": ["records:read"], "expiresAt": "next week" }),
+            "expiresAt",
+        ),
+    ];
+    for (body, field) in cases {
+        let error = owner
+            .post(&path, body.clone())
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{body}");
+    }
+    assert!(
+        owner.get(&path).await.expect_status(200)["data"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing was created"
+    );
+}
+
+async fn tokens_are_rate_limited_with_retry_after(backend: Backend) {
+    let app = TestApp::start_with(backend, |s| s.token_rate_limit = Some(5)).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (token, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Busy", "scopes": ["records:read"] }),
+    )
+    .await;
+    let (other, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Quiet", "scopes": ["records:read"] }),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(with_token(&app, &token, Method::GET, "/rest/companies", None).await);
+    }
+    let limited = statuses.pop().expect("sixth");
+    // The five allowed requests may straddle a minute boundary; then the window restarts and all six pass.
+    if statuses.iter().all(|r| r.status == 200) && limited.status == 429 {
+        let retry: u64 = limited
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After");
+        assert!((1..=60).contains(&retry), "{retry}");
+        limited.expect_error(429, "rate_limited");
+    } else {
+        assert_eq!(
+            limited.status, 200,
+            "only a new minute may let the sixth through"
+        );
+    }
+    with_token(&app, &other, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+}
+
+async fn a_token_only_ever_sees_its_own_workspace(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (alice, a) = app.owner_with_workspace("alice@example.com").await;
+    let (bob, b) = app.owner_with_workspace("bob@example.com").await;
+    bob.in_workspace(&b)
+        .post("/rest/companies", json!({ "name": "Bob's secret" }))
+        .await
+        .expect_status(201);
+    let (token, _) = create_token(
+        &alice,
+        &a,
+        json!({ "name": "A", "scopes": ["records:read", "records:write"] }),
+    )
+    .await;
+    let sneaky = reqwest::Client::new()
+        .get(app.url("/rest/companies"))
+        .bearer_auth(&token)
+        .header("x-kith-workspace", &b);
+    let listed = send(sneaky).await.expect_status(200);
+    assert_eq!(
+        listed["data"]["companies"],
+        json!([]),
+        "the header cannot move a token to another workspace"
+    );
+    let write = reqwest::Client::new()
+        .post(app.url("/rest/companies"))
+        .bearer_auth(&token)
+        .header("x-kith-workspace", &b);
+    send(write.json(&json!({ "name": "Planted" })))
+        .await
+        .expect_status(201);
+    let bobs = bob
+        .in_workspace(&b)
+        .get("/rest/companies")
+        .await
+        .expect_status(200);
+    let names: Vec<&str> = bobs["data"]["companies"]
+        .as_array()
+        .expect("companies")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Bob's secret"]);
+    alice
+        .get(&format!("/api/v1/workspaces/{b}/tokens"))
+        .await
+        .expect_error(404, "not_found");
+}

@@ -1,0 +1,225 @@
+//! API tokens: bound to one workspace, stored as a hash, limited by scopes and optionally to some
+//! objects; and the rate-limit counters every instance shares.
+
+use crate::workspaces::{Tenant, WorkspaceStore};
+use crate::{Db, Millis, StoreError, now_millis};
+use kith_core::Role;
+use kith_core::scope::Scope;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// Plural object names the token is limited to; `None` for every object.
+    pub objects: Option<Vec<String>>,
+    pub created_by: Option<Uuid>,
+    pub created_at: Millis,
+    pub expires_at: Option<Millis>,
+    pub last_used_at: Option<Millis>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: Uuid,
+    workspace_id: Uuid,
+    name: String,
+    scopes: String,
+    objects: Option<String>,
+    created_by: Option<Uuid>,
+    created_at: Millis,
+    expires_at: Option<Millis>,
+    last_used_at: Option<Millis>,
+}
+
+const TOKEN_COLUMNS: &str =
+    "id, workspace_id, name, scopes, objects, created_by, created_at, expires_at, last_used_at";
+
+impl TryFrom<TokenRow> for ApiToken {
+    type Error = StoreError;
+    fn try_from(row: TokenRow) -> Result<ApiToken, StoreError> {
+        let scopes = row
+            .scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Scope::parse(s).ok_or_else(|| StoreError::Corrupt {
+                    column: "api_tokens.scopes",
+                    value: s.to_owned(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let objects = match row.objects {
+            Some(text) => Some(
+                serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
+                    column: "api_tokens.objects",
+                    value: text,
+                })?,
+            ),
+            None => None,
+        };
+        Ok(ApiToken {
+            id: row.id,
+            workspace_id: row.workspace_id,
+            name: row.name,
+            scopes,
+            objects,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+        })
+    }
+}
+
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub scopes: &'a [Scope],
+    pub objects: Option<&'a [String]>,
+    pub expires_at: Option<Millis>,
+}
+
+/// How often a token's last use is written; finer would turn every read into a write.
+const TOUCH_EVERY_MS: Millis = 60_000;
+
+impl WorkspaceStore<'_> {
+    pub async fn create_token(&self, new: &NewToken<'_>) -> Result<ApiToken, StoreError> {
+        let token = ApiToken {
+            id: Uuid::now_v7(),
+            workspace_id: self.tenant().workspace_id(),
+            name: new.name.to_owned(),
+            scopes: new.scopes.to_vec(),
+            objects: new.objects.map(<[String]>::to_vec),
+            created_by: Some(self.tenant().user_id()),
+            created_at: now_millis(),
+            expires_at: new.expires_at,
+            last_used_at: None,
+        };
+        let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
+        let objects = token
+            .objects
+            .as_ref()
+            .map(|o| serde_json::Value::from(o.clone()).to_string());
+        let mut conn = self.db().write().await?;
+        exec!(
+            conn.ex(),
+            "INSERT INTO api_tokens (id, workspace_id, name, token_hash, scopes, objects, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            token.id,
+            token.workspace_id,
+            &token.name,
+            new.token_hash,
+            scopes.join(" "),
+            objects,
+            token.created_by,
+            token.created_at,
+            token.expires_at
+        )?;
+        Ok(token)
+    }
+
+    /// Tokens not revoked, newest first (expired ones included, marked by `expires_at`).
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let mut conn = self.db().read().await?;
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE workspace_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+        );
+        let rows = fetch!(
+            conn.ex(),
+            TokenRow,
+            fetch_all,
+            sqlx::AssertSqlSafe(sql),
+            self.tenant().workspace_id()
+        )?;
+        rows.into_iter().map(ApiToken::try_from).collect()
+    }
+
+    pub async fn revoke_token(&self, token_id: Uuid) -> Result<bool, StoreError> {
+        let mut conn = self.db().write().await?;
+        let revoked = exec!(
+            conn.ex(),
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL",
+            now_millis(),
+            token_id,
+            self.tenant().workspace_id()
+        )?;
+        Ok(revoked > 0)
+    }
+}
+
+impl Db {
+    /// The workspace a live token (not revoked, not expired) opens, and the token. A token acts
+    /// with the member role; its scopes and objects narrow what it may do.
+    pub async fn enter_workspace_with_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Tenant, ApiToken)>, StoreError> {
+        let now = now_millis();
+        let row = {
+            let mut conn = self.read().await?;
+            let sql = format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $2)"
+            );
+            fetch!(
+                conn.ex(),
+                TokenRow,
+                fetch_optional,
+                sqlx::AssertSqlSafe(sql),
+                token_hash,
+                now
+            )?
+        };
+        let Some(row) = row else { return Ok(None) };
+        let token = ApiToken::try_from(row)?;
+        if token
+            .last_used_at
+            .is_none_or(|at| now - at > TOUCH_EVERY_MS)
+        {
+            let mut conn = self.write().await?;
+            exec!(
+                conn.ex(),
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                now,
+                token.id
+            )?;
+        }
+        let tenant = Tenant::for_token(
+            token.workspace_id,
+            token.created_by.unwrap_or_default(),
+            Role::Member,
+        );
+        Ok(Some((tenant, token)))
+    }
+
+    /// Counts one hit for `key` in the window starting at `window_start`; returns the window's hits.
+    pub async fn hit_rate_counter(
+        &self,
+        key: &str,
+        window_start: Millis,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.write().await?;
+        Ok(scalar!(
+            conn.ex(),
+            i64,
+            fetch_one,
+            "INSERT INTO rate_counters (key, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits",
+            key,
+            window_start
+        )?)
+    }
+
+    /// Deletes rate-limit windows that started before `before`.
+    pub async fn purge_rate_counters(&self, before: Millis) -> Result<u64, StoreError> {
+        let mut conn = self.write().await?;
+        Ok(exec!(
+            conn.ex(),
+            "DELETE FROM rate_counters WHERE window_start < $1",
+            before
+        )?)
+    }
+}
