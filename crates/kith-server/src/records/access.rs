@@ -42,14 +42,11 @@ impl RestAccess {
                     format!("this workspace has no object called {plural:?}"),
                 )
             })?;
-        if let Some(allowed) = self.token.as_ref().and_then(|t| t.objects.as_ref()) {
-            if !allowed.iter().any(|p| p == plural) {
-                return Err(ApiError::forbidden(format!(
-                    "this API token is limited to {}",
-                    allowed.join(", ")
-                ))
-                .into());
-            }
+        if let Some(allowed) = self.token.as_ref().and_then(|t| t.objects.as_ref())
+            && !allowed.iter().any(|p| p == plural)
+        {
+            let message = format!("this API token is limited to {}", allowed.join(", "));
+            return Err(ApiError::forbidden(message).into());
         }
         Ok(object)
     }
