@@ -210,3 +210,40 @@ pub async fn restore(
     let key = format!("restore{}", capitalized(&object.name_singular));
     Ok(Json(json!({ "data": { key: record } })))
 }
+
+#[derive(Deserialize)]
+pub struct TimelineParams {
+    limit: Option<usize>,
+    starting_after: Option<String>,
+}
+
+/// A record's history, newest first: `{"data":{"timeline":[…]},"pageInfo":{"endCursor","hasNextPage"}}`.
+pub async fn timeline(
+    access: RestAccess,
+    Path((plural, id)): Path<(String, String)>,
+    Query(params): Query<TimelineParams>,
+) -> AppResult<Json<Value>> {
+    let object = access.readable(&plural)?;
+    let id = record_id(&id)?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 200").into());
+    }
+    let before = params
+        .starting_after
+        .as_deref()
+        .map(|c| {
+            Uuid::parse_str(c).map_err(|_| {
+                ApiError::invalid_field("starting_after", "is not a cursor from this timeline")
+            })
+        })
+        .transpose()?;
+    if !access.data.record_exists(object, id).await? {
+        return Err(ApiError::not_found(&object.label_singular).into());
+    }
+    let (events, more) = access.data.timeline(object, id, limit, before).await?;
+    let end_cursor = events.last().map(|e| e["id"].clone());
+    Ok(Json(
+        json!({ "data": { "timeline": events }, "pageInfo": { "endCursor": end_cursor, "hasNextPage": more } }),
+    ))
+}

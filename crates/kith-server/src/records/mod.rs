@@ -23,4 +23,5 @@ pub fn routes() -> Router<AppState> {
                 .patch(handlers::update)
                 .delete(handlers::delete),
         )
+        .route("/rest/{plural}/{id}/timeline", get(handlers::timeline))
 }

@@ -860,3 +860,81 @@ fn mentions(filter: &Filter, field: &str) -> bool {
         Filter::Compare(c) => c.path.field == field,
     }
 }
+
+impl DataStore {
+    /// A record's events (created, field changes with before and after, deleted, restored),
+    /// newest first; `before` is the id of the last event of the previous page. Also true when
+    /// more events follow.
+    pub async fn timeline(
+        &self,
+        object: &ObjectMeta,
+        record_id: Uuid,
+        limit: usize,
+        before: Option<Uuid>,
+    ) -> Result<(Vec<Value>, bool), StoreError> {
+        let mut args = Args::default();
+        let mut conditions = vec![
+            format!(
+                "object_id = {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(object.id))
+            ),
+            format!(
+                "record_id = {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(record_id))
+            ),
+        ];
+        if let Some(before) = before {
+            conditions.push(format!(
+                "id < {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(before))
+            ));
+        }
+        let sql = format!(
+            "SELECT id, kind, actor, changes, at FROM {} WHERE {} ORDER BY id DESC LIMIT {}",
+            self.table("_kith_events"),
+            conditions.join(" AND "),
+            limit + 1
+        );
+        let kinds = [
+            ColumnType::Uuid,
+            ColumnType::Text,
+            ColumnType::Json,
+            ColumnType::Json,
+            ColumnType::DateTime,
+        ];
+        let mut conn = self.read().await?;
+        let mut rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let events = rows
+            .iter()
+            .map(|row| {
+                let value = |i: usize| fields::output(FieldType::RawJson, &[row[i].clone()]);
+                json!({
+                    "id": value(0),
+                    "kind": value(1),
+                    "actor": value(2),
+                    "changes": value(3),
+                    "happenedAt": fields::output(FieldType::DateTime, &[row[4].clone()]),
+                })
+            })
+            .collect();
+        Ok((events, more))
+    }
+
+    /// Whether a record exists, in the trash or not.
+    pub async fn record_exists(&self, object: &ObjectMeta, id: Uuid) -> Result<bool, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = {}",
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let mut conn = self.read().await?;
+        Ok(!conn
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?
+            .is_empty())
+    }
+}
