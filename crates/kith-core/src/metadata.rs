@@ -23,6 +23,10 @@ pub struct ObjectMeta {
     /// The field whose value names a record in lists, search and relations (`name`, `title`).
     pub label_field: String,
     pub fields: Vec<FieldMeta>,
+    /// Columns of deleted fields still in the table (SQLite cannot drop a column without
+    /// rewriting the table, so it happens later); never read.
+    #[serde(default)]
+    pub dropped_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,5 +165,105 @@ impl ActorSource {
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
+    }
+}
+
+/// Keys every record has, which no field may take.
+pub const RESERVED_NAMES: [&str; 7] = [
+    "id",
+    "createdAt",
+    "updatedAt",
+    "deletedAt",
+    "createdBy",
+    "updatedBy",
+    "position",
+];
+
+/// Checks an API name: camelCase letters and digits, starting with a lowercase letter.
+pub fn check_api_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let starts_lower = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    if !starts_lower || !chars.all(|c| c.is_ascii_alphanumeric()) || name.len() > 63 {
+        return Err(format!(
+            "{name:?} must be camelCase: a lowercase letter, then letters and digits (at most 63)"
+        ));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(format!("{name:?} is reserved"));
+    }
+    Ok(())
+}
+
+/// Colours an option may have, as the web app draws them.
+pub const OPTION_COLORS: [&str; 11] = [
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "turquoise",
+    "sky",
+    "blue",
+    "purple",
+    "pink",
+    "gray",
+    "brown",
+];
+
+/// Checks select options: at least one, values `UPPER_SNAKE` and unique, known colours.
+pub fn check_options(options: &[crate::fields::SelectOption]) -> Result<(), String> {
+    if options.is_empty() {
+        return Err("a select field needs at least one option".into());
+    }
+    for (i, option) in options.iter().enumerate() {
+        let value_ok = !option.value.is_empty()
+            && option
+                .value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !value_ok {
+            return Err(format!(
+                "option value {:?} must be UPPER_SNAKE_CASE",
+                option.value
+            ));
+        }
+        if option.label.trim().is_empty() {
+            return Err(format!("option {:?} needs a label", option.value));
+        }
+        if !OPTION_COLORS.contains(&option.color.as_str()) {
+            return Err(format!(
+                "option {:?} has colour {:?}; use one of {}",
+                option.value,
+                option.color,
+                OPTION_COLORS.join(", ")
+            ));
+        }
+        if options[..i].iter().any(|o| o.value == option.value) {
+            return Err(format!("option value {:?} appears twice", option.value));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn api_names_are_camel_case_and_not_reserved() {
+        for good in ["name", "dealSize2", "x"] {
+            assert!(check_api_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "Name",
+            "deal_size",
+            "2x",
+            "",
+            "id",
+            "createdAt",
+            "naïve",
+            &"a".repeat(64),
+        ] {
+            assert!(check_api_name(bad).is_err(), "{bad}");
+        }
     }
 }

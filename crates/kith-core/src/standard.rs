@@ -124,6 +124,7 @@ fn object(spec: &ObjectSpec, fields: Vec<FieldMeta>) -> ObjectMeta {
         is_active: true,
         label_field: spec.label_field.to_owned(),
         fields,
+        dropped_columns: Vec::new(),
     }
 }
 

@@ -15,7 +15,7 @@ mod tokens;
 mod users;
 mod workspaces;
 
-pub use data::{DataStore, ListQuery, Page};
+pub use data::{DataStore, FieldChange, ListQuery, NewField, NewObject, ObjectChange, Page};
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
 pub use outbox::{MailStatus, OutboxMail};

@@ -4,6 +4,7 @@
 
 mod access;
 mod handlers;
+mod metadata;
 
 pub use access::RestAccess;
 
@@ -13,7 +14,26 @@ use axum::routing::{get, patch, post};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/rest/metadata/objects", get(handlers::list_objects))
+        .route(
+            "/rest/metadata/objects",
+            get(handlers::list_objects).post(metadata::create_object),
+        )
+        .route(
+            "/rest/metadata/objects/{id}",
+            get(metadata::show_object)
+                .patch(metadata::update_object)
+                .delete(metadata::delete_object),
+        )
+        .route(
+            "/rest/metadata/fields",
+            get(metadata::list_fields).post(metadata::create_field),
+        )
+        .route(
+            "/rest/metadata/fields/{id}",
+            get(metadata::show_field)
+                .patch(metadata::update_field)
+                .delete(metadata::delete_field),
+        )
         .route("/rest/batch/{plural}", post(handlers::create_many))
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
         .route("/rest/{plural}", get(handlers::list).post(handlers::create))

@@ -5,6 +5,7 @@ mod cli;
 mod http;
 mod isolation;
 mod mail;
+mod metadata;
 mod records;
 mod tokens;
 mod workspaces;

@@ -2,11 +2,13 @@
 //! workspace has its own SQLite file (`workspaces/{id}.db` in the data directory) or its own
 //! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
 
+mod metadata;
 mod query;
 mod records;
 mod schema;
 pub mod sql;
 
+pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
 
 use crate::db::{

@@ -2,10 +2,10 @@
 //! made from metadata. Adding a field adds columns (`ALTER TABLE … ADD COLUMN`, which rewrites
 //! nothing on either backend).
 
-use super::DataStore;
 use super::sql::{Args, quote, sql_type};
+use super::{DataStore, Target};
 use crate::StoreError;
-use crate::db::Tx;
+use crate::db::{Ex, Tx};
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{FieldMeta, ObjectMeta, OnDelete, WORKSPACE_MEMBER};
 use kith_core::standard::standard_objects;
@@ -30,12 +30,8 @@ pub const SYSTEM_COLUMNS: [(&str, ColumnType); 11] = [
 pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     let backend = store.backend();
     let mut tx = store.begin().await?;
-    if let super::Target::Postgres { schema, .. } = &store.target {
-        let mut args = Args::default();
-        let key = args.push(ColumnType::Int, Cell::Int(lock_key(store.workspace_id())));
-        tx.ex()
-            .execute_cells(&format!("SELECT pg_advisory_xact_lock({key})"), &args)
-            .await?;
+    lock_metadata(store, &mut tx).await?;
+    if let Target::Postgres { schema, .. } = &store.target {
         run(
             &mut tx,
             &format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)),
@@ -43,55 +39,55 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
         .await?;
     }
     let t = |kind| sql_type(backend, kind);
-    run(
-        &mut tx,
-        &format!(
-            "CREATE TABLE IF NOT EXISTS {} (id {} PRIMARY KEY NOT NULL, name_singular TEXT NOT NULL UNIQUE, \
-             name_plural TEXT NOT NULL UNIQUE, meta {} NOT NULL, position INTEGER NOT NULL)",
-            store.table("_kith_objects"),
-            t(ColumnType::Uuid),
-            t(ColumnType::Json),
-        ),
-    )
-    .await?;
-    run(
-        &mut tx,
-        &format!(
-            "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, object_id {uuid} NOT NULL, \
-             record_id {uuid} NOT NULL, kind TEXT NOT NULL, actor {json} NOT NULL, changes {json} NOT NULL, at {ts} NOT NULL)",
-            store.table("_kith_events"),
-            uuid = t(ColumnType::Uuid),
-            json = t(ColumnType::Json),
-            ts = t(ColumnType::DateTime),
-        ),
-    )
-    .await?;
-    run(
-        &mut tx,
-        &format!(
-            "CREATE INDEX IF NOT EXISTS kith_events_record ON {} (record_id, at)",
-            store.table("_kith_events")
-        ),
-    )
-    .await?;
+    let objects = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {} PRIMARY KEY NOT NULL, name_singular TEXT NOT NULL UNIQUE, \
+         name_plural TEXT NOT NULL UNIQUE, meta {} NOT NULL, position INTEGER NOT NULL)",
+        store.table("_kith_objects"),
+        t(ColumnType::Uuid),
+        t(ColumnType::Json),
+    );
+    run(&mut tx, &objects).await?;
+    let events = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, object_id {uuid} NOT NULL, \
+         record_id {uuid} NOT NULL, kind TEXT NOT NULL, actor {json} NOT NULL, changes {json} NOT NULL, at {ts} NOT NULL)",
+        store.table("_kith_events"),
+        uuid = t(ColumnType::Uuid),
+        json = t(ColumnType::Json),
+        ts = t(ColumnType::DateTime),
+    );
+    run(&mut tx, &events).await?;
+    let index = format!(
+        "CREATE INDEX IF NOT EXISTS kith_events_record ON {} (record_id, at)",
+        store.table("_kith_events")
+    );
+    run(&mut tx, &index).await?;
+    let sql = format!("SELECT id FROM {}", store.table("_kith_objects"));
     let existing = tx
         .ex()
-        .fetch_cells(
-            &format!("SELECT id FROM {}", store.table("_kith_objects")),
-            &Args::default(),
-            &[ColumnType::Uuid],
-        )
+        .fetch_cells(&sql, &Args::default(), &[ColumnType::Uuid])
         .await?;
-    for (position, object) in standard_objects().into_iter().enumerate() {
-        if existing
+    let standard = standard_objects();
+    for (position, object) in standard.iter().enumerate() {
+        if !existing
             .iter()
             .any(|row| row.first() == Some(&Cell::Uuid(object.id)))
         {
-            continue;
+            create_object(store, &mut tx, &standard, object, position).await?;
         }
-        create_object(store, &mut tx, &object, position).await?;
     }
     tx.commit().await
+}
+
+/// Serialises metadata changes of one workspace within `tx` (on SQLite the single writer does).
+pub async fn lock_metadata(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    if let Target::Postgres { .. } = &store.target {
+        let mut args = Args::default();
+        let key = args.push(ColumnType::Int, Cell::Int(lock_key(store.workspace_id())));
+        tx.ex()
+            .execute_cells(&format!("SELECT pg_advisory_xact_lock({key})"), &args)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A stable 64-bit key for PostgreSQL's advisory lock of one workspace.
@@ -102,7 +98,7 @@ fn lock_key(workspace_id: uuid::Uuid) -> i64 {
     i64::from_be_bytes(key)
 }
 
-async fn run(tx: &mut Tx, sql: &str) -> Result<u64, StoreError> {
+pub async fn run(tx: &mut Tx, sql: &str) -> Result<u64, StoreError> {
     tx.ex().execute_cells(sql, &Args::default()).await
 }
 
@@ -110,6 +106,7 @@ async fn run(tx: &mut Tx, sql: &str) -> Result<u64, StoreError> {
 pub async fn create_object(
     store: &DataStore,
     tx: &mut Tx,
+    catalog: &[ObjectMeta],
     object: &ObjectMeta,
     position: usize,
 ) -> Result<(), StoreError> {
@@ -126,8 +123,8 @@ pub async fn create_object(
             format!("{} {}{constraint}", quote(name), sql_type(backend, *kind))
         })
         .collect();
-    for field in object.fields.iter() {
-        columns.extend(field_column_definitions(store, field));
+    for field in &object.fields {
+        columns.extend(field_column_definitions(store, catalog, field));
     }
     run(
         tx,
@@ -148,7 +145,7 @@ pub async fn create_object(
         args.push(ColumnType::Text, Cell::Text(object.name_plural.clone())),
         args.push(
             ColumnType::Json,
-            Cell::Json(serde_json::to_value(object).map_err(|e| corrupt_meta(&e))?),
+            Cell::Json(serde_json::to_value(object).map_err(|e| corrupt_metadata(&e))?),
         ),
         args.push(
             ColumnType::Int,
@@ -164,7 +161,29 @@ pub async fn create_object(
     Ok(())
 }
 
-fn corrupt_meta(e: &serde_json::Error) -> StoreError {
+/// Writes an object's changed metadata (names and the whole description).
+pub async fn save_object(
+    store: &DataStore,
+    tx: &mut Tx,
+    object: &ObjectMeta,
+) -> Result<(), StoreError> {
+    let mut args = Args::default();
+    let sql = format!(
+        "UPDATE {} SET name_singular = {}, name_plural = {}, meta = {} WHERE id = {}",
+        store.table("_kith_objects"),
+        args.push(ColumnType::Text, Cell::Text(object.name_singular.clone())),
+        args.push(ColumnType::Text, Cell::Text(object.name_plural.clone())),
+        args.push(
+            ColumnType::Json,
+            Cell::Json(serde_json::to_value(object).map_err(|e| corrupt_metadata(&e))?)
+        ),
+        args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
+    );
+    tx.ex().execute_cells(&sql, &args).await?;
+    Ok(())
+}
+
+pub fn corrupt_metadata(e: &serde_json::Error) -> StoreError {
     StoreError::Corrupt {
         column: "_kith_objects.meta",
         value: e.to_string(),
@@ -172,29 +191,30 @@ fn corrupt_meta(e: &serde_json::Error) -> StoreError {
 }
 
 /// `"col" TYPE [REFERENCES …]` for each stored part of a field.
-fn field_column_definitions(store: &DataStore, field: &FieldMeta) -> Vec<String> {
+pub fn field_column_definitions(
+    store: &DataStore,
+    catalog: &[ObjectMeta],
+    field: &FieldMeta,
+) -> Vec<String> {
     let backend = store.backend();
+    let references = foreign_key(store, catalog, field).unwrap_or_default();
     field
         .field_type
         .parts()
         .iter()
         .map(|part| {
-            let mut definition = format!(
-                "{} {}",
+            format!(
+                "{} {}{references}",
                 quote(&part.column(&field.column)),
                 sql_type(backend, part.kind)
-            );
-            if let Some(references) = foreign_key(store, field) {
-                definition.push_str(&references);
-            }
-            definition
+            )
         })
         .collect()
 }
 
 /// The foreign key of a relation to another object's records (members live in the control
 /// plane, so relations to them are checked by the record engine instead).
-fn foreign_key(store: &DataStore, field: &FieldMeta) -> Option<String> {
+fn foreign_key(store: &DataStore, catalog: &[ObjectMeta], field: &FieldMeta) -> Option<String> {
     let relation = field
         .relation
         .as_ref()
@@ -202,10 +222,9 @@ fn foreign_key(store: &DataStore, field: &FieldMeta) -> Option<String> {
     if relation.target == WORKSPACE_MEMBER {
         return None;
     }
-    let target_table = standard_objects()
-        .into_iter()
-        .find(|o| o.name_singular == relation.target)
-        .map_or_else(|| relation.target.clone(), |o| o.table);
+    let target = catalog
+        .iter()
+        .find(|o| o.name_singular == relation.target)?;
     let action = match relation.on_delete {
         OnDelete::SetNull => "SET NULL",
         OnDelete::Cascade => "CASCADE",
@@ -213,13 +232,32 @@ fn foreign_key(store: &DataStore, field: &FieldMeta) -> Option<String> {
     };
     Some(format!(
         " REFERENCES {} (id) ON DELETE {action}",
-        store.table(&target_table)
+        store.table(&target.table)
     ))
 }
 
-/// Index names are built from the field's id: unique within a schema and within PostgreSQL's
-/// 63-byte limit, however long table and column names get.
-async fn create_field_indexes(
+/// The name of a field's unique index (`ux_…`) or plain index (`ix_…`): built from the field's
+/// id, so unique within a schema and within PostgreSQL's 63-byte limit.
+pub fn index_name(prefix: &str, field: &FieldMeta) -> String {
+    format!("{prefix}_{}", field.id.simple())
+}
+
+/// Whether a field of this type may be unique: its first part must compare as a plain value.
+pub fn can_be_unique(field_type: FieldType) -> bool {
+    field_type.parts().first().is_some_and(|p| {
+        matches!(
+            p.kind,
+            ColumnType::Text
+                | ColumnType::Int
+                | ColumnType::Float
+                | ColumnType::Date
+                | ColumnType::DateTime
+                | ColumnType::Uuid
+        )
+    })
+}
+
+pub async fn create_field_indexes(
     store: &DataStore,
     tx: &mut Tx,
     object: &ObjectMeta,
@@ -236,20 +274,14 @@ async fn create_field_indexes(
         } else {
             String::new()
         };
-        run(
-            tx,
-            &format!(
-                "CREATE UNIQUE INDEX IF NOT EXISTS ux_{} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}",
-                field.id.simple()
-            ),
-        )
-        .await?;
+        let name = index_name("ux", field);
+        run(tx, &format!("CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}")).await?;
     } else if field.is_indexed || field.field_type == FieldType::Relation {
         run(
             tx,
             &format!(
-                "CREATE INDEX IF NOT EXISTS ix_{} ON {table} ({column}, id)",
-                field.id.simple()
+                "CREATE INDEX IF NOT EXISTS {} ON {table} ({column}, id)",
+                index_name("ix", field)
             ),
         )
         .await?;
@@ -257,20 +289,44 @@ async fn create_field_indexes(
     Ok(())
 }
 
+/// Drops a field's indexes (before a change of `isUnique`, or when the field goes).
+pub async fn drop_field_indexes(
+    store: &DataStore,
+    tx: &mut Tx,
+    field: &FieldMeta,
+) -> Result<(), StoreError> {
+    for prefix in ["ux", "ix"] {
+        let name = match &store.target {
+            Target::Sqlite(_) => quote(&index_name(prefix, field)),
+            Target::Postgres { schema, .. } => {
+                format!("{}.{}", quote(schema), quote(&index_name(prefix, field)))
+            }
+        };
+        run(tx, &format!("DROP INDEX IF EXISTS {name}")).await?;
+    }
+    Ok(())
+}
+
 /// Every object's metadata, in order.
 pub async fn load_objects(store: &DataStore) -> Result<Vec<ObjectMeta>, StoreError> {
     let mut conn = store.read().await?;
+    load_objects_on(store, conn.ex()).await
+}
+
+/// Every object's metadata, read on `ex` (a transaction's connection when about to change it).
+pub async fn load_objects_on(store: &DataStore, ex: Ex<'_>) -> Result<Vec<ObjectMeta>, StoreError> {
     let sql = format!(
         "SELECT meta FROM {} ORDER BY position, id",
         store.table("_kith_objects")
     );
-    let rows = conn
-        .ex()
+    let rows = ex
         .fetch_cells(&sql, &Args::default(), &[ColumnType::Json])
         .await?;
     rows.into_iter()
         .map(|row| match row.into_iter().next() {
-            Some(Cell::Json(meta)) => serde_json::from_value(meta).map_err(|e| corrupt_meta(&e)),
+            Some(Cell::Json(meta)) => {
+                serde_json::from_value(meta).map_err(|e| corrupt_metadata(&e))
+            }
             other => Err(StoreError::Corrupt {
                 column: "_kith_objects.meta",
                 value: format!("{other:?}"),
@@ -281,21 +337,27 @@ pub async fn load_objects(store: &DataStore) -> Result<Vec<ObjectMeta>, StoreErr
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn lock_keys_differ_per_workspace() {
-        let a = super::lock_key(uuid::Uuid::now_v7());
-        let b = super::lock_key(uuid::Uuid::now_v7());
-        assert_ne!(a, b);
+        assert_ne!(
+            lock_key(uuid::Uuid::now_v7()),
+            lock_key(uuid::Uuid::now_v7())
+        );
     }
 
     #[test]
-    fn backends_name_their_types() {
-        use super::*;
-        use crate::Backend;
-        assert_eq!(
-            sql_type(Backend::Postgres, ColumnType::DateTime),
-            "TIMESTAMPTZ"
+    fn only_plain_values_can_be_unique() {
+        assert!(
+            can_be_unique(FieldType::Text)
+                && can_be_unique(FieldType::Emails)
+                && can_be_unique(FieldType::Number)
         );
-        assert_eq!(sql_type(Backend::Sqlite, ColumnType::Uuid), "BLOB");
+        assert!(
+            !can_be_unique(FieldType::MultiSelect)
+                && !can_be_unique(FieldType::Boolean)
+                && !can_be_unique(FieldType::RawJson)
+        );
     }
 }

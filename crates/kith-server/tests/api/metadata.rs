@@ -1,0 +1,717 @@
+//! Custom objects and fields: created, renamed, hidden and deleted through the metadata API, and
+//! usable at once through the records API.
+
+use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_custom_object_takes_every_field_type,
+    renames_touch_metadata_only,
+    fields_hide_and_custom_ones_delete,
+    removed_select_options_are_replaced_in_records,
+    metadata_changes_need_an_admin_or_the_metadata_scope,
+    field_rules_are_checked_and_nothing_half_made,
+    unique_and_required_custom_fields,
+);
+
+async fn workspace(app: &TestApp) -> (TestClient, String) {
+    let (owner, id) = app.owner_with_workspace("owner@example.com").await;
+    (owner.in_workspace(&id), id)
+}
+
+async fn create_object(client: &TestClient, singular: &str, plural: &str) -> Value {
+    let body = json!({ "nameSingular": singular, "namePlural": plural, "labelSingular": "Deal", "labelPlural": "Deals" });
+    client
+        .post("/rest/metadata/objects", body)
+        .await
+        .expect_status(201)["data"]["createOneObject"]
+        .clone()
+}
+
+async fn create_field(client: &TestClient, object_id: &Value, body: Value) -> Value {
+    let mut body = body;
+    body["objectMetadataId"] = object_id.clone();
+    if body.get("label").is_none() {
+        body["label"] = json!("Label");
+    }
+    client
+        .post("/rest/metadata/fields", body)
+        .await
+        .expect_status(201)["data"]["createOneField"]
+        .clone()
+}
+
+fn options(values: &[&str]) -> Value {
+    Value::Array(
+        values
+            .iter()
+            .map(|v| json!({ "value": v, "label": v.to_lowercase(), "color": "blue" }))
+            .collect(),
+    )
+}
+
+async fn a_custom_object_takes_every_field_type(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let deal = create_object(&owner, "deal", "deals").await;
+    let id = &deal["id"];
+    let fields = [
+        json!({ "name": "summary", "type": "TEXT" }),
+        json!({ "name": "seats", "type": "NUMBER" }),
+        json!({ "name": "discount", "type": "NUMERIC" }),
+        json!({ "name": "signed", "type": "BOOLEAN" }),
+        json!({ "name": "startsOn", "type": "DATE" }),
+        json!({ "name": "signedAt", "type": "DATE_TIME" }),
+        json!({ "name": "value", "type": "CURRENCY" }),
+        json!({ "name": "champion", "type": "FULL_NAME" }),
+        json!({ "name": "contactEmails", "type": "EMAILS" }),
+        json!({ "name": "contactPhones", "type": "PHONES" }),
+        json!({ "name": "links", "type": "LINKS" }),
+        json!({ "name": "billingAddress", "type": "ADDRESS" }),
+        json!({ "name": "tier", "type": "SELECT", "options": options(&["GOLD", "SILVER"]) }),
+        json!({ "name": "products", "type": "MULTI_SELECT", "options": options(&["CRM", "API", "MCP"]) }),
+        json!({ "name": "fit", "type": "RATING" }),
+        json!({ "name": "account", "type": "RELATION", "relation": { "target": "company", "onDelete": "SET_NULL", "inverseName": "deals" } }),
+        json!({ "name": "notesText", "type": "RICH_TEXT" }),
+        json!({ "name": "extra", "type": "RAW_JSON" }),
+        json!({ "name": "tags", "type": "ARRAY" }),
+    ];
+    for field in fields {
+        create_field(&owner, id, field).await;
+    }
+    let company = owner
+        .post("/rest/companies", json!({ "name": "Globex" }))
+        .await
+        .expect_status(201)["data"]["createCompany"]
+        .clone();
+    let input = json!({
+        "name": "Globex expansion",
+        "summary": "Three more teams",
+        "seats": 40,
+        "discount": 0.15,
+        "signed": true,
+        "startsOn": "2025-02-01",
+        "signedAt": "2025-01-20T16:00:00.000Z",
+        "value": { "amountMicros": 48_000_000_000_i64, "currencyCode": "EUR" },
+        "champion": { "firstName": "Hank", "lastName": "Scorpio" },
+        "contactEmails": { "primaryEmail": "hank@globex.com", "additionalEmails": [] },
+        "contactPhones": { "primaryPhoneNumber": "555 0199", "primaryPhoneCountryCode": "US", "primaryPhoneCallingCode": "+1", "additionalPhones": [] },
+        "links": { "primaryLinkUrl": "https://globex.com/deal", "primaryLinkLabel": "Deal room", "secondaryLinks": [] },
+        "billingAddress": { "addressStreet1": "1 Globex Way", "addressStreet2": "", "addressCity": "Cypress Creek", "addressState": "",
+                            "addressPostcode": "", "addressCountry": "United States", "addressLat": null, "addressLng": null },
+        "tier": "GOLD",
+        "products": ["CRM", "MCP"],
+        "fit": "RATING_5",
+        "accountId": company["id"],
+        "notesText": "Wants *everything*",
+        "extra": { "source": "fair", "score": 9 },
+        "tags": ["expansion", "q1"],
+    });
+    let created = owner
+        .post("/rest/deals", input.clone())
+        .await
+        .expect_status(201)["data"]["createDeal"]
+        .clone();
+    for (key, value) in input.as_object().expect("object") {
+        assert_eq!(&created[key], value, "deal.{key}");
+    }
+    owner
+        .post(
+            "/rest/deals",
+            json!({ "name": "Small", "products": ["API"], "seats": 3, "tier": "SILVER" }),
+        )
+        .await
+        .expect_status(201);
+    let hits = |filter: &str| {
+        let owner = owner.clone();
+        let path = format!("/rest/deals?filter={filter}&order_by=seats[DescNullsLast]");
+        async move {
+            let page = owner.get(&path).await.expect_status(200);
+            page["data"]["deals"]
+                .as_array()
+                .expect("deals")
+                .iter()
+                .filter_map(|d| d["name"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        hits("products[containsAny]:[MCP,API]").await,
+        ["Globex expansion", "Small"]
+    );
+    assert_eq!(
+        hits("products[containsAny]:[MCP]").await,
+        ["Globex expansion"]
+    );
+    assert_eq!(hits("tier[eq]:SILVER").await, ["Small"]);
+    assert_eq!(hits("fit[eq]:RATING_5").await, ["Globex expansion"]);
+    assert_eq!(
+        hits("value.amountMicros[gt]:1000000").await,
+        ["Globex expansion"]
+    );
+    assert_eq!(
+        hits(&format!(
+            "accountId[eq]:{}",
+            company["id"].as_str().unwrap_or_default()
+        ))
+        .await,
+        ["Globex expansion"]
+    );
+    owner
+        .post("/rest/deals", json!({ "products": ["CRM", "ERP"] }))
+        .await
+        .expect_error(400, "validation_failed");
+    let fields = owner.get("/rest/metadata/fields").await.expect_status(200);
+    let deal_fields = fields["data"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter(|f| f["objectMetadataId"] == *id)
+        .count();
+    assert_eq!(deal_fields, 20, "name plus the nineteen added");
+}
+
+async fn renames_touch_metadata_only(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let deal = create_object(&owner, "deal", "deals").await;
+    let seats = create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "seats", "type": "NUMBER" }),
+    )
+    .await;
+    let project = create_object(&owner, "project", "projects").await;
+    create_field(&owner, &project["id"], json!({ "name": "deal", "type": "RELATION", "relation": { "target": "deal", "inverseName": "projects" } })).await;
+    let record = owner
+        .post("/rest/deals", json!({ "name": "Big", "seats": 12 }))
+        .await
+        .expect_status(201)["data"]["createDeal"]
+        .clone();
+
+    let renamed = owner
+        .patch(
+            &format!(
+                "/rest/metadata/fields/{}",
+                seats["id"].as_str().unwrap_or_default()
+            ),
+            json!({ "name": "licences", "label": "Licences" }),
+        )
+        .await;
+    assert_eq!(
+        renamed.expect_status(200)["data"]["updateOneField"]["name"],
+        "licences"
+    );
+    let object_path = format!(
+        "/rest/metadata/objects/{}",
+        deal["id"].as_str().unwrap_or_default()
+    );
+    let renamed = owner.patch(&object_path, json!({ "nameSingular": "opportunityDeal", "namePlural": "opportunityDeals", "labelPlural": "Big deals" })).await;
+    assert_eq!(
+        renamed.expect_status(200)["data"]["updateOneObject"]["labelPlural"],
+        "Big deals"
+    );
+
+    owner
+        .get("/rest/deals")
+        .await
+        .expect_error(404, "not_found");
+    let fetched = owner
+        .get(&format!(
+            "/rest/opportunityDeals/{}",
+            record["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_status(200);
+    let fetched = &fetched["data"]["opportunityDeal"];
+    assert_eq!(
+        (fetched["licences"].as_i64(), fetched.get("seats")),
+        (Some(12), None),
+        "values kept under the new name"
+    );
+    let linked = owner
+        .post(
+            "/rest/projects",
+            json!({ "name": "Rollout", "dealId": record["id"] }),
+        )
+        .await
+        .expect_status(201);
+    assert_eq!(
+        linked["data"]["createProject"]["dealId"], record["id"],
+        "the relation followed the rename"
+    );
+    let standard = owner.get("/rest/metadata/objects").await.expect_status(200)["data"]["objects"]
+        [0]["id"]
+        .clone();
+    let refused = owner
+        .patch(
+            &format!(
+                "/rest/metadata/objects/{}",
+                standard.as_str().unwrap_or_default()
+            ),
+            json!({ "namePlural": "firms" }),
+        )
+        .await;
+    refused.expect_error(400, "validation_failed");
+    owner
+        .patch(&object_path, json!({ "namePlural": "companies" }))
+        .await
+        .expect_error(409, "conflict");
+}
+
+async fn fields_hide_and_custom_ones_delete(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let company = objects["data"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["nameSingular"] == "company")
+        .cloned()
+        .expect("company");
+    let employees = company["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == "employees")
+        .cloned()
+        .expect("employees");
+    let employees_path = format!(
+        "/rest/metadata/fields/{}",
+        employees["id"].as_str().unwrap_or_default()
+    );
+    owner
+        .delete(&employees_path)
+        .await
+        .expect_error(400, "bad_request");
+    owner
+        .patch(&employees_path, json!({ "isActive": false }))
+        .await
+        .expect_status(200);
+    let created = owner
+        .post("/rest/companies", json!({ "name": "Acme" }))
+        .await
+        .expect_status(201)["data"]["createCompany"]
+        .clone();
+    assert!(
+        created.get("employees").is_none(),
+        "a hidden field is not shown"
+    );
+    owner
+        .post("/rest/companies", json!({ "employees": 3 }))
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .get("/rest/companies?filter=employees[gt]:1")
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .patch(&employees_path, json!({ "isActive": true }))
+        .await
+        .expect_status(200);
+    owner
+        .post("/rest/companies", json!({ "employees": 3 }))
+        .await
+        .expect_status(201);
+
+    let budget = create_field(
+        &owner,
+        &company["id"],
+        json!({ "name": "budget", "type": "NUMBER" }),
+    )
+    .await;
+    owner
+        .post(
+            "/rest/companies",
+            json!({ "name": "Rich", "budget": 1_000_000 }),
+        )
+        .await
+        .expect_status(201);
+    owner
+        .delete(&format!(
+            "/rest/metadata/fields/{}",
+            budget["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_status(200);
+    let listed = owner
+        .get("/rest/companies?filter=name[eq]:Rich")
+        .await
+        .expect_status(200);
+    assert!(listed["data"]["companies"][0].get("budget").is_none());
+    let again = create_field(
+        &owner,
+        &company["id"],
+        json!({ "name": "budget", "type": "TEXT" }),
+    )
+    .await;
+    assert_ne!(again["id"], budget["id"]);
+    let fresh = owner
+        .get("/rest/companies?filter=name[eq]:Rich")
+        .await
+        .expect_status(200);
+    assert!(
+        fresh["data"]["companies"][0]["budget"].is_null(),
+        "a new field starts empty: {}",
+        fresh["data"]["companies"][0]
+    );
+
+    owner
+        .delete(&format!(
+            "/rest/metadata/objects/{}",
+            company["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_error(400, "bad_request");
+    let deal = create_object(&owner, "deal", "deals").await;
+    let project = create_object(&owner, "project", "projects").await;
+    let link = create_field(&owner, &project["id"], json!({ "name": "deal", "type": "RELATION", "relation": { "target": "deal", "inverseName": "projects" } })).await;
+    let deal_path = format!(
+        "/rest/metadata/objects/{}",
+        deal["id"].as_str().unwrap_or_default()
+    );
+    owner.delete(&deal_path).await.expect_error(409, "conflict");
+    owner
+        .delete(&format!(
+            "/rest/metadata/fields/{}",
+            link["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_status(200);
+    owner
+        .post("/rest/deals", json!({ "name": "Gone soon" }))
+        .await
+        .expect_status(201);
+    owner.delete(&deal_path).await.expect_status(200);
+    owner
+        .get("/rest/deals")
+        .await
+        .expect_error(404, "not_found");
+    create_object(&owner, "deal", "deals").await;
+    let recreated = owner.get("/rest/deals?count=true").await.expect_status(200);
+    assert_eq!(recreated["totalCount"], 0);
+}
+
+async fn removed_select_options_are_replaced_in_records(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let deal = create_object(&owner, "deal", "deals").await;
+    let tier = create_field(&owner, &deal["id"], json!({ "name": "tier", "type": "SELECT", "options": options(&["GOLD", "SILVER", "BRONZE"]) })).await;
+    let tags = create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "tags", "type": "MULTI_SELECT", "options": options(&["A", "B", "C"]) }),
+    )
+    .await;
+    for (name, tier_value, tag_values) in [
+        ("one", "GOLD", json!(["A", "B"])),
+        ("two", "BRONZE", json!(["B"])),
+        ("three", "SILVER", json!(["C"])),
+    ] {
+        owner
+            .post(
+                "/rest/deals",
+                json!({ "name": name, "tier": tier_value, "tags": tag_values }),
+            )
+            .await
+            .expect_status(201);
+    }
+    let tier_path = format!(
+        "/rest/metadata/fields/{}",
+        tier["id"].as_str().unwrap_or_default()
+    );
+    let bad = owner.patch(&tier_path, json!({ "options": options(&["GOLD", "SILVER"]), "removedOptionReplacement": "PLATINUM" })).await;
+    bad.expect_error(400, "validation_failed");
+    owner.patch(&tier_path, json!({ "options": options(&["GOLD", "SILVER"]), "removedOptionReplacement": "SILVER" })).await.expect_status(200);
+    owner
+        .patch(
+            &format!(
+                "/rest/metadata/fields/{}",
+                tags["id"].as_str().unwrap_or_default()
+            ),
+            json!({ "options": options(&["A", "C"]) }),
+        )
+        .await
+        .expect_status(200);
+    let deals = owner
+        .get("/rest/deals?order_by=name")
+        .await
+        .expect_status(200);
+    let rows: Vec<(String, Value, Value)> = deals["data"]["deals"]
+        .as_array()
+        .expect("deals")
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap_or_default().to_owned(),
+                d["tier"].clone(),
+                d["tags"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("one".to_owned(), json!("GOLD"), json!(["A"])),
+            ("three".to_owned(), json!("SILVER"), json!(["C"])),
+            ("two".to_owned(), json!("SILVER"), json!([])),
+        ]
+    );
+    owner
+        .post("/rest/deals", json!({ "tier": "BRONZE" }))
+        .await
+        .expect_error(400, "validation_failed");
+}
+
+async fn metadata_changes_need_an_admin_or_the_metadata_scope(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let member = app.signup("Member", "member@example.com").await;
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/invitations"),
+            json!({ "email": "member@example.com", "role": "member" }),
+        )
+        .await
+        .expect_status(201);
+    let invite = kith_testkit::code_in(&app.last_mail_to("member@example.com").await);
+    member
+        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
+        .await
+        .expect_status(200);
+    let member = member.in_workspace(&ws);
+    let body = json!({ "nameSingular": "deal", "namePlural": "deals", "labelSingular": "Deal", "labelPlural": "Deals" });
+    member
+        .post("/rest/metadata/objects", body.clone())
+        .await
+        .expect_error(403, "forbidden");
+    member
+        .get("/rest/metadata/objects")
+        .await
+        .expect_status(200);
+
+    let token = |scopes: Value| {
+        let owner = owner.clone();
+        let ws = ws.clone();
+        async move {
+            let created = owner
+                .post(
+                    &format!("/api/v1/workspaces/{ws}/tokens"),
+                    json!({ "name": "T", "scopes": scopes }),
+                )
+                .await;
+            created.expect_status(201)["token"]
+                .as_str()
+                .expect("token")
+                .to_owned()
+        }
+    };
+    let records_only = token(json!(["records:read", "records:write"])).await;
+    let post = |token: String, body: Value| {
+        kith_testkit::send(
+            reqwest::Client::new()
+                .post(app.url("/rest/metadata/objects"))
+                .bearer_auth(token)
+                .json(&body),
+        )
+    };
+    post(records_only, body.clone())
+        .await
+        .expect_error(403, "forbidden");
+    let metadata = token(json!(["metadata:write"])).await;
+    post(metadata, body).await.expect_status(201);
+}
+
+async fn field_rules_are_checked_and_nothing_half_made(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let deal = create_object(&owner, "deal", "deals").await;
+    let cases = [
+        (json!({ "name": "Bad Name", "type": "TEXT" }), "name"),
+        (json!({ "name": "createdAt", "type": "TEXT" }), "name"),
+        (json!({ "name": "tier", "type": "SELECT" }), "options"),
+        (
+            json!({ "name": "tier", "type": "SELECT", "options": [{ "value": "gold", "label": "Gold" }] }),
+            "options",
+        ),
+        (
+            json!({ "name": "tier", "type": "SELECT", "options": [{ "value": "A", "label": "A" }, { "value": "A", "label": "B" }] }),
+            "options",
+        ),
+        (
+            json!({ "name": "note", "type": "TEXT", "options": options(&["A"]) }),
+            "options",
+        ),
+        (json!({ "name": "owner", "type": "RELATION" }), "relation"),
+        (
+            json!({ "name": "owner", "type": "RELATION", "relation": { "target": "unicorn", "inverseName": "deals" } }),
+            "relation.target",
+        ),
+        (
+            json!({ "name": "flag", "type": "BOOLEAN", "isUnique": true }),
+            "isUnique",
+        ),
+        (
+            json!({ "name": "seats", "type": "NUMBER", "defaultValue": "many" }),
+            "defaultValue",
+        ),
+        (
+            json!({ "name": "secret", "type": "SENSITIVE_TEXT" }),
+            "type",
+        ),
+        (
+            json!({ "name": "seats", "type": "NUMBER", "label": "" }),
+            "label",
+        ),
+    ];
+    for (body, field) in cases {
+        let mut body = body;
+        body["objectMetadataId"] = deal["id"].clone();
+        if body.get("label").is_none() {
+            body["label"] = json!("L");
+        }
+        let error = owner
+            .post("/rest/metadata/fields", body.clone())
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{body}: {error}");
+    }
+    let unknown_type =
+        json!({ "objectMetadataId": deal["id"], "name": "x", "label": "X", "type": "HOLOGRAM" });
+    owner
+        .post("/rest/metadata/fields", unknown_type)
+        .await
+        .expect_error(400, "validation_failed");
+    let duplicate = json!({ "objectMetadataId": deal["id"], "name": "name", "label": "Name again", "type": "TEXT" });
+    owner
+        .post("/rest/metadata/fields", duplicate)
+        .await
+        .expect_error(409, "conflict");
+    let object = owner
+        .get(&format!(
+            "/rest/metadata/objects/{}",
+            deal["id"].as_str().unwrap_or_default()
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        object["data"]["object"]["fields"].as_array().map(Vec::len),
+        Some(1),
+        "no refused field was added"
+    );
+    let bad_objects = [
+        (
+            json!({ "nameSingular": "Deal", "namePlural": "deals", "labelSingular": "D", "labelPlural": "Ds" }),
+            "nameSingular",
+        ),
+        (
+            json!({ "nameSingular": "deal", "namePlural": "deal", "labelSingular": "D", "labelPlural": "Ds" }),
+            "namePlural",
+        ),
+        (
+            json!({ "nameSingular": "widget", "namePlural": "widgets", "labelSingular": "", "labelPlural": "Ws" }),
+            "labelSingular",
+        ),
+    ];
+    for (body, field) in bad_objects {
+        let error = owner
+            .post("/rest/metadata/objects", body.clone())
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{body}");
+    }
+    let taken = json!({ "nameSingular": "person", "namePlural": "persons", "labelSingular": "P", "labelPlural": "Ps" });
+    owner
+        .post("/rest/metadata/objects", taken)
+        .await
+        .expect_error(409, "conflict");
+}
+
+async fn unique_and_required_custom_fields(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let deal = create_object(&owner, "deal", "deals").await;
+    let code = create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "code", "type": "TEXT", "isUnique": true }),
+    )
+    .await;
+    owner
+        .post("/rest/deals", json!({ "code": "D-1" }))
+        .await
+        .expect_status(201);
+    let duplicate = owner
+        .post("/rest/deals", json!({ "code": "D-1" }))
+        .await
+        .expect_error(409, "conflict");
+    assert_eq!(duplicate["details"][0]["field"], "code");
+    let region = create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "region", "type": "TEXT" }),
+    )
+    .await;
+    owner
+        .post("/rest/deals", json!({ "code": "D-2", "region": "EU" }))
+        .await
+        .expect_status(201);
+    owner
+        .post("/rest/deals", json!({ "code": "D-3", "region": "EU" }))
+        .await
+        .expect_status(201);
+    let region_path = format!(
+        "/rest/metadata/fields/{}",
+        region["id"].as_str().unwrap_or_default()
+    );
+    owner
+        .patch(&region_path, json!({ "isUnique": true }))
+        .await
+        .expect_error(409, "conflict");
+    owner
+        .patch(
+            &format!(
+                "/rest/metadata/fields/{}",
+                code["id"].as_str().unwrap_or_default()
+            ),
+            json!({ "isUnique": false }),
+        )
+        .await
+        .expect_status(200);
+    owner
+        .post("/rest/deals", json!({ "code": "D-1" }))
+        .await
+        .expect_status(201);
+
+    create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "stage", "type": "TEXT", "isNullable": false, "defaultValue": "open" }),
+    )
+    .await;
+    create_field(
+        &owner,
+        &deal["id"],
+        json!({ "name": "owner", "type": "TEXT", "isNullable": false }),
+    )
+    .await;
+    let missing = owner
+        .post("/rest/deals", json!({ "code": "D-9" }))
+        .await
+        .expect_error(400, "validation_failed");
+    assert_eq!(missing["details"][0]["field"], "owner");
+    let made = owner
+        .post("/rest/deals", json!({ "owner": "Ada" }))
+        .await
+        .expect_status(201);
+    assert_eq!(made["data"]["createDeal"]["stage"], "open");
+    let id = made["data"]["createDeal"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    owner
+        .patch(&format!("/rest/deals/{id}"), json!({ "owner": null }))
+        .await
+        .expect_error(400, "validation_failed");
+}
