@@ -247,3 +247,43 @@ pub async fn timeline(
         json!({ "data": { "timeline": events }, "pageInfo": { "endCursor": end_cursor, "hasNextPage": more } }),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    objects: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /rest/search?q=acm&objects=people,companies&limit=20`: records whose words start with the
+/// query's words, across the objects the caller may read, best first.
+pub async fn search(
+    access: RestAccess,
+    Query(params): Query<SearchParams>,
+) -> AppResult<Json<Value>> {
+    let query = params.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(ApiError::invalid_field("q", "is required").into());
+    }
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 100").into());
+    }
+    let objects = match params.objects.as_deref().filter(|o| !o.trim().is_empty()) {
+        Some(list) => list
+            .split(',')
+            .map(|plural| access.readable(plural.trim()))
+            .collect::<AppResult<Vec<_>>>()?,
+        None => access
+            .catalog
+            .iter()
+            .filter(|o| access.readable(&o.name_plural).is_ok())
+            .collect(),
+    };
+    let hits = access.data.search(&objects, &query, limit).await?;
+    let data: Vec<Value> = hits
+        .iter()
+        .map(|hit| json!({ "objectNameSingular": hit.object, "recordId": hit.record_id, "label": hit.label }))
+        .collect();
+    Ok(Json(json!({ "data": { "search": data } })))
+}

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
                 .delete(metadata::delete_field),
         )
         .route("/rest/batch/{plural}", post(handlers::create_many))
+        .route("/rest/search", get(handlers::search))
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
         .route("/rest/{plural}", get(handlers::list).post(handlers::create))
         .route(

@@ -86,11 +86,15 @@ fn not_found(what: &str) -> StoreError {
     StoreError::Rejected(ApiError::not_found(what))
 }
 
-/// Whether `name` is taken by another object's singular or plural name.
+/// Path words of the REST API, which no object may be called.
+const ROUTE_WORDS: [&str; 6] = ["search", "batch", "restore", "metadata", "openApi", "open"];
+
+/// Whether `name` is taken by another object's singular or plural name, or by the API's routes.
 fn object_name_taken(catalog: &[ObjectMeta], name: &str, except: Option<Uuid>) -> bool {
-    catalog
-        .iter()
-        .any(|o| Some(o.id) != except && (o.name_singular == name || o.name_plural == name))
+    ROUTE_WORDS.contains(&name)
+        || catalog
+            .iter()
+            .any(|o| Some(o.id) != except && (o.name_singular == name || o.name_plural == name))
 }
 
 /// Whether a field called `name` (with key `key`) would clash with another field's name or key.
@@ -315,13 +319,15 @@ impl DataStore {
             args.push(ColumnType::Uuid, Cell::Uuid(id))
         );
         tx.ex().execute_cells(&sql, &args).await?;
-        let mut args = Args::default();
-        let sql = format!(
-            "DELETE FROM {} WHERE object_id = {}",
-            self.table("_kith_events"),
-            args.push(ColumnType::Uuid, Cell::Uuid(id))
-        );
-        tx.ex().execute_cells(&sql, &args).await?;
+        for table in ["_kith_events", "_kith_search"] {
+            let mut args = Args::default();
+            let sql = format!(
+                "DELETE FROM {} WHERE object_id = {}",
+                self.table(table),
+                args.push(ColumnType::Uuid, Cell::Uuid(id))
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
         tx.commit().await
     }
 

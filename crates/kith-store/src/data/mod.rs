@@ -6,10 +6,12 @@ mod metadata;
 mod query;
 mod records;
 mod schema;
+mod search;
 pub mod sql;
 
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
+pub use search::Hit;
 
 use crate::db::{
     Conn, Pools, SqlitePair, Tx, close_workspace_file, workspace_file, workspace_file_path,

@@ -8,6 +8,7 @@ use super::query::{
     flip, order_sql, sort_columns,
 };
 use super::schema::SYSTEM_COLUMNS;
+use super::search::index_record;
 use super::sql::{Args, quote};
 use crate::StoreError;
 use crate::db::Tx;
@@ -231,6 +232,7 @@ impl DataStore {
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
+        index_record(self, &mut tx, object, id, Some(&record)).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -273,6 +275,9 @@ impl DataStore {
             ids.push(id);
         }
         let records = self.read_many_in(&mut tx, object, &ids).await?;
+        for (id, record) in ids.iter().zip(&records) {
+            index_record(self, &mut tx, object, *id, Some(record)).await?;
+        }
         tx.commit().await?;
         Ok(records)
     }
@@ -543,6 +548,7 @@ impl DataStore {
             )
             .await?;
         }
+        index_record(self, &mut tx, object, id, Some(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -600,6 +606,7 @@ impl DataStore {
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
+        index_record(self, &mut tx, object, id, (!delete).then_some(&record)).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -639,6 +646,7 @@ impl DataStore {
             })?;
         self.record_event(&mut tx, object, id, "destroyed", actor, json!({}))
             .await?;
+        index_record(self, &mut tx, object, id, None).await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -61,6 +61,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
         store.table("_kith_events")
     );
     run(&mut tx, &index).await?;
+    super::search::create_index(store, &mut tx).await?;
     let sql = format!("SELECT id FROM {}", store.table("_kith_objects"));
     let existing = tx
         .ex()

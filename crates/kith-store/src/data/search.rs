@@ -1,0 +1,299 @@
+//! Full-text search across a workspace's objects: names, emails, domains, titles and texts.
+//!
+//! One index row per live record (`_kith_search`), written in the same transaction as the record.
+//! A query takes a bounded set of candidates from the index without ranking (ranking every match
+//! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
+
+use super::DataStore;
+use super::sql::Args;
+use crate::db::Tx;
+use crate::{Backend, StoreError};
+use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::metadata::ObjectMeta;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// How many candidates a query takes from the index before ranking.
+const CANDIDATES: usize = 400;
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub object: String,
+    pub record_id: Uuid,
+    pub label: String,
+    pub score: u32,
+}
+
+/// Creates the index table (idempotent).
+pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let table = store.table("_kith_search");
+    let statements = match store.backend() {
+        Backend::Sqlite => vec![format!(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(object_id UNINDEXED, record_id UNINDEXED, label, body, \
+             tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {table} (record_id UUID PRIMARY KEY NOT NULL, object_id UUID NOT NULL, \
+                 label TEXT NOT NULL, body TEXT NOT NULL, \
+                 words TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', \
+                 regexp_replace(label || ' ' || body, '[^[:alnum:]]+', ' ', 'g'))) STORED)"
+            ),
+            format!("CREATE INDEX IF NOT EXISTS kith_search_words ON {table} USING GIN (words)"),
+        ],
+    };
+    for sql in statements {
+        tx.ex().execute_cells(&sql, &Args::default()).await?;
+    }
+    Ok(())
+}
+
+/// The text of a record worth finding it by: its label, and the rest (emails, links, texts).
+pub fn searchable_text(object: &ObjectMeta, record: &Value) -> (String, String) {
+    let label = record_label(object, record);
+    let mut body = Vec::new();
+    for field in object
+        .active_fields()
+        .filter(|f| f.name != object.label_field)
+    {
+        let value = &record[field.key()];
+        match field.field_type {
+            FieldType::Text | FieldType::RichText => body.extend(value.as_str().map(str::to_owned)),
+            FieldType::Emails => {
+                body.extend(value["primaryEmail"].as_str().map(str::to_owned));
+                body.extend(
+                    value["additionalEmails"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.as_str().map(str::to_owned)),
+                );
+            }
+            FieldType::Links => body.extend(value["primaryLinkUrl"].as_str().map(domain_words)),
+            FieldType::FullName => body.push(full_name(value)),
+            FieldType::Phones => {
+                body.extend(value["primaryPhoneNumber"].as_str().map(str::to_owned))
+            }
+            _ => {}
+        }
+    }
+    (
+        label,
+        body.into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn full_name(value: &Value) -> String {
+    [value["firstName"].as_str(), value["lastName"].as_str()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `https://www.acme.com/x` is found by `acme` as well as by the address itself.
+fn domain_words(url: &str) -> String {
+    let host = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    format!("{url} {}", host.split('/').next().unwrap_or_default())
+}
+
+/// What names a record: its label field, shown in results and relations.
+pub fn record_label(object: &ObjectMeta, record: &Value) -> String {
+    let value = &record[&object.label_field];
+    match object.field(&object.label_field).map(|f| f.field_type) {
+        Some(FieldType::FullName) => full_name(value),
+        _ => value.as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// Writes (or with `None`, removes) a record's index row inside the record's transaction.
+pub async fn index_record(
+    store: &DataStore,
+    tx: &mut Tx,
+    object: &ObjectMeta,
+    record_id: Uuid,
+    record: Option<&Value>,
+) -> Result<(), StoreError> {
+    let table = store.table("_kith_search");
+    let mut args = Args::default();
+    let id = args.push(ColumnType::Uuid, Cell::Uuid(record_id));
+    tx.ex()
+        .execute_cells(
+            &format!("DELETE FROM {table} WHERE record_id = {id}"),
+            &args,
+        )
+        .await?;
+    let Some(record) = record else { return Ok(()) };
+    let (label, body) = searchable_text(object, record);
+    let mut args = Args::default();
+    let values = [
+        args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
+        args.push(ColumnType::Uuid, Cell::Uuid(record_id)),
+        args.push(ColumnType::Text, Cell::Text(label)),
+        args.push(ColumnType::Text, Cell::Text(body)),
+    ];
+    let sql = format!(
+        "INSERT INTO {table} (object_id, record_id, label, body) VALUES ({})",
+        values.join(", ")
+    );
+    tx.ex().execute_cells(&sql, &args).await?;
+    Ok(())
+}
+
+/// Lower-cased words of a query, letters and digits only (everything else separates words).
+pub fn query_words(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+impl DataStore {
+    /// Records of `objects` whose words start with every word of `query`, best first.
+    pub async fn search(
+        &self,
+        objects: &[&ObjectMeta],
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let words = query_words(query);
+        if words.is_empty() || objects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = Args::default();
+        let object_ids: Vec<String> = objects
+            .iter()
+            .map(|o| args.push(ColumnType::Uuid, Cell::Uuid(o.id)))
+            .collect();
+        let table = self.table("_kith_search");
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                let expression = words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let matcher = args.push(ColumnType::Text, Cell::Text(expression));
+                format!(
+                    "SELECT object_id, record_id, label, body FROM {table} WHERE {table} MATCH {matcher} \
+                     AND object_id IN ({}) LIMIT {CANDIDATES}",
+                    object_ids.join(", ")
+                )
+            }
+            Backend::Postgres => {
+                let expression = words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                let matcher = args.push(ColumnType::Text, Cell::Text(expression));
+                format!(
+                    "SELECT object_id, record_id, label, body FROM {table} WHERE words @@ to_tsquery('simple', {matcher}) \
+                     AND object_id IN ({}) LIMIT {CANDIDATES}",
+                    object_ids.join(", ")
+                )
+            }
+        };
+        let kinds = [
+            ColumnType::Uuid,
+            ColumnType::Uuid,
+            ColumnType::Text,
+            ColumnType::Text,
+        ];
+        let mut conn = self.read().await?;
+        let rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
+        let mut hits: Vec<Hit> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let [
+                    Cell::Uuid(object_id),
+                    Cell::Uuid(record_id),
+                    Cell::Text(label),
+                    Cell::Text(body),
+                ] = row.as_slice()
+                else {
+                    return None;
+                };
+                let object = objects.iter().find(|o| o.id == *object_id)?;
+                Some(Hit {
+                    object: object.name_singular.clone(),
+                    record_id: *record_id,
+                    score: score(&words, label, body),
+                    label: label.clone(),
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        hits.truncate(limit);
+        Ok(hits)
+    }
+}
+
+/// Ranks a candidate: the label matching beats the rest; a label starting with the query beats
+/// one merely containing its words.
+fn score(words: &[String], label: &str, body: &str) -> u32 {
+    let label = label.to_lowercase();
+    let label_words: Vec<&str> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut score = 0;
+    if label == words.join(" ") {
+        score += 1000;
+    }
+    if words
+        .first()
+        .is_some_and(|first| label.starts_with(first.as_str()))
+    {
+        score += 400;
+    }
+    for word in words {
+        if label_words.iter().any(|w| w == word) {
+            score += 100;
+        } else if label_words.iter().any(|w| w.starts_with(word.as_str())) {
+            score += 50;
+        } else if body.to_lowercase().contains(word.as_str()) {
+            score += 10;
+        }
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_become_plain_words() {
+        assert_eq!(
+            query_words("  Acme, \"Inc\"* OR x:y "),
+            ["acme", "inc", "or", "x", "y"]
+        );
+        assert!(query_words("*** ''").is_empty());
+    }
+
+    #[test]
+    fn label_matches_rank_first() {
+        let words = query_words("acm");
+        assert!(score(&words, "Acme", "") > score(&words, "Big Acme", ""));
+        assert!(score(&words, "Big Acme", "") > score(&words, "Globex", "contact@acme.com"));
+        assert!(
+            score(&query_words("acme"), "Acme", "") > score(&query_words("acme"), "Acme Labs", "")
+        );
+    }
+}
