@@ -15,7 +15,10 @@ mod tokens;
 mod users;
 mod workspaces;
 
-pub use data::{DataStore, FieldChange, ListQuery, NewField, NewObject, ObjectChange, Page};
+pub use data::{
+    Aggregate, AggregateRequest, DataStore, FieldChange, ListQuery, NewField, NewObject,
+    ObjectChange, Page,
+};
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
 pub use outbox::{MailStatus, OutboxMail};

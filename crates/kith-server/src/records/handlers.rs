@@ -287,3 +287,76 @@ pub async fn search(
         .collect();
     Ok(Json(json!({ "data": { "search": data } })))
 }
+
+#[derive(Deserialize)]
+pub struct GroupParams {
+    field: Option<String>,
+    aggregate: Option<String>,
+    filter: Option<String>,
+}
+
+/// `GET /rest/{plural}/groupBy?field=stage&aggregate=count,sum:amount&filter=…`:
+/// `{"data":{"groupBy":[{"key":"NEW","count":3,"sum:amount":1500000}]}}`.
+pub async fn group_by(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Query(params): Query<GroupParams>,
+) -> AppResult<Json<Value>> {
+    let object = access.readable(&plural)?;
+    let field = params
+        .field
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid_field("field", "is required"))?;
+    let group = field_path(&field);
+    let aggregates = params
+        .aggregate
+        .as_deref()
+        .unwrap_or("count")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|label| {
+            let (name, target) = label
+                .split_once(':')
+                .map_or((label, None), |(n, t)| (n, Some(t)));
+            let aggregate = kith_store::Aggregate::parse(name).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "aggregate",
+                    format!("{name:?} is not one of count, sum, avg, min, max"),
+                )
+            })?;
+            let path = target.map(field_path);
+            Ok(kith_store::AggregateRequest {
+                aggregate,
+                path,
+                label: label.to_owned(),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let filter = params
+        .filter
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+        .map(filter::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid_field("filter", e.to_string()))?;
+    let groups = access
+        .data
+        .group_by(object, &group, &aggregates, filter.as_ref())
+        .await?;
+    Ok(Json(json!({ "data": { "groupBy": groups } })))
+}
+
+/// `name.firstName` -> field `name`, part `firstName`.
+fn field_path(text: &str) -> kith_core::filter::FieldPath {
+    match text.split_once('.') {
+        Some((field, sub)) => kith_core::filter::FieldPath {
+            field: field.to_owned(),
+            sub_field: Some(sub.to_owned()),
+        },
+        None => kith_core::filter::FieldPath {
+            field: text.to_owned(),
+            sub_field: None,
+        },
+    }
+}

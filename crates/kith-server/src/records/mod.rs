@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rest/search", get(handlers::search))
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
         .route("/rest/{plural}", get(handlers::list).post(handlers::create))
+        .route("/rest/{plural}/groupBy", get(handlers::group_by))
         .route(
             "/rest/{plural}/{id}",
             get(handlers::show)

@@ -2,6 +2,7 @@
 //! workspace has its own SQLite file (`workspaces/{id}.db` in the data directory) or its own
 //! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
 
+mod group;
 mod metadata;
 mod query;
 mod records;
@@ -9,6 +10,7 @@ mod schema;
 mod search;
 pub mod sql;
 
+pub use group::{Aggregate, AggregateRequest};
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
 pub use search::Hit;
