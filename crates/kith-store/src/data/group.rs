@@ -146,16 +146,15 @@ impl DataStore {
         let mut groups: Vec<(Option<i32>, Value)> = rows
             .iter()
             .map(|row| {
-                let key = match (field_type, &row[0]) {
-                    (
-                        FieldType::Rating
-                        | FieldType::Select
-                        | FieldType::Date
-                        | FieldType::DateTime,
-                        cell,
-                    ) => fields::output(field_type, &[cell.clone()]),
-                    (_, cell) => fields::output(FieldType::RawJson, &[cell.clone()]),
+                // Ratings, options and dates read as the API writes them; other keys as stored.
+                let key_type = match field_type {
+                    FieldType::Rating
+                    | FieldType::Select
+                    | FieldType::Date
+                    | FieldType::DateTime => field_type,
+                    _ => FieldType::RawJson,
                 };
+                let key = fields::output(key_type, std::slice::from_ref(&row[0]));
                 let mut group = Map::new();
                 group.insert("key".into(), key.clone());
                 for (request, cell) in aggregates.iter().zip(&row[1..]) {
