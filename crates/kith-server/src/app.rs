@@ -42,7 +42,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(auth::routes())
         .merge(workspaces::routes())
-        .merge(records::routes())
+        .merge(
+            records::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::http::idempotency::idempotent_posts,
+            )),
+        )
         .fallback(no_such_route)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -183,31 +183,15 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Deletes expired sessions, tokens and counters, and sign-in history past 90 days, every ten
-/// minutes. Idempotent, so several instances may run it at once.
+/// Deletes expired sessions, tokens and counters, stored idempotent answers past a day, and
+/// sign-in history past 90 days, every ten minutes. Idempotent, so several instances may run it
+/// at once.
 fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<Output = ()> {
     const EVERY: Duration = Duration::from_secs(600);
-    const HISTORY_KEEP_MS: i64 = 90 * 24 * 60 * 60 * 1000;
     async move {
         let mut stopped = stopped;
         loop {
-            let purged = state
-                .db
-                .purge_expired(
-                    state.config.session_idle_ms(),
-                    throttle::FAILURE_RETENTION_MS,
-                    HISTORY_KEEP_MS,
-                )
-                .await;
-            let purged = match purged {
-                Ok(n) => state
-                    .db
-                    .purge_rate_counters(kith_store::now_millis() - 3_600_000)
-                    .await
-                    .map(|m| n + m),
-                Err(e) => Err(e),
-            };
-            match purged {
+            match purge_expired(&state).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged expired rows"),
                 Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
@@ -218,4 +202,20 @@ fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<O
             }
         }
     }
+}
+
+async fn purge_expired(state: &AppState) -> Result<u64, kith_store::StoreError> {
+    const HISTORY_KEEP_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+    const HOUR_MS: i64 = 60 * 60 * 1000;
+    let now = kith_store::now_millis();
+    let db = &state.db;
+    Ok(db
+        .purge_expired(
+            state.config.session_idle_ms(),
+            throttle::FAILURE_RETENTION_MS,
+            HISTORY_KEEP_MS,
+        )
+        .await?
+        + db.purge_rate_counters(now - HOUR_MS).await?
+        + db.purge_idempotency_keys(now - 24 * HOUR_MS).await?)
 }

@@ -9,6 +9,7 @@
 mod db;
 pub mod data;
 mod error;
+mod idempotency;
 mod outbox;
 mod sessions;
 mod tokens;
@@ -21,6 +22,7 @@ pub use data::{
 };
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
+pub use idempotency::Claim;
 pub use outbox::{MailStatus, OutboxMail};
 pub use sessions::{LoginEvent, NewSession, SessionUser};
 pub use tokens::{ApiToken, NewToken};

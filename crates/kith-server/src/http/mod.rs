@@ -2,6 +2,7 @@
 
 mod client;
 mod error;
+pub mod idempotency;
 mod json;
 pub mod middleware;
 

@@ -19,6 +19,7 @@ on_both_backends!(
     the_timeline_tells_what_changed_newest_first,
     search_finds_by_prefix_across_objects_and_follows_changes,
     group_by_counts_and_sums_a_pipeline,
+    idempotency_keys_replay_the_first_answer,
 );
 
 /// An owner's client working in a fresh workspace.
@@ -1073,4 +1074,78 @@ async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {
             .expect_error(400, "validation_failed");
         assert_eq!(error["details"][0]["field"], field, "{query}: {error}");
     }
+}
+
+async fn idempotency_keys_replay_the_first_answer(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let post = |client: &TestClient, key: &str, body: Value| {
+        let request = client
+            .with_csrf(reqwest::Method::POST, "/rest/companies")
+            .header("idempotency-key", key)
+            .json(&body);
+        kith_testkit::send(request)
+    };
+    let first = post(&owner, "order-1", json!({ "name": "Once" })).await;
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let first = first.expect_status(201);
+    let again = post(&owner, "order-1", json!({ "name": "Once" })).await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        again.expect_status(201),
+        first,
+        "the first answer, byte for byte"
+    );
+    assert_eq!(
+        owner
+            .get("/rest/companies?count=true")
+            .await
+            .expect_status(200)["totalCount"],
+        1,
+        "the work was done once"
+    );
+
+    post(&owner, "order-1", json!({ "name": "Twice" }))
+        .await
+        .expect_error(409, "conflict");
+    post(&owner, "order-2", json!({ "name": "Twice" }))
+        .await
+        .expect_status(201);
+    let refused = post(&owner, "order-3", json!({ "employees": "many" }))
+        .await
+        .expect_error(400, "validation_failed");
+    assert_eq!(
+        post(&owner, "order-3", json!({ "employees": "many" }))
+            .await
+            .expect_error(400, "validation_failed"),
+        refused
+    );
+    post(&owner, &"k".repeat(300), json!({ "name": "Long key" }))
+        .await
+        .expect_error(400, "validation_failed");
+
+    let (other, _) = app.owner_with_workspace("other@example.com").await;
+    let other = other.in_workspace(
+        &other.get("/api/v1/workspaces").await.expect_status(200)["data"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    let theirs = post(&other, "order-1", json!({ "name": "Once" })).await;
+    assert_eq!(
+        theirs.header("idempotent-replayed"),
+        None,
+        "keys belong to their caller"
+    );
+    assert_ne!(
+        theirs.expect_status(201)["data"]["createCompany"]["id"],
+        first["data"]["createCompany"]["id"]
+    );
+    assert_eq!(
+        owner
+            .get("/rest/companies?count=true")
+            .await
+            .expect_status(200)["totalCount"],
+        2
+    );
 }

@@ -1,0 +1,11 @@
+-- Answers to POST requests sent with an Idempotency-Key, replayed for 24 hours.
+CREATE TABLE idempotency_keys (
+    scope        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       BIGINT NOT NULL,
+    body         BYTEA,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
