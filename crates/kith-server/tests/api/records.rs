@@ -1124,13 +1124,8 @@ async fn idempotency_keys_replay_the_first_answer(backend: Backend) {
         .await
         .expect_error(400, "validation_failed");
 
-    let (other, _) = app.owner_with_workspace("other@example.com").await;
-    let other = other.in_workspace(
-        &other.get("/api/v1/workspaces").await.expect_status(200)["data"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    );
+    let (other, other_workspace) = app.owner_with_workspace("other@example.com").await;
+    let other = other.in_workspace(&other_workspace);
     let theirs = post(&other, "order-1", json!({ "name": "Once" })).await;
     assert_eq!(
         theirs.header("idempotent-replayed"),
