@@ -76,6 +76,9 @@ pub struct Settings {
     /// Seconds before a request is answered 408 [default: 30]
     #[arg(long, env = "KITH_REQUEST_TIMEOUT_SECS", global = true)]
     pub request_timeout_secs: Option<u64>,
+    /// Days a record stays in the trash before it is deleted for good [default: 30]
+    #[arg(long, env = "KITH_TRASH_RETENTION_DAYS", global = true)]
+    pub trash_retention_days: Option<u64>,
     /// Requests per minute one API token may make [default: 600]
     #[arg(long, env = "KITH_TOKEN_RATE_LIMIT", global = true)]
     pub token_rate_limit: Option<u32>,
@@ -104,6 +107,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Requests per minute one API token may make.
     pub token_rate_limit: u32,
+    /// How long records stay in the trash.
+    pub trash_retention: Duration,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
 }
@@ -150,6 +155,7 @@ impl Settings {
             request_timeout_secs: self.request_timeout_secs.or(fallback.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
             token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
+            trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
         }
     }
 
@@ -251,6 +257,12 @@ impl Config {
                 s.token_rate_limit.unwrap_or(600).into(),
             )?)
             .unwrap_or(u32::MAX),
+            trash_retention: Duration::from_secs(
+                positive(
+                    "KITH_TRASH_RETENTION_DAYS",
+                    s.trash_retention_days.unwrap_or(30),
+                )? * 86_400,
+            ),
             config_file: None,
         })
     }
@@ -321,6 +333,10 @@ impl Config {
             ),
             ("db_max_connections", self.db_max_connections.to_string()),
             ("token_rate_limit", self.token_rate_limit.to_string()),
+            (
+                "trash_retention_days",
+                (self.trash_retention.as_secs() / 86_400).to_string(),
+            ),
         ]
     }
 }

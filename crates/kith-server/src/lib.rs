@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod records;
 pub mod serve;

@@ -132,7 +132,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
     let state = app_state(config, db).await?;
     let (stop, stopped) = watch::channel(false);
+    crate::jobs::schedule(&state)
+        .await
+        .map_err(|source| StartupError::Database {
+            url: redact_url(&state.config.database_url),
+            source,
+        })?;
     tokio::spawn(maintenance(state.clone(), stopped.clone()));
+    tokio::spawn(job_runner(state.clone(), stopped.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -200,6 +207,19 @@ fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<O
                 _ = tokio::time::sleep(EVERY) => {}
                 _ = stopped.wait_for(|stop| *stop) => return,
             }
+        }
+    }
+}
+
+/// Runs due background jobs every minute until told to stop.
+async fn job_runner(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = crate::jobs::run_due(&state).await {
+            tracing::warn!(error = %e, "running background jobs failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(crate::jobs::POLL_EVERY) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
         }
     }
 }

@@ -10,6 +10,7 @@ mod db;
 pub mod data;
 mod error;
 mod idempotency;
+mod jobs;
 mod outbox;
 mod sessions;
 mod tokens;

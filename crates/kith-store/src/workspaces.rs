@@ -623,3 +623,14 @@ impl Db {
         Ok(count > 0)
     }
 }
+
+impl Db {
+    /// A workspace's data for Kith's own background jobs (purging the trash), which act for no
+    /// member. Never reachable from a request.
+    pub async fn data_for_system_job(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<crate::data::DataStore, StoreError> {
+        crate::data::DataStore::open(self, workspace_id).await
+    }
+}

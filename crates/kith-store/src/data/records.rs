@@ -946,3 +946,92 @@ impl DataStore {
             .is_empty())
     }
 }
+
+impl DataStore {
+    /// Deletes for good the records that went to the trash before `cutoff`, with their events.
+    /// A record that a `RESTRICT` relation still points at stays (and is tried again next time).
+    pub async fn purge_trash(
+        &self,
+        catalog: &[ObjectMeta],
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        for object in catalog {
+            let mut args = Args::default();
+            let sql = format!(
+                "SELECT id FROM {} WHERE deleted_at IS NOT NULL AND deleted_at < {} LIMIT 10000",
+                self.table(&object.table),
+                args.push(ColumnType::DateTime, Cell::DateTime(cutoff))
+            );
+            let ids: Vec<Uuid> = {
+                let mut conn = self.read().await?;
+                let rows = conn
+                    .ex()
+                    .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                    .await?;
+                rows.into_iter()
+                    .filter_map(|row| match row.first() {
+                        Some(Cell::Uuid(id)) => Some(*id),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            for id in ids {
+                let mut tx = self.begin().await?;
+                let mut args = Args::default();
+                let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
+                let deleted = tx
+                    .ex()
+                    .execute_cells(
+                        &format!(
+                            "DELETE FROM {} WHERE id = {id_value}",
+                            self.table(&object.table)
+                        ),
+                        &args,
+                    )
+                    .await;
+                match deleted {
+                    Ok(_) => {
+                        tx.ex()
+                            .execute_cells(
+                                &format!(
+                                    "DELETE FROM {} WHERE record_id = {id_value}",
+                                    self.table("_kith_events")
+                                ),
+                                &args,
+                            )
+                            .await?;
+                        tx.commit().await?;
+                        purged += 1;
+                    }
+                    Err(StoreError::Database(sqlx::Error::Database(db)))
+                        if db.is_foreign_key_violation() =>
+                    {
+                        tracing::info!(object = %object.name_singular, record = %id, "kept in the trash: a relation restricts its deletion");
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Ok(purged)
+    }
+
+    /// Sets when a record went to the trash (tests of the purge use this instead of waiting 30 days).
+    pub async fn set_deleted_at(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "UPDATE {} SET deleted_at = {} WHERE id = {}",
+            self.table(&object.table),
+            args.push(ColumnType::DateTime, Cell::DateTime(at)),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let mut tx = self.begin().await?;
+        tx.ex().execute_cells(&sql, &args).await?;
+        tx.commit().await
+    }
+}
