@@ -83,15 +83,15 @@ impl<'o> Projection<'o> {
 
 /// A write's checked values: the columns to set and the fields they belong to.
 #[derive(Default)]
-struct Checked<'o> {
-    id: Option<Uuid>,
-    position: Option<f64>,
-    columns: Vec<(String, ColumnType, Cell)>,
-    fields: Vec<&'o FieldMeta>,
-    relations: Vec<(&'o FieldMeta, Uuid)>,
+pub(super) struct Checked<'o> {
+    pub id: Option<Uuid>,
+    pub position: Option<f64>,
+    pub columns: Vec<(String, ColumnType, Cell)>,
+    pub fields: Vec<&'o FieldMeta>,
+    pub relations: Vec<(&'o FieldMeta, Uuid)>,
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+pub(super) fn field_error(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.to_owned(),
         message: message.into(),
@@ -185,7 +185,7 @@ fn add_field<'o>(
     }
 }
 
-fn actor_cells(actor: &Actor) -> [(ColumnType, Cell); 3] {
+pub(super) fn actor_cells(actor: &Actor) -> [(ColumnType, Cell); 3] {
     [
         (
             ColumnType::Text,
@@ -203,7 +203,7 @@ fn now() -> Cell {
     Cell::DateTime(chrono::Utc::now())
 }
 
-fn rejected(error: ApiError) -> StoreError {
+pub(super) fn rejected(error: ApiError) -> StoreError {
     StoreError::Rejected(error)
 }
 
@@ -252,18 +252,39 @@ impl DataStore {
             )));
         }
         let mut errors = Vec::new();
+        let mut checked = Vec::with_capacity(inputs.len());
         for (index, input) in inputs.iter().enumerate() {
-            if let Err(error) = check(object, input, true) {
-                errors.extend(
-                    error
-                        .details
-                        .into_iter()
-                        .map(|d| field_error(&format!("[{index}].{}", d.field), d.message)),
-                );
+            match check(object, input, true) {
+                Ok(record) => checked.push(record),
+                Err(error) => {
+                    errors.extend(
+                        error
+                            .details
+                            .into_iter()
+                            .map(|d| field_error(&format!("[{index}].{}", d.field), d.message)),
+                    );
+                }
             }
         }
         if !errors.is_empty() {
             return Err(rejected(ApiError::invalid_fields(errors)));
+        }
+        let mut tx = self.begin().await?;
+        match self
+            .insert_batch(&mut tx, catalog, object, inputs, &checked, actor)
+            .await
+        {
+            Ok(ids) => {
+                let records = self.read_many_in(&mut tx, object, &ids).await?;
+                self.index_batch(&mut tx, object, &records).await?;
+                tx.commit().await?;
+                return Ok(records);
+            }
+            // A duplicate somewhere in the batch: redo it record by record to say which.
+            Err(StoreError::Rejected(api)) if api.code == kith_core::ErrorCode::Conflict => {
+                drop(tx)
+            }
+            Err(other) => return Err(other),
         }
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(inputs.len());
@@ -367,7 +388,7 @@ fn at_index(error: StoreError, index: usize) -> StoreError {
 }
 
 /// A refused write in the API's words: a duplicate of a unique field is a 409 naming the field.
-fn write_error(object: &ObjectMeta, error: StoreError) -> StoreError {
+pub(super) fn write_error(object: &ObjectMeta, error: StoreError) -> StoreError {
     let StoreError::Database(sqlx::Error::Database(db)) = &error else {
         return error;
     };
@@ -449,7 +470,7 @@ impl DataStore {
             let mut args = Args::default();
             let placeholders: Vec<String> = chunk
                 .iter()
-                .map(|id| args.push(ColumnType::Uuid, Cell::Uuid(*id)))
+                .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
                 .collect();
             let sql = format!(
                 "SELECT {} FROM {} WHERE id IN ({})",

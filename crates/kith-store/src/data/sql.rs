@@ -53,6 +53,17 @@ impl Args {
         format!("${}", self.values.len())
     }
 
+    /// Adds a value for a statement whose every value appears exactly once, in the order added;
+    /// returns `?` on SQLite. sqlx finds each `$n` on SQLite by a scan over the statement's
+    /// parameter names, which grows with the square of their number; anonymous `?` have no names.
+    pub fn push_in_order(&mut self, backend: Backend, kind: ColumnType, cell: Cell) -> String {
+        let placeholder = self.push(kind, cell);
+        match backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => placeholder,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.values.len()
     }

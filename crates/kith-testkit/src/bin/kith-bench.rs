@@ -1,0 +1,285 @@
+//! `cargo run --release -p kith-testkit --bin kith-bench -- --people 1000000 --companies 100000`
+//!
+//! Starts a real Kith server on 127.0.0.1, fills a workspace through the batch API, and measures
+//! over HTTP what the performance targets name: a filtered, sorted page of 50; get-by-id with 32
+//! clients; search; batch creation. Prints a Markdown table for docs/BENCHMARKS.md.
+#![forbid(unsafe_code)]
+
+use kith_testkit::{Backend, TestApp, send};
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const FIRST: [&str; 20] = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Barbara",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Edsger",
+    "Frances",
+    "John",
+    "Radia",
+    "Tim",
+    "Katherine",
+    "Donald",
+    "Hedy",
+    "Guido",
+    "Sophie",
+    "Niklaus",
+    "Anita",
+];
+const LAST: [&str; 20] = [
+    "Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie",
+    "Dijkstra", "Allen", "McCarthy", "Perlman", "Lee", "Johnson", "Knuth", "Lamarr", "Rossum",
+    "Wilson", "Wirth", "Borg",
+];
+const TITLES: [&str; 6] = [
+    "Engineer",
+    "Founder",
+    "CTO",
+    "Designer",
+    "Sales lead",
+    "Analyst",
+];
+
+struct Options {
+    people: usize,
+    companies: usize,
+    backend: Backend,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        people: 1_000_000,
+        companies: 100_000,
+        backend: Backend::Sqlite,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--people" => {
+                options.people = value()?
+                    .parse()
+                    .map_err(|_| "--people takes a number".to_owned())?
+            }
+            "--companies" => {
+                options.companies = value()?
+                    .parse()
+                    .map_err(|_| "--companies takes a number".to_owned())?
+            }
+            "--backend" => {
+                options.backend = match value()?.as_str() {
+                    "sqlite" => Backend::Sqlite,
+                    "postgres" => Backend::Postgres,
+                    other => return Err(format!("--backend is sqlite or postgres, not {other:?}")),
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; use --people N --companies N --backend sqlite|postgres"
+                ));
+            }
+        }
+    }
+    if options.companies == 0 {
+        return Err("--companies must be at least 1".into());
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match options() {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("kith-bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    let app = TestApp::start_with(options.backend, |s| s.token_rate_limit = Some(u32::MAX)).await;
+    let (owner, workspace) = app.owner_with_workspace("bench@example.com").await;
+    let token = owner
+        .post(
+            &format!("/api/v1/workspaces/{workspace}/tokens"),
+            json!({ "name": "bench", "scopes": ["records:read", "records:write"] }),
+        )
+        .await
+        .expect_status(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let client = Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    let api = Api {
+        client,
+        base: app.base.clone(),
+        token,
+    };
+
+    let (company_ids, company_rate) = seed(
+        &api,
+        "companies",
+        options.companies,
+        |i| json!({ "name": format!("Company {i}") }),
+    )
+    .await;
+    let (person_ids, people_rate) = seed(&api, "people", options.people, |i| {
+        let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        json!({
+            "name": { "firstName": first, "lastName": last },
+            "emails": { "primaryEmail": format!("{}.{}.{i}@example.com", first.to_lowercase(), last.to_lowercase()) },
+            "jobTitle": TITLES[i % TITLES.len()],
+            "city": if i % 3 == 0 { "Paris" } else { "London" },
+            "companyId": company_ids.get(i % company_ids.len().max(1)),
+        })
+    })
+    .await;
+
+    let page = latencies(&api, 1000, |i| {
+        let company = &company_ids[(i * 7919) % company_ids.len()];
+        format!("/rest/people?filter=companyId[eq]:{company}&order_by=name.lastName[AscNullsFirst]&limit=50")
+    })
+    .await;
+    let search = latencies(&api, 300, |i| {
+        let name = FIRST[i % FIRST.len()];
+        format!("/rest/search?q={}&limit=20", &name[..3.min(name.len())])
+    })
+    .await;
+    let throughput = get_by_id_throughput(&api, &person_ids, 32, 20_000).await;
+
+    println!("| measurement | result | target |");
+    println!("|---|---|---|");
+    println!(
+        "| batch create, companies (1,000 a request) | {company_rate:.0} records/s | ≥ 50,000 records/s |"
+    );
+    println!(
+        "| batch create, people with a company (1,000 a request) | {people_rate:.0} records/s | ≥ 50,000 records/s |"
+    );
+    println!(
+        "| filtered, sorted page of 50 (`companyId[eq]`, `order_by=name.lastName`) | p50 {:.2} ms, p99 {:.2} ms | p99 < 5 ms |",
+        page.0, page.1
+    );
+    println!(
+        "| get by id, 32 clients, 20,000 requests | {throughput:.0} requests/s | > 10,000 requests/s |"
+    );
+    println!(
+        "| search, 3-letter prefix (`q=Ada`…), 20 results | p50 {:.2} ms, p99 {:.2} ms | p99 < 50 ms |",
+        search.0, search.1
+    );
+    println!(
+        "\n{} people, {} companies, {:?} backend",
+        person_ids.len(),
+        company_ids.len(),
+        options.backend
+    );
+}
+
+struct Api {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn get(&self, path: &str) -> Value {
+        let reply = send(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(&self.token),
+        )
+        .await;
+        reply.expect_status(200)
+    }
+}
+
+/// Creates `count` records 1,000 at a time; returns their ids and the rate.
+async fn seed(
+    api: &Api,
+    plural: &str,
+    count: usize,
+    make: impl Fn(usize) -> Value,
+) -> (Vec<String>, f64) {
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(count);
+    let mut next = 0;
+    while next < count {
+        let batch: Vec<Value> = (next..(next + 1000).min(count)).map(&make).collect();
+        next += batch.len();
+        let request = api
+            .client
+            .post(format!("{}/rest/batch/{plural}", api.base))
+            .bearer_auth(&api.token)
+            .json(&batch);
+        let created = send(request).await.expect_status(201);
+        let records = created["data"]
+            .as_object()
+            .and_then(|d| d.values().next())
+            .and_then(Value::as_array)
+            .expect("records");
+        ids.extend(
+            records
+                .iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned)),
+        );
+        if next % 100_000 < 1000 {
+            eprintln!(
+                "{plural}: {next} of {count} after {:.0?}",
+                started.elapsed()
+            );
+        }
+    }
+    let rate = count as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    (ids, rate)
+}
+
+/// p50 and p99 in milliseconds of `count` sequential requests.
+async fn latencies(api: &Api, count: usize, path: impl Fn(usize) -> String) -> (f64, f64) {
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
+    for i in 0..count {
+        let path = path(i);
+        let started = Instant::now();
+        api.get(&path).await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let at = |q: f64| {
+        times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99))
+}
+
+/// Requests per second of `clients` concurrent clients fetching random records by id.
+async fn get_by_id_throughput(api: &Api, ids: &[String], clients: usize, total: usize) -> f64 {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = api.client.clone();
+        let (base, token) = (api.base.clone(), api.token.clone());
+        let ids: Vec<String> = (0..total / clients)
+            .map(|i| ids[(c * 104_729 + i * 7_919) % ids.len()].clone())
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            for id in ids {
+                let response = client
+                    .get(format!("{base}/rest/people/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status().as_u16(), 200);
+                response.bytes().await.expect("body");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client task");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
