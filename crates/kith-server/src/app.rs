@@ -25,6 +25,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub hasher: Hasher,
     pub mailer: Mailer,
+    pub rate_limiter: crate::http::rate_limit::RateLimiter,
 }
 
 impl AppState {

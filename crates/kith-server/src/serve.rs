@@ -84,6 +84,7 @@ pub async fn app_state(config: Config, db: Db) -> Result<AppState, StartupError>
         config: Arc::new(config),
         hasher: Hasher::new(hashers),
         mailer,
+        rate_limiter: crate::http::rate_limit::RateLimiter::default(),
     })
 }
 
@@ -140,6 +141,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
         })?;
     tokio::spawn(maintenance(state.clone(), stopped.clone()));
     tokio::spawn(job_runner(state.clone(), stopped.clone()));
+    tokio::spawn(rate_exchange(state.clone(), stopped.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -207,6 +209,19 @@ fn maintenance(state: AppState, stopped: watch::Receiver<bool>) -> impl Future<O
                 _ = tokio::time::sleep(EVERY) => {}
                 _ = stopped.wait_for(|stop| *stop) => return,
             }
+        }
+    }
+}
+
+/// Shares this instance's request counts with the others every second until told to stop.
+async fn rate_exchange(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = state.rate_limiter.exchange(&state.db).await {
+            tracing::warn!(error = %e, "sharing rate-limit counts failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
         }
     }
 }

@@ -195,22 +195,39 @@ impl Db {
         Ok(Some((tenant, token)))
     }
 
-    /// Counts one hit for `key` in the window starting at `window_start`; returns the window's hits.
-    pub async fn hit_rate_counter(
+    /// Adds `hits` to `key`'s count in the window starting at `window_start`; returns the
+    /// window's total over every instance.
+    pub async fn add_rate_hits(
         &self,
         key: &str,
         window_start: Millis,
+        hits: i64,
     ) -> Result<i64, StoreError> {
         let mut conn = self.write().await?;
         Ok(scalar!(
             conn.ex(),
             i64,
             fetch_one,
-            "INSERT INTO rate_counters (key, window_start, hits) VALUES ($1, $2, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_counters.hits + 1 RETURNING hits",
+            "INSERT INTO rate_counters (key, window_start, hits) VALUES ($1, $2, $3) \
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_counters.hits + $3 RETURNING hits",
+            key,
+            window_start,
+            hits
+        )?)
+    }
+
+    /// The hits of `key` in the window starting at `window_start`, over every instance.
+    pub async fn rate_hits(&self, key: &str, window_start: Millis) -> Result<i64, StoreError> {
+        let mut conn = self.read().await?;
+        let hits = scalar!(
+            conn.ex(),
+            i64,
+            fetch_optional,
+            "SELECT hits FROM rate_counters WHERE key = $1 AND window_start = $2",
             key,
             window_start
-        )?)
+        )?;
+        Ok(hits.unwrap_or(0))
     }
 
     /// Deletes rate-limit windows that started before `before`.

@@ -5,6 +5,7 @@ mod error;
 pub mod idempotency;
 mod json;
 pub mod middleware;
+pub mod rate_limit;
 
 pub use client::ClientInfo;
 pub use error::{AppError, AppResult};

@@ -138,15 +138,14 @@ async fn token_access(
                 "this API token is unknown, revoked or expired",
             )
         })?;
-    let window_ms = 60_000;
-    let window = now_millis() / window_ms * window_ms;
-    let hits = state
-        .db
-        .hit_rate_counter(&format!("token:{}", token.id), window)
-        .await?;
-    if hits > i64::from(state.config.token_rate_limit) {
-        let retry_after = (window + window_ms - now_millis()).max(1000) / 1000;
-        return Err(ApiError::rate_limited(u64::try_from(retry_after).unwrap_or(1)).into());
+    let limit = i64::from(state.config.token_rate_limit);
+    let key = format!("token:{}", token.id);
+    if let Err(retry_after) = state
+        .rate_limiter
+        .hit(&state.db, &key, now_millis(), limit)
+        .await?
+    {
+        return Err(ApiError::rate_limited(retry_after).into());
     }
     let actor = Actor {
         source: ActorSource::Api,

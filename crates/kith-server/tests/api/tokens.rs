@@ -13,6 +13,7 @@ on_both_backends!(
     only_admins_manage_tokens_and_bad_input_is_named,
     tokens_are_rate_limited_with_retry_after,
     a_token_only_ever_sees_its_own_workspace,
+    instances_share_one_rate_limit,
 );
 
 async fn create_token(admin: &TestClient, ws: &str, body: Value) -> (String, Value) {
@@ -390,4 +391,45 @@ async fn a_token_only_ever_sees_its_own_workspace(backend: Backend) {
         .get(&format!("/api/v1/workspaces/{b}/tokens"))
         .await
         .expect_error(404, "not_found");
+}
+
+async fn instances_share_one_rate_limit(backend: Backend) {
+    let database = tempfile::tempdir().expect("dir");
+    let url = kith_testkit::database_url(backend, &database).await;
+    let settings = |s: &mut kith_server::Settings| {
+        s.database_url = Some(url.clone());
+        s.data_dir = Some(database.path().to_owned());
+        s.token_rate_limit = Some(10);
+    };
+    let first = TestApp::start_with(backend, settings).await;
+    let second = TestApp::start_with(backend, settings).await;
+    let (owner, ws) = first.owner_with_workspace("owner@example.com").await;
+    let (token, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "Shared", "scopes": ["records:read"] }),
+    )
+    .await;
+    // Stay inside one minute's window so the count cannot restart halfway.
+    let second_of_minute = kith_store::now_millis() % 60_000;
+    if second_of_minute > 50_000 {
+        tokio::time::sleep(Duration::from_millis(
+            60_000 - u64::try_from(second_of_minute).unwrap_or(0) + 200,
+        ))
+        .await;
+    }
+    for _ in 0..6 {
+        with_token(&first, &token, Method::GET, "/rest/companies", None)
+            .await
+            .expect_status(200);
+    }
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    for _ in 0..4 {
+        with_token(&second, &token, Method::GET, "/rest/companies", None)
+            .await
+            .expect_status(200);
+    }
+    with_token(&second, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(429, "rate_limited");
 }
