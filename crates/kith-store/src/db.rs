@@ -56,6 +56,8 @@ pub(crate) struct WorkspaceFiles {
     pub open: Mutex<HashMap<Uuid, SqlitePair>>,
     /// Workspaces whose data this process has already checked or created (saves a query per request).
     pub provisioned: Mutex<std::collections::HashSet<Uuid>>,
+    /// Workspaces' object catalogs as last read, with when (see `DataStore::objects`).
+    pub catalogs: Mutex<CatalogCache>,
 }
 
 impl WorkspaceFiles {
@@ -77,6 +79,15 @@ impl WorkspaceFiles {
         }
     }
 }
+
+/// Workspaces' object catalogs with when each was read.
+pub(crate) type CatalogCache = HashMap<
+    Uuid,
+    (
+        std::time::Instant,
+        Arc<Vec<kith_core::metadata::ObjectMeta>>,
+    ),
+>;
 
 /// A reader pool and a single-writer pool on one SQLite file.
 #[derive(Clone, Debug)]
@@ -199,6 +210,7 @@ impl Db {
             readers: options.max_connections,
             open: Mutex::new(HashMap::new()),
             provisioned: Mutex::new(std::collections::HashSet::new()),
+            catalogs: Mutex::new(HashMap::new()),
         });
         Ok(Db {
             pools,

@@ -23,7 +23,7 @@ pub struct RestAccess {
     pub actor: Actor,
     pub data: DataStore,
     /// Every object of the workspace, loaded once for the request.
-    pub catalog: Vec<ObjectMeta>,
+    pub catalog: std::sync::Arc<Vec<ObjectMeta>>,
     /// Set when the caller is an API token rather than a person.
     pub token: Option<ApiToken>,
 }

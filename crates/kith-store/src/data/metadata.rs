@@ -189,6 +189,7 @@ impl DataStore {
         };
         create_object(self, &mut tx, &catalog, &object, catalog.len()).await?;
         tx.commit().await?;
+        self.forget_catalog();
         Ok(object)
     }
 
@@ -274,6 +275,7 @@ impl DataStore {
             }
         }
         tx.commit().await?;
+        self.forget_catalog();
         Ok(catalog.into_iter().find(|o| o.id == id).unwrap_or(updated))
     }
 
@@ -328,7 +330,9 @@ impl DataStore {
             );
             tx.ex().execute_cells(&sql, &args).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        self.forget_catalog();
+        Ok(())
     }
 
     /// Adds a field: new columns (no table rewrite), their indexes, and the metadata.
@@ -380,6 +384,7 @@ impl DataStore {
         catalog[index].fields.push(field.clone());
         save_object(self, &mut tx, &catalog[index]).await?;
         tx.commit().await?;
+        self.forget_catalog();
         Ok(field)
     }
 
@@ -452,6 +457,7 @@ impl DataStore {
         catalog[oi].fields.sort_by_key(|f| f.position);
         save_object(self, &mut tx, &catalog[oi]).await?;
         tx.commit().await?;
+        self.forget_catalog();
         Ok(field)
     }
 
@@ -491,7 +497,9 @@ impl DataStore {
         }
         catalog[oi].fields.remove(fi);
         save_object(self, &mut tx, &catalog[oi]).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.forget_catalog();
+        Ok(())
     }
 
     /// Gives records holding options that are no longer offered the replacement (or nothing).

@@ -17,7 +17,11 @@ use kith_core::filter::Filter;
 use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
 use kith_core::{ApiError, FieldError};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use uuid::Uuid;
+
+/// How long a workspace's catalog is used before it is read again.
+pub const CATALOG_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Keys of a record that Kith sets and a request may not.
 const READ_ONLY_KEYS: [&str; 5] = [
@@ -212,9 +216,39 @@ fn not_found(object: &ObjectMeta) -> StoreError {
 }
 
 impl DataStore {
-    /// Every object of the workspace.
-    pub async fn objects(&self) -> Result<Vec<ObjectMeta>, StoreError> {
-        super::schema::load_objects(self).await
+    /// Every object of the workspace. Read at most every [`CATALOG_TTL`] per instance: this
+    /// instance's own metadata changes show at once, other instances' within that time.
+    pub async fn objects(&self) -> Result<Arc<Vec<ObjectMeta>>, StoreError> {
+        let cached = self
+            .db
+            .workspace_files
+            .catalogs
+            .lock()
+            .ok()
+            .and_then(|catalogs| {
+                catalogs
+                    .get(&self.workspace_id)
+                    .filter(|(read_at, _)| read_at.elapsed() < CATALOG_TTL)
+                    .map(|(_, c)| Arc::clone(c))
+            });
+        if let Some(catalog) = cached {
+            return Ok(catalog);
+        }
+        let catalog = Arc::new(super::schema::load_objects(self).await?);
+        if let Ok(mut catalogs) = self.db.workspace_files.catalogs.lock() {
+            catalogs.insert(
+                self.workspace_id,
+                (std::time::Instant::now(), Arc::clone(&catalog)),
+            );
+        }
+        Ok(catalog)
+    }
+
+    /// Forgets the cached catalog after a metadata change.
+    pub(super) fn forget_catalog(&self) {
+        if let Ok(mut catalogs) = self.db.workspace_files.catalogs.lock() {
+            catalogs.remove(&self.workspace_id);
+        }
     }
 
     pub async fn create_record(
