@@ -1,6 +1,7 @@
 use super::RestAccess;
+use crate::AppState;
 use crate::http::{AppResult, Json, Query};
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::{ApiError, Role, filter, sort};
 use kith_store::ListQuery;
@@ -38,6 +39,8 @@ pub async fn list_objects(access: RestAccess) -> AppResult<Json<Value>> {
 
 #[derive(Deserialize)]
 pub struct ListParams {
+    depth: Option<u8>,
+    fields: Option<String>,
     filter: Option<String>,
     order_by: Option<String>,
     limit: Option<usize>,
@@ -47,6 +50,7 @@ pub struct ListParams {
 }
 
 pub async fn list(
+    State(state): State<AppState>,
     access: RestAccess,
     Path(plural): Path<String>,
     Query(params): Query<ListParams>,
@@ -78,7 +82,19 @@ pub async fn list(
     if params.limit == Some(0) {
         return Err(ApiError::invalid_field("limit", "must be between 1 and 200").into());
     }
-    let page = access.data.list_records(object, &query).await?;
+    let depth = super::shape::depth(params.depth)?;
+    let keys = super::shape::field_list(object, params.fields.as_deref())?;
+    let mut page = access.data.list_records(object, &query).await?;
+    if depth == 1 {
+        super::shape::embed_relations(&state, &access, object, &mut page.records).await?;
+    }
+    if let Some(keys) = &keys {
+        page.records = page
+            .records
+            .into_iter()
+            .map(|r| super::shape::keep_fields(r, keys))
+            .collect();
+    }
     let mut body = json!({
         "data": { object.name_plural.clone(): page.records },
         "pageInfo": {
@@ -94,16 +110,34 @@ pub async fn list(
     Ok(Json(body))
 }
 
+#[derive(Deserialize)]
+pub struct ShowParams {
+    depth: Option<u8>,
+    fields: Option<String>,
+}
+
 pub async fn show(
+    State(state): State<AppState>,
     access: RestAccess,
     Path((plural, id)): Path<(String, String)>,
+    Query(params): Query<ShowParams>,
 ) -> AppResult<Json<Value>> {
     let object = access.readable(&plural)?;
+    let depth = super::shape::depth(params.depth)?;
+    let keys = super::shape::field_list(object, params.fields.as_deref())?;
     let record = access
         .data
         .get_record(object, record_id(&id)?)
         .await?
         .ok_or_else(|| ApiError::not_found(&object.label_singular))?;
+    let mut records = [record];
+    if depth == 1 {
+        super::shape::embed_relations(&state, &access, object, &mut records).await?;
+    }
+    let [mut record] = records;
+    if let Some(keys) = &keys {
+        record = super::shape::keep_fields(record, keys);
+    }
     Ok(Json(
         json!({ "data": { object.name_singular.clone(): record } }),
     ))

@@ -5,6 +5,7 @@
 mod access;
 mod handlers;
 mod metadata;
+mod shape;
 
 pub use access::RestAccess;
 

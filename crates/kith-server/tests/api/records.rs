@@ -21,6 +21,7 @@ on_both_backends!(
     group_by_counts_and_sums_a_pipeline,
     idempotency_keys_replay_the_first_answer,
     the_trash_is_purged_by_a_job_that_survives_restarts,
+    depth_embeds_related_records_and_fields_picks_keys,
 );
 
 /// An owner's client working in a fresh workspace.
@@ -1251,4 +1252,94 @@ async fn the_trash_is_purged_by_a_job_that_survives_restarts(backend: Backend) {
         .expect("schedule")
         .expect("scheduled");
     assert_eq!(after_restart, next_run, "the schedule survives a restart");
+}
+
+async fn depth_embeds_related_records_and_fields_picks_keys(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let me = owner.get("/api/v1/me").await.expect_status(200);
+    let globex = create(&owner, "companies", json!({ "name": "Globex" })).await;
+    let initech = create(&owner, "companies", json!({ "name": "Initech" })).await;
+    let hank = create(&owner, "people", json!({ "name": { "firstName": "Hank", "lastName": "Scorpio" }, "companyId": globex["id"] })).await;
+    create(&owner, "people", json!({ "name": { "firstName": "Peter", "lastName": "Gibbons" }, "companyId": initech["id"] })).await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Solo", "lastName": "" } }),
+    )
+    .await;
+    let deal = create(&owner, "opportunities", json!({ "name": "Dome", "companyId": globex["id"], "pointOfContactId": hank["id"], "ownerId": me["id"] })).await;
+
+    let people = owner
+        .get("/rest/people?depth=1&order_by=name.firstName")
+        .await
+        .expect_status(200);
+    let companies: Vec<Value> = people["data"]["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .map(|p| p["company"]["name"].clone())
+        .collect();
+    assert_eq!(companies, [json!("Globex"), json!("Initech"), Value::Null]);
+    let flat = owner.get("/rest/people").await.expect_status(200);
+    assert!(
+        flat["data"]["people"][0].get("company").is_none(),
+        "depth 0 embeds nothing"
+    );
+
+    let one = owner
+        .get(&format!("/rest/opportunities/{}?depth=1", id_of(&deal)))
+        .await
+        .expect_status(200);
+    let one = &one["data"]["opportunity"];
+    assert_eq!(one["pointOfContact"]["name"]["firstName"], "Hank");
+    assert_eq!(one["company"]["id"], globex["id"]);
+    assert_eq!(
+        (one["owner"]["id"].clone(), one["owner"]["email"].as_str()),
+        (me["id"].clone(), Some("owner@example.com"))
+    );
+
+    owner
+        .delete(&format!("/rest/companies/{}", id_of(&initech)))
+        .await
+        .expect_status(200);
+    let after = owner
+        .get("/rest/people?depth=1&filter=name.firstName[eq]:Peter")
+        .await
+        .expect_status(200);
+    assert!(
+        after["data"]["people"][0]["company"].is_null(),
+        "a record in the trash is not embedded"
+    );
+
+    let picked = owner
+        .get(&format!(
+            "/rest/people/{}?fields=name,companyId",
+            id_of(&hank)
+        ))
+        .await
+        .expect_status(200);
+    let mut keys: Vec<&String> = picked["data"]["person"]
+        .as_object()
+        .expect("person")
+        .keys()
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["companyId", "id", "name"]);
+    let listed = owner
+        .get("/rest/people?fields=jobTitle&limit=1")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        listed["data"]["people"][0].as_object().map(|o| o.len()),
+        Some(2)
+    );
+    owner
+        .get("/rest/people?depth=2")
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .get("/rest/people?fields=shoeSize")
+        .await
+        .expect_error(400, "validation_failed");
 }

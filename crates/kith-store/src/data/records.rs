@@ -1090,3 +1090,35 @@ impl DataStore {
         tx.commit().await
     }
 }
+
+impl DataStore {
+    /// Live records of `object` by id (those in the trash or missing are left out), in no order.
+    pub async fn records_by_ids(
+        &self,
+        object: &ObjectMeta,
+        ids: &[Uuid],
+    ) -> Result<Vec<Value>, StoreError> {
+        let projection = Projection::of(object);
+        let mut records = Vec::with_capacity(ids.len());
+        let mut conn = self.read().await?;
+        for chunk in ids.chunks(500) {
+            let mut args = Args::default();
+            let placeholders: Vec<String> = chunk
+                .iter()
+                .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM {} WHERE deleted_at IS NULL AND id IN ({})",
+                projection.select(),
+                self.table(&object.table),
+                placeholders.join(", ")
+            );
+            let rows = conn
+                .ex()
+                .fetch_cells(&sql, &args, &projection.kinds)
+                .await?;
+            records.extend(rows.iter().map(|row| projection.record(row)));
+        }
+        Ok(records)
+    }
+}
