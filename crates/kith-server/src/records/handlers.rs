@@ -143,21 +143,98 @@ pub async fn show(
     ))
 }
 
+#[derive(Deserialize)]
+pub struct CreateParams {
+    upsert: Option<bool>,
+}
+
+/// Creates a record; with `?upsert=true`, updates instead the live record that has the same
+/// value of a unique field (answering 200 rather than 201).
 pub async fn create(
     access: RestAccess,
     Path(plural): Path<String>,
+    Query(params): Query<CreateParams>,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let object = access.writable(&plural, "creating records")?;
-    let record = access
-        .data
-        .create_record(&access.catalog, object, &body_object(body)?, &access.actor)
-        .await?;
+    let input = body_object(body)?;
+    let (record, created) = if params.upsert.unwrap_or(false) {
+        access
+            .data
+            .upsert_record(&access.catalog, object, &input, &access.actor)
+            .await?
+    } else {
+        (
+            access
+                .data
+                .create_record(&access.catalog, object, &input, &access.actor)
+                .await?,
+            true,
+        )
+    };
     let key = format!("create{}", capitalized(&object.name_singular));
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "data": { key: record } })),
-    ))
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "data": { key: record } }))))
+}
+
+#[derive(Deserialize)]
+pub struct BulkParams {
+    filter: Option<String>,
+}
+
+/// The filter a bulk change needs; there is no "everything" by default.
+fn bulk_filter(params: &BulkParams) -> AppResult<filter::Filter> {
+    let text = params
+        .filter
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::invalid_field("filter", "is required for a change to many records")
+        })?;
+    Ok(filter::parse(text).map_err(|e| ApiError::invalid_field("filter", e.to_string()))?)
+}
+
+/// `PATCH /rest/{plural}?filter=…`: the same changes to every matching record.
+pub async fn update_many(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Query(params): Query<BulkParams>,
+    Json(body): Json<Value>,
+) -> AppResult<Json<Value>> {
+    let object = access.writable(&plural, "changing records")?;
+    let filter = bulk_filter(&params)?;
+    let count = access
+        .data
+        .update_where(
+            &access.catalog,
+            object,
+            &filter,
+            &body_object(body)?,
+            &access.actor,
+        )
+        .await?;
+    let key = format!("update{}", capitalized(&object.name_plural));
+    Ok(Json(json!({ "data": { key: { "count": count } } })))
+}
+
+/// `DELETE /rest/{plural}?filter=…`: every matching record to the trash.
+pub async fn delete_many(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Query(params): Query<BulkParams>,
+) -> AppResult<Json<Value>> {
+    let object = access.writable(&plural, "deleting records")?;
+    let filter = bulk_filter(&params)?;
+    let count = access
+        .data
+        .delete_where(object, &filter, &access.actor)
+        .await?;
+    let key = format!("delete{}", capitalized(&object.name_plural));
+    Ok(Json(json!({ "data": { key: { "count": count } } })))
 }
 
 pub async fn create_many(

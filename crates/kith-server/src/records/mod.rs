@@ -38,7 +38,13 @@ pub fn routes() -> Router<AppState> {
         .route("/rest/batch/{plural}", post(handlers::create_many))
         .route("/rest/search", get(handlers::search))
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
-        .route("/rest/{plural}", get(handlers::list).post(handlers::create))
+        .route(
+            "/rest/{plural}",
+            get(handlers::list)
+                .post(handlers::create)
+                .patch(handlers::update_many)
+                .delete(handlers::delete_many),
+        )
         .route("/rest/{plural}/groupBy", get(handlers::group_by))
         .route(
             "/rest/{plural}/{id}",

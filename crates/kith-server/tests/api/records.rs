@@ -22,6 +22,7 @@ on_both_backends!(
     idempotency_keys_replay_the_first_answer,
     the_trash_is_purged_by_a_job_that_survives_restarts,
     depth_embeds_related_records_and_fields_picks_keys,
+    upsert_and_bulk_changes_by_filter,
 );
 
 /// An owner's client working in a fresh workspace.
@@ -1342,4 +1343,121 @@ async fn depth_embeds_related_records_and_fields_picks_keys(backend: Backend) {
         .get("/rest/people?fields=shoeSize")
         .await
         .expect_error(400, "validation_failed");
+}
+
+async fn upsert_and_bulk_changes_by_filter(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let upsert = |body: Value| owner.post("/rest/people?upsert=true", body);
+    let first =
+        upsert(json!({ "emails": { "primaryEmail": "ada@example.com" }, "jobTitle": "Engineer" }))
+            .await
+            .expect_status(201);
+    let again =
+        upsert(json!({ "emails": { "primaryEmail": "ADA@example.com" }, "jobTitle": "CTO" }))
+            .await
+            .expect_status(200);
+    assert_eq!(
+        again["data"]["createPerson"]["id"], first["data"]["createPerson"]["id"],
+        "the same person, updated"
+    );
+    assert_eq!(again["data"]["createPerson"]["jobTitle"], "CTO");
+    assert_eq!(
+        owner
+            .get("/rest/people?count=true")
+            .await
+            .expect_status(200)["totalCount"],
+        1
+    );
+    let no_key = upsert(json!({ "jobTitle": "CTO" }))
+        .await
+        .expect_error(400, "validation_failed");
+    assert!(
+        no_key["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("emails"),
+        "{no_key}"
+    );
+    owner
+        .post("/rest/companies?upsert=true", json!({ "name": "Acme" }))
+        .await
+        .expect_error(400, "validation_failed");
+
+    for (name, employees) in [("A", 5), ("B", 50), ("C", 500), ("D", 5000)] {
+        create(
+            &owner,
+            "companies",
+            json!({ "name": name, "employees": employees }),
+        )
+        .await;
+    }
+    let updated = owner
+        .patch(
+            "/rest/companies?filter=employees[gte]:50",
+            json!({ "idealCustomerProfile": true }),
+        )
+        .await;
+    assert_eq!(
+        updated.expect_status(200)["data"]["updateCompanies"]["count"],
+        3
+    );
+    let icp = owner
+        .get("/rest/companies?filter=idealCustomerProfile[eq]:true&order_by=name")
+        .await
+        .expect_status(200);
+    let names: Vec<&str> = icp["data"]["companies"]
+        .as_array()
+        .expect("companies")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["B", "C", "D"]);
+    let bad = owner
+        .patch(
+            "/rest/companies?filter=employees[gte]:50",
+            json!({ "employees": "lots" }),
+        )
+        .await;
+    bad.expect_error(400, "validation_failed");
+    assert_eq!(
+        owner
+            .get("/rest/companies?filter=employees[eq]:50")
+            .await
+            .expect_status(200)["data"]["companies"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "a refused bulk change changed nothing"
+    );
+    owner
+        .patch("/rest/companies", json!({ "employees": 1 }))
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .delete("/rest/companies")
+        .await
+        .expect_error(400, "validation_failed");
+
+    let deleted = owner
+        .delete("/rest/companies?filter=employees[lt]:100")
+        .await
+        .expect_status(200);
+    assert_eq!(deleted["data"]["deleteCompanies"]["count"], 2);
+    assert_eq!(
+        owner
+            .get("/rest/companies?count=true")
+            .await
+            .expect_status(200)["totalCount"],
+        2
+    );
+    let trash = owner
+        .get("/rest/companies?filter=deletedAt[is]:NOT_NULL")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        trash["data"]["companies"].as_array().map(Vec::len),
+        Some(2),
+        "bulk deletes go to the trash"
+    );
 }

@@ -536,12 +536,29 @@ impl DataStore {
     ) -> Result<Value, StoreError> {
         let checked = check(object, input, false).map_err(rejected)?;
         let mut tx = self.begin().await?;
+        let after = self
+            .update_in(&mut tx, catalog, object, id, &checked, actor)
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Applies checked changes to a live record inside `tx`: the update, its event, its search entry.
+    async fn update_in(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        id: Uuid,
+        checked: &Checked<'_>,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
         let before = self
-            .read_in(&mut tx, object, id)
+            .read_in(tx, object, id)
             .await?
             .filter(|r| r["deletedAt"].is_null())
             .ok_or_else(|| not_found(object))?;
-        self.check_relations(&mut tx, catalog, &checked).await?;
+        self.check_relations(tx, catalog, checked).await?;
         let mut args = Args::default();
         let mut sets = vec![format!(
             "updated_at = {}",
@@ -577,7 +594,7 @@ impl DataStore {
             .await
             .map_err(|e| write_error(object, e))?;
         let after = self
-            .read_in(&mut tx, object, id)
+            .read_in(tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
         let changes: Map<String, Value> = checked
@@ -593,18 +610,10 @@ impl DataStore {
             })
             .collect();
         if !changes.is_empty() {
-            self.record_event(
-                &mut tx,
-                object,
-                id,
-                "updated",
-                actor,
-                Value::Object(changes),
-            )
-            .await?;
+            self.record_event(tx, object, id, "updated", actor, Value::Object(changes))
+                .await?;
         }
-        index_record(self, &mut tx, object, id, Some(&after)).await?;
-        tx.commit().await?;
+        index_record(self, tx, object, id, Some(&after)).await?;
         Ok(after)
     }
 
@@ -1120,5 +1129,157 @@ impl DataStore {
             records.extend(rows.iter().map(|row| projection.record(row)));
         }
         Ok(records)
+    }
+}
+
+/// The most records one bulk update or delete may touch.
+pub const BULK_MAX: usize = 10_000;
+
+impl DataStore {
+    /// Creates the record, or, when a live record already has the value the input gives for
+    /// one of the object's unique fields, updates that record. True when it created.
+    pub async fn upsert_record(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<(Value, bool), StoreError> {
+        let checked = check(object, input, false).map_err(rejected)?;
+        let unique: Vec<&FieldMeta> = object.active_fields().filter(|f| f.is_unique).collect();
+        let key = unique.iter().find_map(|field| {
+            let column = field.columns().into_iter().next()?;
+            checked.columns.iter().find(|(c, _, cell)| {
+                *c == column && !matches!(cell, Cell::Null) && *cell != Cell::Text(String::new())
+            })
+        });
+        let Some((column, kind, cell)) = key else {
+            let names: Vec<String> = unique.iter().map(|f| f.key()).collect();
+            let message = if names.is_empty() {
+                format!("{} has no unique field to match on", object.name_singular)
+            } else {
+                format!(
+                    "needs a value for a unique field to match on: {}",
+                    names.join(", ")
+                )
+            };
+            return Err(rejected(ApiError::invalid_field("upsert", message)));
+        };
+        let mut tx = self.begin().await?;
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
+            self.table(&object.table),
+            quote(column),
+            args.push(*kind, cell.clone())
+        );
+        let existing = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        let (record, created) = match existing.first().and_then(|row| row.first()) {
+            Some(Cell::Uuid(id)) => (
+                self.update_in(&mut tx, catalog, object, *id, &checked, actor)
+                    .await?,
+                false,
+            ),
+            _ => {
+                let id = self
+                    .insert_record(&mut tx, catalog, object, input, actor)
+                    .await?;
+                let record = self
+                    .read_in(&mut tx, object, id)
+                    .await?
+                    .ok_or_else(|| not_found(object))?;
+                index_record(self, &mut tx, object, id, Some(&record)).await?;
+                (record, true)
+            }
+        };
+        tx.commit().await?;
+        Ok((record, created))
+    }
+
+    /// Live records matching `filter`, at most [`BULK_MAX`].
+    async fn ids_where(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        filter: &Filter,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut args = Args::default();
+        let mut conditions = vec!["deleted_at IS NULL".to_owned()];
+        conditions.push(
+            super::query::filter_sql(self.backend(), object, filter, &mut args)
+                .map_err(rejected)?,
+        );
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} ORDER BY id LIMIT {}",
+            self.table(&object.table),
+            conditions.join(" AND "),
+            BULK_MAX + 1
+        );
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        if rows.len() > BULK_MAX {
+            return Err(rejected(ApiError::invalid_field(
+                "filter",
+                format!("matches more than {BULK_MAX} records; narrow it and repeat"),
+            )));
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match row.first() {
+                Some(Cell::Uuid(id)) => Some(*id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Applies the same changes to every live record matching `filter`, all or none; returns how many.
+    pub async fn update_where(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        filter: &Filter,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<usize, StoreError> {
+        let checked = check(object, input, false).map_err(rejected)?;
+        let mut tx = self.begin().await?;
+        let ids = self.ids_where(&mut tx, object, filter).await?;
+        for id in &ids {
+            self.update_in(&mut tx, catalog, object, *id, &checked, actor)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+
+    /// Moves every live record matching `filter` to the trash, all or none; returns how many.
+    pub async fn delete_where(
+        &self,
+        object: &ObjectMeta,
+        filter: &Filter,
+        actor: &Actor,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        let ids = self.ids_where(&mut tx, object, filter).await?;
+        for id in &ids {
+            let mut args = Args::default();
+            let sql = format!(
+                "UPDATE {} SET deleted_at = {} WHERE id = {}",
+                self.table(&object.table),
+                args.push(ColumnType::DateTime, now()),
+                args.push(ColumnType::Uuid, Cell::Uuid(*id))
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+            self.record_event(&mut tx, object, *id, "deleted", actor, json!({}))
+                .await?;
+            index_record(self, &mut tx, object, *id, None).await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len())
     }
 }
