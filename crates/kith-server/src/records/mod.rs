@@ -4,6 +4,7 @@
 
 mod access;
 mod handlers;
+mod links;
 mod metadata;
 mod shape;
 
@@ -11,7 +12,7 @@ pub use access::RestAccess;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,4 +54,13 @@ pub fn routes() -> Router<AppState> {
                 .delete(handlers::delete),
         )
         .route("/rest/{plural}/{id}/timeline", get(handlers::timeline))
+        .route(
+            "/rest/{plural}/{id}/targets",
+            get(links::list_targets).post(links::link),
+        )
+        .route(
+            "/rest/{plural}/{id}/targets/{target_object}/{target_id}",
+            delete(links::unlink),
+        )
+        .route("/rest/{plural}/{id}/{kind}", get(links::linked))
 }

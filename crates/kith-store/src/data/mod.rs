@@ -10,6 +10,7 @@ mod records;
 mod schema;
 mod search;
 pub mod sql;
+mod targets;
 
 pub use group::{Aggregate, AggregateRequest};
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};

@@ -708,6 +708,13 @@ impl DataStore {
                 }
                 _ => e,
             })?;
+        let mut args = Args::default();
+        let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
+        let links = format!(
+            "DELETE FROM {} WHERE source_id = {id_value} OR target_id = {id_value}",
+            self.table("_kith_targets")
+        );
+        tx.ex().execute_cells(&links, &args).await?;
         self.record_event(&mut tx, object, id, "destroyed", actor, json!({}))
             .await?;
         index_record(self, &mut tx, object, id, None).await?;
@@ -769,7 +776,7 @@ impl DataStore {
         }
     }
 
-    async fn record_event(
+    pub(super) async fn record_event(
         &self,
         tx: &mut Tx,
         object: &ObjectMeta,
@@ -1065,6 +1072,11 @@ impl DataStore {
                                 &args,
                             )
                             .await?;
+                        let links = format!(
+                            "DELETE FROM {} WHERE source_id = {id_value} OR target_id = {id_value}",
+                            self.table("_kith_targets")
+                        );
+                        tx.ex().execute_cells(&links, &args).await?;
                         tx.commit().await?;
                         purged += 1;
                     }

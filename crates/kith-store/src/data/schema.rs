@@ -62,6 +62,20 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     );
     run(&mut tx, &index).await?;
     super::search::create_index(store, &mut tx).await?;
+    let targets = format!(
+        "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
+         target_object_id {uuid} NOT NULL, target_id {uuid} NOT NULL, created_at {ts} NOT NULL, \
+         PRIMARY KEY (source_id, target_id))",
+        store.table("_kith_targets"),
+        uuid = t(ColumnType::Uuid),
+        ts = t(ColumnType::DateTime),
+    );
+    run(&mut tx, &targets).await?;
+    let by_target = format!(
+        "CREATE INDEX IF NOT EXISTS kith_targets_target ON {} (target_id)",
+        store.table("_kith_targets")
+    );
+    run(&mut tx, &by_target).await?;
     let sql = format!("SELECT id FROM {}", store.table("_kith_objects"));
     let existing = tx
         .ex()

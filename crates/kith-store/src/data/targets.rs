@@ -1,0 +1,156 @@
+//! Tasks and notes link to any records ("targets"): a polymorphic link table, `_kith_targets`.
+//! Linking writes an event on the target too, so a company's timeline shows the note about it.
+
+use super::DataStore;
+use super::records::{field_error, rejected};
+use super::sql::Args;
+use crate::StoreError;
+use kith_core::ApiError;
+use kith_core::fields::{Cell, ColumnType};
+use kith_core::metadata::{Actor, ObjectMeta};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The objects whose records link to others.
+pub fn links_to_targets(object: &ObjectMeta) -> bool {
+    matches!(object.name_singular.as_str(), "task" | "note")
+}
+
+impl DataStore {
+    /// Links a task or note to a record of any object.
+    pub async fn link_target(
+        &self,
+        source: &ObjectMeta,
+        source_id: Uuid,
+        target: &ObjectMeta,
+        target_id: Uuid,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        if !links_to_targets(source) {
+            return Err(rejected(ApiError::bad_request(format!(
+                "{} records do not link to other records",
+                source.name_singular
+            ))));
+        }
+        let source_record = self
+            .get_record(source, source_id)
+            .await?
+            .ok_or_else(|| rejected(ApiError::not_found(&source.label_singular)))?;
+        if self.get_record(target, target_id).await?.is_none() {
+            return Err(rejected(ApiError::invalid_fields(vec![field_error(
+                "targetId",
+                format!("no {} has the id {target_id}", target.name_singular),
+            )])));
+        }
+        let mut tx = self.begin().await?;
+        let mut args = Args::default();
+        let values = [
+            args.push(ColumnType::Uuid, Cell::Uuid(source.id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(source_id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(target.id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(target_id)),
+            args.push(ColumnType::DateTime, Cell::DateTime(chrono::Utc::now())),
+        ];
+        let sql = format!(
+            "INSERT INTO {} (source_object_id, source_id, target_object_id, target_id, created_at) VALUES ({}) \
+             ON CONFLICT (source_id, target_id) DO NOTHING",
+            self.table("_kith_targets"),
+            values.join(", ")
+        );
+        if tx.ex().execute_cells(&sql, &args).await? == 1 {
+            let label = super::search::record_label(source, &source_record);
+            let change =
+                json!({ source.name_singular.clone(): { "id": source_id, "label": label } });
+            self.record_event(&mut tx, target, target_id, "linked", actor, change)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Removes a link; false when there was none.
+    pub async fn unlink_target(
+        &self,
+        source: &ObjectMeta,
+        source_id: Uuid,
+        target: &ObjectMeta,
+        target_id: Uuid,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut args = Args::default();
+        let sql = format!(
+            "DELETE FROM {} WHERE source_id = {} AND target_id = {}",
+            self.table("_kith_targets"),
+            args.push(ColumnType::Uuid, Cell::Uuid(source_id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(target_id))
+        );
+        let removed = tx.ex().execute_cells(&sql, &args).await? == 1;
+        if removed {
+            let change = json!({ source.name_singular.clone(): { "id": source_id } });
+            self.record_event(&mut tx, target, target_id, "unlinked", actor, change)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// What a task or note links to: `[{"targetObject":"company","targetId":…}]`.
+    pub async fn targets_of(
+        &self,
+        catalog: &[ObjectMeta],
+        source_id: Uuid,
+    ) -> Result<Vec<Value>, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT target_object_id, target_id FROM {} WHERE source_id = {} ORDER BY created_at, target_id",
+            self.table("_kith_targets"),
+            args.push(ColumnType::Uuid, Cell::Uuid(source_id))
+        );
+        let mut conn = self.read().await?;
+        let rows = conn
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid, ColumnType::Uuid])
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| match row.as_slice() {
+                [Cell::Uuid(object_id), Cell::Uuid(id)] => {
+                    let object = catalog.iter().find(|o| o.id == *object_id)?;
+                    Some(json!({ "targetObject": object.name_singular, "targetId": id }))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The live tasks or notes (`source`) linked to a record, newest first.
+    pub async fn linked_to(
+        &self,
+        source: &ObjectMeta,
+        target_id: Uuid,
+    ) -> Result<Vec<Value>, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT source_id FROM {} WHERE target_id = {} AND source_object_id = {} ORDER BY source_id DESC LIMIT 500",
+            self.table("_kith_targets"),
+            args.push(ColumnType::Uuid, Cell::Uuid(target_id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(source.id))
+        );
+        let ids: Vec<Uuid> = {
+            let mut conn = self.read().await?;
+            let rows = conn
+                .ex()
+                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                .await?;
+            rows.iter()
+                .filter_map(|row| match row.first() {
+                    Some(Cell::Uuid(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut records = self.records_by_ids(source, &ids).await?;
+        records.sort_by(|a, b| b["id"].as_str().cmp(&a["id"].as_str()));
+        Ok(records)
+    }
+}
