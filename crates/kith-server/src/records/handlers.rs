@@ -471,3 +471,79 @@ fn field_path(text: &str) -> kith_core::filter::FieldPath {
         },
     }
 }
+
+#[derive(Deserialize)]
+pub struct DuplicatesBody {
+    #[serde(default)]
+    data: Vec<Value>,
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// `POST /rest/{plural}/duplicates` with `{"data":[record…]}` and/or `{"ids":[id…]}`: for each,
+/// the live records with the same name, primary email or domain.
+pub async fn duplicates(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Json(body): Json<DuplicatesBody>,
+) -> AppResult<Json<Value>> {
+    let object = access.readable(&plural)?;
+    if body.data.len() + body.ids.len() > 100 {
+        return Err(ApiError::invalid_field("data", "asks about more than 100 records").into());
+    }
+    let mut answers = Vec::new();
+    for candidate in body.data {
+        let candidate = body_object(candidate)?;
+        answers.push(
+            json!({ "duplicates": access.data.duplicates_of(object, &candidate, None).await? }),
+        );
+    }
+    for id in &body.ids {
+        let id = record_id(id)?;
+        let record = access
+            .data
+            .get_record(object, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(&object.label_singular))?;
+        let candidate = record.as_object().cloned().unwrap_or_default();
+        answers.push(
+            json!({ "duplicates": access.data.duplicates_of(object, &candidate, Some(id)).await? }),
+        );
+    }
+    Ok(Json(json!({ "data": answers })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeBody {
+    #[serde(default)]
+    keep_id: String,
+    #[serde(default)]
+    merge_ids: Vec<String>,
+}
+
+/// `PATCH /rest/{plural}/merge` with `{"keepId","mergeIds":[…]}`: one record from several.
+pub async fn merge(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Json(body): Json<MergeBody>,
+) -> AppResult<Json<Value>> {
+    let object = access.writable(&plural, "merging records")?;
+    let keep = Uuid::parse_str(&body.keep_id)
+        .map_err(|_| ApiError::invalid_field("keepId", "must be a record id"))?;
+    let others = body
+        .merge_ids
+        .iter()
+        .map(|id| {
+            Uuid::parse_str(id).map_err(|_| {
+                ApiError::invalid_field("mergeIds", format!("{id:?} is not a record id"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let record = access
+        .data
+        .merge_records(&access.catalog, object, keep, &others, &access.actor)
+        .await?;
+    let key = format!("merge{}", capitalized(&object.name_plural));
+    Ok(Json(json!({ "data": { key: record } })))
+}

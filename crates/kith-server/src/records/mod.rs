@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
                 .delete(handlers::delete_many),
         )
         .route("/rest/{plural}/groupBy", get(handlers::group_by))
+        .route("/rest/{plural}/duplicates", post(handlers::duplicates))
+        .route("/rest/{plural}/merge", patch(handlers::merge))
         .route(
             "/rest/{plural}/{id}",
             get(handlers::show)

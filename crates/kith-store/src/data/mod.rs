@@ -4,6 +4,7 @@
 
 mod batch;
 mod group;
+mod merge;
 mod metadata;
 mod query;
 mod records;

@@ -103,7 +103,7 @@ pub(super) fn field_error(field: &str, message: impl Into<String>) -> FieldError
 }
 
 /// Checks a request body against the object. `creating` adds defaults and required checks.
-fn check<'o>(
+pub(super) fn check<'o>(
     object: &'o ObjectMeta,
     input: &Map<String, Value>,
     creating: bool,
@@ -211,7 +211,7 @@ pub(super) fn rejected(error: ApiError) -> StoreError {
     StoreError::Rejected(error)
 }
 
-fn not_found(object: &ObjectMeta) -> StoreError {
+pub(super) fn not_found(object: &ObjectMeta) -> StoreError {
     rejected(ApiError::not_found(&object.label_singular))
 }
 
@@ -477,7 +477,7 @@ impl DataStore {
         Ok(rows.first().map(|row| projection.record(row)))
     }
 
-    async fn read_in(
+    pub(super) async fn read_in(
         &self,
         tx: &mut Tx,
         object: &ObjectMeta,
@@ -544,7 +544,7 @@ impl DataStore {
     }
 
     /// Applies checked changes to a live record inside `tx`: the update, its event, its search entry.
-    async fn update_in(
+    pub(super) async fn update_in(
         &self,
         tx: &mut Tx,
         catalog: &[ObjectMeta],

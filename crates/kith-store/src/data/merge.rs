@@ -1,0 +1,268 @@
+//! Finding duplicates (by name, email, domain) and merging records: the kept record takes the
+//! others' values where it has none, every relation and link moves to it, and the others go to
+//! the trash, all in one transaction.
+
+use super::DataStore;
+use super::records::{check, not_found, rejected};
+use super::sql::{Args, quote};
+use crate::StoreError;
+use kith_core::ApiError;
+use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::metadata::{Actor, ObjectMeta};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// Whether a field's value says nothing (null, empty text, a composite with only empty parts).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(parts) => parts.values().all(is_empty),
+        _ => false,
+    }
+}
+
+/// `https://www.Acme.com/about` -> `acme.com`.
+fn domain(url: &str) -> String {
+    let host = url
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    host.split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+impl DataStore {
+    /// Live records that look like `candidate`: the same label (case-insensitive), the same
+    /// primary email, or the same domain. `except` leaves a record out (the candidate itself).
+    pub async fn duplicates_of(
+        &self,
+        object: &ObjectMeta,
+        candidate: &Map<String, Value>,
+        except: Option<Uuid>,
+    ) -> Result<Vec<Value>, StoreError> {
+        let mut args = Args::default();
+        let mut alternatives = Vec::new();
+        for field in object.active_fields() {
+            let Some(value) = candidate.get(&field.key()) else {
+                continue;
+            };
+            let columns = field.columns();
+            let lower_eq = |args: &mut Args, column: &str, text: &str| {
+                format!(
+                    "LOWER({}) = {}",
+                    quote(column),
+                    args.push(ColumnType::Text, Cell::Text(text.to_lowercase()))
+                )
+            };
+            match field.field_type {
+                FieldType::Text if field.name == object.label_field => {
+                    if let Some(text) = value.as_str().filter(|t| !t.trim().is_empty()) {
+                        alternatives.push(lower_eq(&mut args, &columns[0], text.trim()));
+                    }
+                }
+                FieldType::FullName if field.name == object.label_field => {
+                    let first = value["firstName"].as_str().unwrap_or_default().trim();
+                    let last = value["lastName"].as_str().unwrap_or_default().trim();
+                    if !first.is_empty() && !last.is_empty() {
+                        let a = lower_eq(&mut args, &columns[0], first);
+                        let b = lower_eq(&mut args, &columns[1], last);
+                        alternatives.push(format!("({a} AND {b})"));
+                    }
+                }
+                FieldType::Emails => {
+                    if let Some(email) = value["primaryEmail"]
+                        .as_str()
+                        .filter(|e| !e.trim().is_empty())
+                    {
+                        alternatives.push(lower_eq(&mut args, &columns[0], email.trim()));
+                    }
+                }
+                FieldType::Links if field.name == "domainName" => {
+                    if let Some(url) = value["primaryLinkUrl"]
+                        .as_str()
+                        .filter(|u| !u.trim().is_empty())
+                    {
+                        let host = domain(url);
+                        let column = quote(&columns[0]);
+                        let patterns = [
+                            host.clone(),
+                            format!("{host}/%"),
+                            format!("%://{host}"),
+                            format!("%://{host}/%"),
+                            format!("%://www.{host}"),
+                            format!("%://www.{host}/%"),
+                            format!("www.{host}"),
+                            format!("www.{host}/%"),
+                        ];
+                        let ors: Vec<String> = patterns
+                            .into_iter()
+                            .map(|p| {
+                                format!(
+                                    "LOWER({column}) LIKE {}",
+                                    args.push(ColumnType::Text, Cell::Text(p))
+                                )
+                            })
+                            .collect();
+                        alternatives.push(format!("({})", ors.join(" OR ")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if alternatives.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conditions = vec![
+            "deleted_at IS NULL".to_owned(),
+            format!("({})", alternatives.join(" OR ")),
+        ];
+        if let Some(id) = except {
+            conditions.push(format!(
+                "id <> {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(id))
+            ));
+        }
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} ORDER BY id LIMIT 50",
+            self.table(&object.table),
+            conditions.join(" AND ")
+        );
+        let ids: Vec<Uuid> = {
+            let mut conn = self.read().await?;
+            let rows = conn
+                .ex()
+                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                .await?;
+            rows.iter()
+                .filter_map(|row| match row.first() {
+                    Some(Cell::Uuid(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut records = self.records_by_ids(object, &ids).await?;
+        records.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        Ok(records)
+    }
+
+    /// Merges `others` into `keep`; returns the kept record.
+    pub async fn merge_records(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        keep: Uuid,
+        others: &[Uuid],
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        if others.is_empty() || others.contains(&keep) {
+            return Err(rejected(ApiError::invalid_field(
+                "mergeIds",
+                "must list other records than the one kept",
+            )));
+        }
+        let mut tx = self.begin().await?;
+        let kept = self
+            .read_in(&mut tx, object, keep)
+            .await?
+            .filter(|r| r["deletedAt"].is_null())
+            .ok_or_else(|| not_found(object))?;
+        let mut fill = Map::new();
+        for other in others {
+            let record = self
+                .read_in(&mut tx, object, *other)
+                .await?
+                .filter(|r| r["deletedAt"].is_null())
+                .ok_or_else(|| not_found(object))?;
+            for field in object.active_fields() {
+                let key = field.key();
+                if is_empty(&kept[&key]) && !fill.contains_key(&key) && !is_empty(&record[&key]) {
+                    let value = record[&key].clone();
+                    fill.insert(key, value);
+                }
+            }
+            self.move_references(&mut tx, catalog, object, *other, keep)
+                .await?;
+            let mut args = Args::default();
+            let sql = format!(
+                "UPDATE {} SET deleted_at = {} WHERE id = {}",
+                self.table(&object.table),
+                args.push(ColumnType::DateTime, Cell::DateTime(chrono::Utc::now())),
+                args.push(ColumnType::Uuid, Cell::Uuid(*other))
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+            self.record_event(
+                &mut tx,
+                object,
+                *other,
+                "merged",
+                actor,
+                json!({ "into": keep }),
+            )
+            .await?;
+            super::search::index_record(self, &mut tx, object, *other, None).await?;
+        }
+        let checked = check(object, &fill, false).map_err(rejected)?;
+        let merged = self
+            .update_in(&mut tx, catalog, object, keep, &checked, actor)
+            .await?;
+        self.record_event(
+            &mut tx,
+            object,
+            keep,
+            "merged",
+            actor,
+            json!({ "from": others }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(merged)
+    }
+
+    /// Points every relation and task or note link at `from` to `to` instead.
+    async fn move_references(
+        &self,
+        tx: &mut crate::db::Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        from: Uuid,
+        to: Uuid,
+    ) -> Result<(), StoreError> {
+        for other in catalog {
+            for field in other.fields.iter().filter(|f| {
+                f.relation
+                    .as_ref()
+                    .is_some_and(|r| r.target == object.name_singular)
+            }) {
+                let mut args = Args::default();
+                let column = quote(&field.column);
+                let sql = format!(
+                    "UPDATE {} SET {column} = {} WHERE {column} = {}",
+                    self.table(&other.table),
+                    args.push(ColumnType::Uuid, Cell::Uuid(to)),
+                    args.push(ColumnType::Uuid, Cell::Uuid(from))
+                );
+                tx.ex().execute_cells(&sql, &args).await?;
+            }
+        }
+        let targets = self.table("_kith_targets");
+        let mut args = Args::default();
+        let (to_value, from_value) = (
+            args.push(ColumnType::Uuid, Cell::Uuid(to)),
+            args.push(ColumnType::Uuid, Cell::Uuid(from)),
+        );
+        // A task linked to both keeps one link.
+        let duplicate_links = format!(
+            "DELETE FROM {targets} WHERE target_id = {from_value} AND source_id IN (SELECT source_id FROM {targets} WHERE target_id = {to_value})"
+        );
+        tx.ex().execute_cells(&duplicate_links, &args).await?;
+        let moved =
+            format!("UPDATE {targets} SET target_id = {to_value} WHERE target_id = {from_value}");
+        tx.ex().execute_cells(&moved, &args).await?;
+        Ok(())
+    }
+}
