@@ -6,6 +6,7 @@ mod access;
 mod handlers;
 mod links;
 mod metadata;
+pub mod openapi;
 mod shape;
 
 pub use access::RestAccess;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/rest/batch/{plural}", post(handlers::create_many))
         .route("/rest/search", get(handlers::search))
+        .route("/rest/open-api/core", get(openapi::document))
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
         .route(
             "/rest/{plural}",

@@ -6,6 +6,7 @@ mod http;
 mod isolation;
 mod mail;
 mod metadata;
+mod openapi;
 mod records;
 mod tokens;
 mod workspaces;
