@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/rest/batch/{plural}", post(handlers::create_many))
         .route("/rest/search", get(handlers::search))
         .route("/rest/open-api/core", get(openapi::document))
+        .route("/rest/open-api/reference", get(openapi::reference_page))
+        .route(
+            "/rest/open-api/reference.js",
+            get(openapi::reference_script),
+        )
         .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
         .route(
             "/rest/{plural}",

@@ -365,3 +365,27 @@ fn search_path() -> Value {
         } } })),
     } })
 }
+
+/// A page that shows the document to people: plain HTML and a script of its own, no CDN.
+pub async fn reference_page() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/reference.html"),
+    )
+}
+
+pub async fn reference_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../assets/reference.js"),
+    )
+}

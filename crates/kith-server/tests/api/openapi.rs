@@ -148,3 +148,33 @@ async fn the_document_of_a_fresh_workspace_matches_the_snapshot() {
         "the OpenAPI document changed; review the diff and update with KITH_UPDATE_SNAPSHOTS=1 cargo test"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_page_is_served_by_kith_itself() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let page = app.client().get("/rest/open-api/reference").await;
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8_lossy(&page.bytes).into_owned();
+    assert_eq!(page.status, 200);
+    assert!(
+        html.contains(r#"<script src="/rest/open-api/reference.js"></script>"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from other hosts"
+    );
+    let script = app.client().get("/rest/open-api/reference.js").await;
+    assert_eq!(
+        (script.status, script.header("content-type")),
+        (200, Some("text/javascript; charset=utf-8"))
+    );
+    let js = String::from_utf8_lossy(&script.bytes).into_owned();
+    assert!(
+        js.contains("/rest/open-api/core") && !js.contains("https://"),
+        "fetches the document from this server only"
+    );
+}
