@@ -76,6 +76,9 @@ pub struct Settings {
     /// Seconds before a request is answered 408 [default: 30]
     #[arg(long, env = "KITH_REQUEST_TIMEOUT_SECS", global = true)]
     pub request_timeout_secs: Option<u64>,
+    /// Key for sensitive field values: 32 bytes as base64 or hex [default: a key file created in the data directory]
+    #[arg(long, env = "KITH_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// Days a record stays in the trash before it is deleted for good [default: 30]
     #[arg(long, env = "KITH_TRASH_RETENTION_DAYS", global = true)]
     pub trash_retention_days: Option<u64>,
@@ -109,6 +112,8 @@ pub struct Config {
     pub token_rate_limit: u32,
     /// How long records stay in the trash.
     pub trash_retention: Duration,
+    /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
+    pub secret_key: Option<[u8; 32]>,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
 }
@@ -156,6 +161,7 @@ impl Settings {
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
             token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
+            secret_key: self.secret_key.or(fallback.secret_key),
         }
     }
 
@@ -263,6 +269,7 @@ impl Config {
                     s.trash_retention_days.unwrap_or(30),
                 )? * 86_400,
             ),
+            secret_key: s.secret_key.as_deref().map(parse_secret_key).transpose()?,
             config_file: None,
         })
     }
@@ -333,12 +340,50 @@ impl Config {
             ),
             ("db_max_connections", self.db_max_connections.to_string()),
             ("token_rate_limit", self.token_rate_limit.to_string()),
+            ("secret_key", self.secret_key_source()),
             (
                 "trash_retention_days",
                 (self.trash_retention.as_secs() / 86_400).to_string(),
             ),
         ]
     }
+}
+
+/// The key file used when `KITH_SECRET_KEY` is not set, created on first start.
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+impl Config {
+    /// Where the key of sensitive fields comes from, for `kith config` (never the key itself).
+    fn secret_key_source(&self) -> String {
+        match self.secret_key {
+            Some(_) => "*** (KITH_SECRET_KEY)".to_owned(),
+            None => format!(
+                "(key file {})",
+                self.data_dir.join(SECRET_KEY_FILE).display()
+            ),
+        }
+    }
+}
+
+/// 32 bytes, written as base64 (44 characters) or hex (64).
+pub fn parse_secret_key(text: &str) -> Result<[u8; 32], ConfigError> {
+    use base64::Engine as _;
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        (0..32)
+            .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+            .collect::<Vec<u8>>()
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap_or_default()
+    };
+    bytes.try_into().map_err(|_| {
+        invalid(
+            "KITH_SECRET_KEY",
+            "must be 32 bytes written as base64 (44 characters) or hex (64 characters); `openssl rand -base64 32` makes one",
+        )
+    })
 }
 
 fn positive(setting: &'static str, value: u64) -> Result<u64, ConfigError> {

@@ -51,6 +51,7 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
         max_connections: config.db_max_connections,
         connect_timeout: Duration::from_secs(10),
         data_dir: config.data_dir.clone(),
+        secret_key: secret_key(config)?,
     };
     let url = redact_url(&config.database_url);
     let db = Db::connect(&options)
@@ -63,6 +64,46 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
         .await
         .map_err(|source| StartupError::Migrate { url, source })?;
     Ok(db)
+}
+
+/// `KITH_SECRET_KEY`, or the key file in the data directory, created (readable by its owner
+/// only) on first start. Several instances sharing a database must share `KITH_SECRET_KEY`.
+fn secret_key(config: &Config) -> Result<[u8; 32], StartupError> {
+    use base64::Engine as _;
+    if let Some(key) = config.secret_key {
+        return Ok(key);
+    }
+    let path = config.data_dir.join(crate::config::SECRET_KEY_FILE);
+    let fail = |source| StartupError::DataDir {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => crate::config::parse_secret_key(&text).map_err(StartupError::Config),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&config.data_dir).map_err(fail)?;
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+            write_private(
+                &path,
+                &base64::engine::general_purpose::STANDARD.encode(key),
+            )
+            .map_err(fail)?;
+            tracing::info!(path = %path.display(), "created the key for sensitive fields; back it up with the data");
+            Ok(key)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Creates a file readable and writable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 fn ensure_writable_dir(path: &std::path::Path) -> Result<(), StartupError> {

@@ -30,6 +30,8 @@ pub struct DbOptions {
     pub connect_timeout: Duration,
     /// Where SQLite keeps one file per workspace (`workspaces/{id}.db`).
     pub data_dir: PathBuf,
+    /// The key sensitive field values are encrypted with.
+    pub secret_key: [u8; 32],
 }
 
 /// The database: a reader pool and a single-writer pool on SQLite (SQLite allows one writer at a
@@ -40,6 +42,7 @@ pub struct DbOptions {
 pub struct Db {
     pub(crate) pools: Pools,
     pub(crate) workspace_files: Arc<WorkspaceFiles>,
+    pub(crate) cipher: crate::Cipher,
 }
 
 #[derive(Clone, Debug)]
@@ -215,6 +218,7 @@ impl Db {
         Ok(Db {
             pools,
             workspace_files,
+            cipher: crate::Cipher::new(&options.secret_key),
         })
     }
 

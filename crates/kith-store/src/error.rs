@@ -22,6 +22,8 @@ pub enum StoreError {
     /// is not there); the error says what, in the words every surface reports.
     #[error("{0}")]
     Rejected(kith_core::ApiError),
+    #[error("{0}")]
+    Crypto(String),
     /// A value read back from the database is not one Kith writes.
     #[error("corrupt value in column {column}: {value:?}")]
     Corrupt { column: &'static str, value: String },

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod db;
+mod cipher;
 pub mod data;
 mod error;
 mod idempotency;
@@ -17,6 +18,7 @@ mod tokens;
 mod users;
 mod workspaces;
 
+pub use cipher::Cipher;
 pub use data::{
     Aggregate, AggregateRequest, DataStore, FieldChange, ListQuery, NewField, NewObject,
     ObjectChange, Page,

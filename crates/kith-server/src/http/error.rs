@@ -26,6 +26,10 @@ impl From<StoreError> for AppError {
             }
             StoreError::Duplicate(what) => ApiError::conflict(format!("{what} is already taken")),
             StoreError::Rejected(api) => api,
+            StoreError::Crypto(message) => {
+                tracing::error!(error = %message, "sensitive value");
+                ApiError::new(ErrorCode::Internal, message)
+            }
             StoreError::LastOwner => ApiError::conflict(
                 "a workspace must keep at least one owner: make someone else owner first (transfer ownership)",
             ),

@@ -85,6 +85,7 @@ pub async fn list(
     let depth = super::shape::depth(params.depth)?;
     let keys = super::shape::field_list(object, params.fields.as_deref())?;
     let mut page = access.data.list_records(object, &query).await?;
+    super::shape::mask_for_viewers(&access, object, &mut page.records);
     if depth == 1 {
         super::shape::embed_relations(&state, &access, object, &mut page.records).await?;
     }
@@ -131,6 +132,7 @@ pub async fn show(
         .await?
         .ok_or_else(|| ApiError::not_found(&object.label_singular))?;
     let mut records = [record];
+    super::shape::mask_for_viewers(&access, object, &mut records);
     if depth == 1 {
         super::shape::embed_relations(&state, &access, object, &mut records).await?;
     }

@@ -87,13 +87,14 @@ pub async fn embed_relations(
                 .iter()
                 .find(|o| o.name_singular == relation.target)
             {
-                Some(target) if !ids.is_empty() => access
-                    .data
-                    .records_by_ids(target, &ids)
-                    .await?
-                    .into_iter()
-                    .filter_map(|r| r["id"].as_str().map(|id| (id.to_owned(), r.clone())))
-                    .collect(),
+                Some(target) if !ids.is_empty() => {
+                    let mut found = access.data.records_by_ids(target, &ids).await?;
+                    mask_for_viewers(access, target, &mut found);
+                    found
+                        .into_iter()
+                        .filter_map(|r| r["id"].as_str().map(|id| (id.to_owned(), r.clone())))
+                        .collect()
+                }
                 _ => HashMap::new(),
             }
         };
@@ -118,5 +119,23 @@ pub fn keep_fields(record: Value, keys: &[String]) -> Value {
                 .collect::<Map<String, Value>>(),
         ),
         other => other,
+    }
+}
+
+/// What a viewer sees of a sensitive value that is set.
+pub const MASK: &str = "••••••";
+
+/// Viewers see that a sensitive value is set, never the value.
+pub fn mask_for_viewers(access: &RestAccess, object: &ObjectMeta, records: &mut [Value]) {
+    if access.tenant.role() > kith_core::Role::Viewer {
+        return;
+    }
+    for field in object
+        .active_fields()
+        .filter(|f| f.field_type == FieldType::SensitiveText)
+    {
+        for record in records.iter_mut().filter(|r| r[&field.name].is_string()) {
+            record[&field.name] = json!(MASK);
+        }
     }
 }

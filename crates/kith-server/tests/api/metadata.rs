@@ -12,6 +12,7 @@ on_both_backends!(
     metadata_changes_need_an_admin_or_the_metadata_scope,
     field_rules_are_checked_and_nothing_half_made,
     unique_and_required_custom_fields,
+    sensitive_text_is_encrypted_masked_and_kept_out_of_history,
 );
 
 async fn workspace(app: &TestApp) -> (TestClient, String) {
@@ -557,10 +558,6 @@ async fn field_rules_are_checked_and_nothing_half_made(backend: Backend) {
             "defaultValue",
         ),
         (
-            json!({ "name": "secret", "type": "SENSITIVE_TEXT" }),
-            "type",
-        ),
-        (
             json!({ "name": "seats", "type": "NUMBER", "label": "" }),
             "label",
         ),
@@ -714,4 +711,202 @@ async fn unique_and_required_custom_fields(backend: Backend) {
         .patch(&format!("/rest/deals/{id}"), json!({ "owner": null }))
         .await
         .expect_error(400, "validation_failed");
+}
+
+async fn sensitive_text_is_encrypted_masked_and_kept_out_of_history(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let person = objects["data"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["nameSingular"] == "person")
+        .cloned()
+        .expect("person");
+    let iban = create_field(
+        &owner,
+        &person["id"],
+        json!({ "name": "iban", "type": "SENSITIVE_TEXT", "label": "IBAN" }),
+    )
+    .await;
+    const SECRET: &str = "FR76 3000 6000 0112 3456 7890 189";
+    let created = owner
+        .post(
+            "/rest/people",
+            json!({ "name": { "firstName": "Ada", "lastName": "L" }, "iban": SECRET }),
+        )
+        .await
+        .expect_status(201);
+    let id = created["data"]["createPerson"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(created["data"]["createPerson"]["iban"], SECRET);
+    assert_eq!(
+        owner
+            .get(&format!("/rest/people/{id}"))
+            .await
+            .expect_status(200)["data"]["person"]["iban"],
+        SECRET
+    );
+    owner
+        .patch(
+            &format!("/rest/people/{id}"),
+            json!({ "iban": "DE89 3704 0044 0532 0130 00" }),
+        )
+        .await
+        .expect_status(200);
+
+    let timeline = owner
+        .get(&format!("/rest/people/{id}/timeline"))
+        .await
+        .expect_status(200);
+    let history = timeline.to_string();
+    assert!(
+        !history.contains("FR76") && !history.contains("DE89"),
+        "values never enter the history: {history}"
+    );
+    assert_eq!(
+        timeline["data"]["timeline"][0]["changes"]["iban"],
+        json!({ "changed": true })
+    );
+    owner
+        .get("/rest/people?filter=iban[eq]:x")
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .get("/rest/people?order_by=iban")
+        .await
+        .expect_error(400, "validation_failed");
+    assert!(
+        owner.get("/rest/search?q=DE89").await.expect_status(200)["data"]["search"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    let viewer = app.signup("Viewer", "viewer@example.com").await;
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/invitations"),
+            json!({ "email": "viewer@example.com", "role": "viewer" }),
+        )
+        .await
+        .expect_status(201);
+    let invite = kith_testkit::code_in(&app.last_mail_to("viewer@example.com").await);
+    viewer
+        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
+        .await
+        .expect_status(200);
+    let seen = viewer
+        .in_workspace(&ws)
+        .get(&format!("/rest/people/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(seen["data"]["person"]["iban"], "••••••");
+
+    let column = iban["column"].as_str().expect("column").to_owned();
+    match backend {
+        Backend::Sqlite => {
+            let dir = app.data_dir().join("workspaces");
+            let mut stored = Vec::new();
+            for entry in std::fs::read_dir(&dir).expect("workspace files") {
+                stored.extend(std::fs::read(entry.expect("entry").path()).expect("read"));
+            }
+            let text = String::from_utf8_lossy(&stored);
+            assert!(text.contains(&column), "the table is in these files");
+            assert!(
+                !text.contains("DE89 3704") && !text.contains("FR76 3000"),
+                "no plaintext on disk"
+            );
+            let key = app.data_dir().join("secret.key");
+            #[cfg(unix)]
+            assert_eq!(
+                std::os::unix::fs::PermissionsExt::mode(
+                    &std::fs::metadata(&key).expect("key file").permissions()
+                ) & 0o777,
+                0o600
+            );
+        }
+        Backend::Postgres => {
+            use sqlx::Connection as _;
+            let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("url");
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            let schema = format!("ws_{}", uuid::Uuid::parse_str(&ws).expect("uuid").simple());
+            let sql = format!("SELECT \"{column}\" FROM \"{schema}\".\"people\"");
+            let stored: Vec<Option<Vec<u8>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut conn)
+                .await
+                .expect("query");
+            let stored = stored.into_iter().flatten().next().expect("a stored value");
+            assert!(
+                !String::from_utf8_lossy(&stored).contains("DE89"),
+                "no plaintext in the database"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_different_key_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = kith_testkit::database_url(Backend::Sqlite, &dir).await;
+    let first_key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; // 32 bytes of 'A', base64
+    let settings = |key: &'static str| {
+        let url = url.clone();
+        let dir = dir.path().to_owned();
+        move |s: &mut kith_server::Settings| {
+            s.database_url = Some(url);
+            s.data_dir = Some(dir);
+            s.secret_key = Some(key.into());
+        }
+    };
+    let app = TestApp::start_with(Backend::Sqlite, settings(first_key)).await;
+    let (owner, ws) = workspace(&app).await;
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let person = objects["data"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["nameSingular"] == "person")
+        .cloned()
+        .expect("person");
+    create_field(
+        &owner,
+        &person["id"],
+        json!({ "name": "iban", "type": "SENSITIVE_TEXT" }),
+    )
+    .await;
+    let created = owner
+        .post("/rest/people", json!({ "iban": "secret" }))
+        .await
+        .expect_status(201);
+    let id = created["data"]["createPerson"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.stop().await;
+
+    let other_key = "4242424242424242424242424242424242424242424242424242424242424242";
+    let restarted = TestApp::start_with(Backend::Sqlite, settings(other_key)).await;
+    let client = restarted.client();
+    client
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "owner@example.com", "password": kith_testkit::PASSWORD }),
+        )
+        .await
+        .expect_status(200);
+    let refused = client
+        .in_workspace(&ws)
+        .get(&format!("/rest/people/{id}"))
+        .await
+        .expect_error(500, "internal");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("KITH_SECRET_KEY"),
+        "{refused}"
+    );
 }

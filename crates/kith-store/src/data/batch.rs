@@ -11,7 +11,7 @@ use crate::db::Tx;
 use kith_core::ApiError;
 use kith_core::fields::{Cell, ColumnType};
 use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -30,6 +30,11 @@ impl DataStore {
         actor: &Actor,
     ) -> Result<Vec<Uuid>, StoreError> {
         self.check_batch_relations(tx, catalog, checked).await?;
+        let sealed = checked
+            .iter()
+            .map(|c| self.sealed(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let checked = sealed.as_slice();
         let now = Cell::DateTime(chrono::Utc::now());
         let base_position = chrono::Utc::now().timestamp_millis() as f64;
         let ids: Vec<Uuid> = checked
@@ -108,7 +113,11 @@ impl DataStore {
                     .map(|f| {
                         (
                             f.key(),
-                            json!({ "before": null, "after": input.get(&f.key()).cloned() }),
+                            super::records::event_change(
+                                f,
+                                Value::Null,
+                                input.get(&f.key()).cloned().unwrap_or(Value::Null),
+                            ),
                         )
                     })
                     .collect();

@@ -590,12 +590,6 @@ fn check_new_field(
     object: &ObjectMeta,
     field: &FieldMeta,
 ) -> Result<(), StoreError> {
-    if field.field_type == FieldType::SensitiveText {
-        return Err(invalid(
-            "type",
-            "SENSITIVE_TEXT needs encryption at rest, which this version of Kith does not have yet",
-        ));
-    }
     check_field(object, field)?;
     if let Some(relation) = &field.relation {
         if relation.target != WORKSPACE_MEMBER

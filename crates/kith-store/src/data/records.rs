@@ -38,10 +38,13 @@ struct Projection<'o> {
     columns: Vec<String>,
     kinds: Vec<ColumnType>,
     fields: Vec<(&'o FieldMeta, usize)>,
+    /// Opens sensitive values: the cipher and the workspace they belong to.
+    cipher: crate::Cipher,
+    workspace_id: Uuid,
 }
 
 impl<'o> Projection<'o> {
-    fn of(object: &'o ObjectMeta) -> Projection<'o> {
+    fn of(object: &'o ObjectMeta, store: &DataStore) -> Projection<'o> {
         let mut columns: Vec<String> = SYSTEM_COLUMNS.iter().map(|(name, _)| quote(name)).collect();
         let mut kinds: Vec<ColumnType> = SYSTEM_COLUMNS.iter().map(|(_, kind)| *kind).collect();
         let mut fields = Vec::new();
@@ -56,6 +59,8 @@ impl<'o> Projection<'o> {
             columns,
             kinds,
             fields,
+            cipher: store.db.cipher.clone(),
+            workspace_id: store.workspace_id,
         }
     }
 
@@ -64,7 +69,7 @@ impl<'o> Projection<'o> {
     }
 
     /// A record's JSON, Twenty's shape: system fields, then every field by its key.
-    fn record(&self, row: &[Cell]) -> Value {
+    fn record(&self, row: &[Cell]) -> Result<Value, StoreError> {
         let cell = |i: usize| row.get(i).cloned().unwrap_or(Cell::Null);
         let scalar = |i: usize| fields::output(FieldType::Text, &[cell(i)]);
         let actor = |source: usize| json!({ "source": scalar(source), "workspaceMemberId": scalar(source + 1), "name": scalar(source + 2) });
@@ -78,15 +83,22 @@ impl<'o> Projection<'o> {
         record.insert("position".into(), scalar(10));
         for (field, start) in &self.fields {
             let count = field.field_type.parts().len();
-            let cells: Vec<Cell> = (*start..start + count).map(cell).collect();
+            let mut cells: Vec<Cell> = (*start..start + count).map(cell).collect();
+            if let [Cell::Bytes(sealed)] = cells.as_slice() {
+                cells = vec![Cell::Text(self.cipher.decrypt(
+                    self.workspace_id,
+                    field.id,
+                    sealed,
+                )?)];
+            }
             record.insert(field.key(), fields::output(field.field_type, &cells));
         }
-        Value::Object(record)
+        Ok(Value::Object(record))
     }
 }
 
 /// A write's checked values: the columns to set and the fields they belong to.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Checked<'o> {
     pub id: Option<Uuid>,
     pub position: Option<f64>,
@@ -373,7 +385,8 @@ impl DataStore {
             columns.push(quote(&column));
             values.push(args.push(kind, cell));
         }
-        for (column, kind, cell) in &checked.columns {
+        let sealed = self.sealed(&checked)?;
+        for (column, kind, cell) in &sealed.columns {
             columns.push(quote(column));
             values.push(args.push(*kind, cell.clone()));
         }
@@ -393,7 +406,11 @@ impl DataStore {
             .map(|f| {
                 (
                     f.key(),
-                    json!({ "before": null, "after": input.get(&f.key()).cloned() }),
+                    event_change(
+                        f,
+                        Value::Null,
+                        input.get(&f.key()).cloned().unwrap_or(Value::Null),
+                    ),
                 )
             })
             .collect();
@@ -461,7 +478,7 @@ impl DataStore {
         object: &ObjectMeta,
         id: Uuid,
     ) -> Result<Option<Value>, StoreError> {
-        let projection = Projection::of(object);
+        let projection = Projection::of(object, self);
         let mut args = Args::default();
         let sql = format!(
             "SELECT {} FROM {} WHERE id = {} AND deleted_at IS NULL",
@@ -474,7 +491,7 @@ impl DataStore {
             .ex()
             .fetch_cells(&sql, &args, &projection.kinds)
             .await?;
-        Ok(rows.first().map(|row| projection.record(row)))
+        rows.first().map(|row| projection.record(row)).transpose()
     }
 
     pub(super) async fn read_in(
@@ -497,7 +514,7 @@ impl DataStore {
         object: &ObjectMeta,
         ids: &[Uuid],
     ) -> Result<Vec<Value>, StoreError> {
-        let projection = Projection::of(object);
+        let projection = Projection::of(object, self);
         let mut records = Vec::with_capacity(ids.len());
         // SQLite allows 32766 parameters a statement; stay well below.
         for chunk in ids.chunks(500) {
@@ -513,13 +530,12 @@ impl DataStore {
                 placeholders.join(", ")
             );
             let rows = tx.ex().fetch_cells(&sql, &args, &projection.kinds).await?;
-            let mut by_id: std::collections::HashMap<Uuid, Value> = rows
-                .iter()
-                .filter_map(|row| match row.first() {
-                    Some(Cell::Uuid(id)) => Some((*id, projection.record(row))),
-                    _ => None,
-                })
-                .collect();
+            let mut by_id = std::collections::HashMap::new();
+            for row in &rows {
+                if let Some(Cell::Uuid(id)) = row.first() {
+                    by_id.insert(*id, projection.record(row)?);
+                }
+            }
             records.extend(chunk.iter().filter_map(|id| by_id.remove(id)));
         }
         Ok(records)
@@ -576,7 +592,8 @@ impl DataStore {
                 args.push(ColumnType::Float, Cell::Float(position))
             ));
         }
-        for (column, kind, cell) in &checked.columns {
+        let sealed = self.sealed(checked)?;
+        for (column, kind, cell) in &sealed.columns {
             sets.push(format!(
                 "{} = {}",
                 quote(column),
@@ -600,12 +617,11 @@ impl DataStore {
         let changes: Map<String, Value> = checked
             .fields
             .iter()
-            .map(|f| f.key())
-            .filter(|key| before[key] != after[key])
-            .map(|key| {
+            .filter(|f| before[f.key()] != after[f.key()])
+            .map(|f| {
                 (
-                    key.clone(),
-                    json!({ "before": before[&key], "after": after[&key] }),
+                    f.key(),
+                    event_change(f, before[f.key()].clone(), after[f.key()].clone()),
                 )
             })
             .collect();
@@ -829,7 +845,7 @@ impl DataStore {
                 )));
             }
         };
-        let projection = Projection::of(object);
+        let projection = Projection::of(object, self);
         let sort = sort_columns(object, &query.order_by).map_err(rejected)?;
         let backward = query.ending_before.is_some();
         let order: Vec<_> = if backward {
@@ -883,7 +899,10 @@ impl DataStore {
             } else {
                 query.starting_after.is_some()
             },
-            records: rows.iter().map(|row| projection.record(row)).collect(),
+            records: rows
+                .iter()
+                .map(|row| projection.record(row))
+                .collect::<Result<Vec<_>, _>>()?,
             total_count,
         })
     }
@@ -1119,7 +1138,7 @@ impl DataStore {
         object: &ObjectMeta,
         ids: &[Uuid],
     ) -> Result<Vec<Value>, StoreError> {
-        let projection = Projection::of(object);
+        let projection = Projection::of(object, self);
         let mut records = Vec::with_capacity(ids.len());
         let mut conn = self.read().await?;
         for chunk in ids.chunks(500) {
@@ -1138,7 +1157,9 @@ impl DataStore {
                 .ex()
                 .fetch_cells(&sql, &args, &projection.kinds)
                 .await?;
-            records.extend(rows.iter().map(|row| projection.record(row)));
+            for row in &rows {
+                records.push(projection.record(row)?);
+            }
         }
         Ok(records)
     }
@@ -1293,5 +1314,39 @@ impl DataStore {
         }
         tx.commit().await?;
         Ok(ids.len())
+    }
+}
+
+impl DataStore {
+    /// The checked values with every sensitive value encrypted for storage.
+    pub(super) fn sealed<'o>(&self, checked: &Checked<'o>) -> Result<Checked<'o>, StoreError> {
+        let mut sealed = checked.clone();
+        for field in checked
+            .fields
+            .iter()
+            .filter(|f| f.field_type == FieldType::SensitiveText)
+        {
+            let columns = field.columns();
+            for (_, _, cell) in sealed
+                .columns
+                .iter_mut()
+                .filter(|(column, _, _)| columns.contains(column))
+            {
+                if let Cell::Text(plain) = cell {
+                    *cell =
+                        Cell::Bytes(self.db.cipher.encrypt(self.workspace_id, field.id, plain)?);
+                }
+            }
+        }
+        Ok(sealed)
+    }
+}
+
+/// What an event keeps of a field's change: sensitive values never enter the history.
+pub(super) fn event_change(field: &FieldMeta, before: Value, after: Value) -> Value {
+    if field.field_type == FieldType::SensitiveText {
+        json!({ "changed": true })
+    } else {
+        json!({ "before": before, "after": after })
     }
 }
