@@ -137,6 +137,18 @@ async fn wrong_configuration_stops_with_one_clear_line() {
         "{stderr}"
     );
 
+    let (output, _, stderr) =
+        run(kith(dir.path()).args(["config", "--secret-key", "too-short"])).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        error_line(&stderr).contains("KITH_SECRET_KEY must be 32 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("too-short"),
+        "the key is not echoed: {stderr}"
+    );
+
     std::fs::write(
         dir.path().join("bad.toml"),
         "bind = \"127.0.0.1:1\"\ncolour = \"blue\"\n",
