@@ -374,6 +374,7 @@ pub async fn search(
     access: RestAccess,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Json<Value>> {
+    access.require_scope(kith_core::scope::Scope::RecordsRead)?;
     let query = params.q.unwrap_or_default();
     if query.trim().is_empty() {
         return Err(ApiError::invalid_field("q", "is required").into());

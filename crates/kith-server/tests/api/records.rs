@@ -745,7 +745,20 @@ async fn viewers_read_only_and_strangers_get_404(backend: Backend) {
 
     let (stranger, _) = app.owner_with_workspace("stranger@example.com").await;
     let intruder = stranger.in_workspace(&ws);
+    let c = id_of(&company);
     let attempts = [
+        intruder.get("/rest/companies/groupBy?field=name").await,
+        intruder.get("/rest/search?q=vis").await,
+        intruder.get(&format!("{path}/timeline")).await,
+        intruder.get(&format!("{path}/notes")).await,
+        intruder.get("/rest/metadata/fields").await,
+        intruder.get("/rest/open-api/core").await,
+        intruder.post("/rest/metadata/objects", json!({ "nameSingular": "deal", "namePlural": "deals", "labelSingular": "D", "labelPlural": "Ds" })).await,
+        intruder.post("/rest/companies?upsert=true", json!({ "name": "Visible" })).await,
+        intruder.post("/rest/companies/duplicates", json!({ "data": [{ "name": "Visible" }] })).await,
+        intruder.patch("/rest/companies/merge", json!({ "keepId": c, "mergeIds": [c] })).await,
+        intruder.patch("/rest/companies?filter=name[eq]:Visible", json!({ "name": "Mine" })).await,
+        intruder.delete("/rest/companies?filter=name[eq]:Visible").await,
         intruder.get("/rest/companies").await,
         intruder.get(&path).await,
         intruder.get("/rest/metadata/objects").await,

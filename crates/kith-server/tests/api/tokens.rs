@@ -14,6 +14,7 @@ on_both_backends!(
     tokens_are_rate_limited_with_retry_after,
     a_token_only_ever_sees_its_own_workspace,
     instances_share_one_rate_limit,
+    every_rest_route_refuses_a_token_without_its_scope,
 );
 
 async fn create_token(admin: &TestClient, ws: &str, body: Value) -> (String, Value) {
@@ -432,4 +433,172 @@ async fn instances_share_one_rate_limit(backend: Backend) {
     with_token(&second, &token, Method::GET, "/rest/companies", None)
         .await
         .expect_error(429, "rate_limited");
+}
+
+async fn every_rest_route_refuses_a_token_without_its_scope(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let member = owner.in_workspace(&ws);
+    let company = member
+        .post("/rest/companies", json!({ "name": "Acme" }))
+        .await
+        .expect_status(201)["data"]["createCompany"]
+        .clone();
+    let note = member
+        .post("/rest/notes", json!({ "title": "n" }))
+        .await
+        .expect_status(201)["data"]["createNote"]
+        .clone();
+    let field =
+        member.get("/rest/metadata/fields").await.expect_status(200)["data"]["fields"][0]["id"]
+            .clone();
+    let object = member
+        .get("/rest/metadata/objects")
+        .await
+        .expect_status(200)["data"]["objects"][0]["id"]
+        .clone();
+    let (c, n) = (
+        company["id"].as_str().unwrap_or_default(),
+        note["id"].as_str().unwrap_or_default(),
+    );
+    let (f, o) = (
+        field.as_str().unwrap_or_default(),
+        object.as_str().unwrap_or_default(),
+    );
+    let (read_only, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "r", "scopes": ["records:read"] }),
+    )
+    .await;
+    let (write_only, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "w", "scopes": ["records:write"] }),
+    )
+    .await;
+
+    let reads: Vec<String> = [
+        "/rest/companies".to_owned(),
+        format!("/rest/companies/{c}"),
+        "/rest/companies/groupBy?field=name".to_owned(),
+        format!("/rest/companies/{c}/timeline"),
+        format!("/rest/companies/{c}/notes"),
+        format!("/rest/notes/{n}/targets"),
+        "/rest/search?q=acme".to_owned(),
+        "/rest/metadata/objects".to_owned(),
+        format!("/rest/metadata/objects/{o}"),
+        "/rest/metadata/fields".to_owned(),
+        format!("/rest/metadata/fields/{f}"),
+        "/rest/open-api/core".to_owned(),
+    ]
+    .into();
+    for path in &reads {
+        let reply = with_token(&app, &write_only, Method::GET, path, None).await;
+        assert_eq!(
+            reply.status,
+            403,
+            "GET {path} with records:write only: {}",
+            String::from_utf8_lossy(&reply.bytes)
+        );
+        with_token(&app, &read_only, Method::GET, path, None)
+            .await
+            .expect_status(200);
+    }
+    let writes: Vec<(Method, String, Value)> = vec![
+        (
+            Method::POST,
+            "/rest/companies".into(),
+            json!({ "name": "X" }),
+        ),
+        (
+            Method::POST,
+            "/rest/companies?upsert=true".into(),
+            json!({ "name": "X" }),
+        ),
+        (
+            Method::POST,
+            "/rest/batch/companies".into(),
+            json!([{ "name": "X" }]),
+        ),
+        (
+            Method::PATCH,
+            format!("/rest/companies/{c}"),
+            json!({ "name": "X" }),
+        ),
+        (
+            Method::PATCH,
+            "/rest/companies?filter=name[eq]:Acme".into(),
+            json!({ "name": "X" }),
+        ),
+        (Method::DELETE, format!("/rest/companies/{c}"), Value::Null),
+        (
+            Method::DELETE,
+            "/rest/companies?filter=name[eq]:Acme".into(),
+            Value::Null,
+        ),
+        (
+            Method::PATCH,
+            format!("/rest/restore/companies/{c}"),
+            json!({}),
+        ),
+        (
+            Method::PATCH,
+            "/rest/companies/merge".into(),
+            json!({ "keepId": c, "mergeIds": [n] }),
+        ),
+        (
+            Method::POST,
+            format!("/rest/notes/{n}/targets"),
+            json!({ "targetObject": "company", "targetId": c }),
+        ),
+        (
+            Method::DELETE,
+            format!("/rest/notes/{n}/targets/company/{c}"),
+            Value::Null,
+        ),
+        (
+            Method::POST,
+            "/rest/metadata/objects".into(),
+            json!({ "nameSingular": "deal", "namePlural": "deals", "labelSingular": "D", "labelPlural": "Ds" }),
+        ),
+        (
+            Method::PATCH,
+            format!("/rest/metadata/objects/{o}"),
+            json!({ "labelPlural": "X" }),
+        ),
+        (
+            Method::POST,
+            "/rest/metadata/fields".into(),
+            json!({ "objectMetadataId": o, "name": "x", "label": "X", "type": "TEXT" }),
+        ),
+        (
+            Method::PATCH,
+            format!("/rest/metadata/fields/{f}"),
+            json!({ "label": "X" }),
+        ),
+        (
+            Method::DELETE,
+            format!("/rest/metadata/fields/{f}"),
+            Value::Null,
+        ),
+    ];
+    for (method, path, body) in writes {
+        let body = (!body.is_null()).then_some(body);
+        let reply = with_token(&app, &read_only, method.clone(), &path, body).await;
+        assert_eq!(
+            reply.status,
+            403,
+            "{method} {path} with records:read only: {}",
+            String::from_utf8_lossy(&reply.bytes)
+        );
+    }
+    let unchanged = member
+        .get(&format!("/rest/companies/{c}"))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        unchanged["data"]["company"]["name"], "Acme",
+        "nothing was changed by a refused token"
+    );
 }
