@@ -24,15 +24,7 @@ pub fn field_list(object: &ObjectMeta, fields: Option<&str>) -> AppResult<Option
     let Some(list) = fields.filter(|f| !f.trim().is_empty()) else {
         return Ok(None);
     };
-    let system = [
-        "id",
-        "createdAt",
-        "updatedAt",
-        "deletedAt",
-        "createdBy",
-        "updatedBy",
-        "position",
-    ];
+    let system = kith_core::metadata::RESERVED_NAMES;
     let mut keys = vec!["id".to_owned()];
     for key in list.split(',').map(str::trim) {
         let known = system.contains(&key)

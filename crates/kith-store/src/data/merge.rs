@@ -138,12 +138,7 @@ impl DataStore {
                 .ex()
                 .fetch_cells(&sql, &args, &[ColumnType::Uuid])
                 .await?;
-            rows.iter()
-                .filter_map(|row| match row.first() {
-                    Some(Cell::Uuid(id)) => Some(*id),
-                    _ => None,
-                })
-                .collect()
+            super::sql::first_uuids(&rows)
         };
         let mut records = self.records_by_ids(object, &ids).await?;
         records.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));

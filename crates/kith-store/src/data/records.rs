@@ -518,17 +518,7 @@ impl DataStore {
         let mut records = Vec::with_capacity(ids.len());
         // SQLite allows 32766 parameters a statement; stay well below.
         for chunk in ids.chunks(500) {
-            let mut args = Args::default();
-            let placeholders: Vec<String> = chunk
-                .iter()
-                .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
-                .collect();
-            let sql = format!(
-                "SELECT {} FROM {} WHERE id IN ({})",
-                projection.select(),
-                self.table(&object.table),
-                placeholders.join(", ")
-            );
+            let (sql, args) = self.select_by_ids(&projection, object, chunk, false);
             let rows = tx.ex().fetch_cells(&sql, &args, &projection.kinds).await?;
             let mut by_id = std::collections::HashMap::new();
             for row in &rows {
@@ -1059,12 +1049,7 @@ impl DataStore {
                     .ex()
                     .fetch_cells(&sql, &args, &[ColumnType::Uuid])
                     .await?;
-                rows.into_iter()
-                    .filter_map(|row| match row.first() {
-                        Some(Cell::Uuid(id)) => Some(*id),
-                        _ => None,
-                    })
-                    .collect()
+                super::sql::first_uuids(&rows)
             };
             for id in ids {
                 let mut tx = self.begin().await?;
@@ -1142,17 +1127,7 @@ impl DataStore {
         let mut records = Vec::with_capacity(ids.len());
         let mut conn = self.read().await?;
         for chunk in ids.chunks(500) {
-            let mut args = Args::default();
-            let placeholders: Vec<String> = chunk
-                .iter()
-                .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
-                .collect();
-            let sql = format!(
-                "SELECT {} FROM {} WHERE deleted_at IS NULL AND id IN ({})",
-                projection.select(),
-                self.table(&object.table),
-                placeholders.join(", ")
-            );
+            let (sql, args) = self.select_by_ids(&projection, object, chunk, true);
             let rows = conn
                 .ex()
                 .fetch_cells(&sql, &args, &projection.kinds)
@@ -1261,13 +1236,7 @@ impl DataStore {
                 format!("matches more than {BULK_MAX} records; narrow it and repeat"),
             )));
         }
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| match row.first() {
-                Some(Cell::Uuid(id)) => Some(*id),
-                _ => None,
-            })
-            .collect())
+        Ok(super::sql::first_uuids(&rows))
     }
 
     /// Applies the same changes to every live record matching `filter`, all or none; returns how many.
@@ -1348,5 +1317,35 @@ pub(super) fn event_change(field: &FieldMeta, before: Value, after: Value) -> Va
         json!({ "changed": true })
     } else {
         json!({ "before": before, "after": after })
+    }
+}
+
+impl DataStore {
+    /// `SELECT <projection> … WHERE id IN (…)` for one chunk of ids, records in the trash
+    /// included unless `live_only`.
+    fn select_by_ids(
+        &self,
+        projection: &Projection<'_>,
+        object: &ObjectMeta,
+        ids: &[Uuid],
+        live_only: bool,
+    ) -> (String, Args) {
+        let mut args = Args::default();
+        let placeholders: Vec<String> = ids
+            .iter()
+            .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
+            .collect();
+        let live = if live_only {
+            "deleted_at IS NULL AND "
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {live}id IN ({})",
+            projection.select(),
+            self.table(&object.table),
+            placeholders.join(", ")
+        );
+        (sql, args)
     }
 }

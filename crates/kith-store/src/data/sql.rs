@@ -34,6 +34,16 @@ pub fn sql_type(backend: Backend, kind: ColumnType) -> &'static str {
     }
 }
 
+/// The ids in the first column of `rows` (rows of a `SELECT id …`).
+pub fn first_uuids(rows: &[Vec<Cell>]) -> Vec<uuid::Uuid> {
+    rows.iter()
+        .filter_map(|row| match row.first() {
+            Some(Cell::Uuid(id)) => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Instants in SQLite are text of one fixed shape, so that text order is time order.
 pub fn sqlite_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

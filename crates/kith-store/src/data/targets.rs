@@ -142,12 +142,7 @@ impl DataStore {
                 .ex()
                 .fetch_cells(&sql, &args, &[ColumnType::Uuid])
                 .await?;
-            rows.iter()
-                .filter_map(|row| match row.first() {
-                    Some(Cell::Uuid(id)) => Some(*id),
-                    _ => None,
-                })
-                .collect()
+            super::sql::first_uuids(&rows)
         };
         let mut records = self.records_by_ids(source, &ids).await?;
         records.sort_by(|a, b| b["id"].as_str().cmp(&a["id"].as_str()));
