@@ -26,6 +26,7 @@ pub struct AppState {
     pub hasher: Hasher,
     pub mailer: Mailer,
     pub rate_limiter: crate::http::rate_limit::RateLimiter,
+    pub token_cache: crate::http::token_cache::TokenCache,
 }
 
 impl AppState {

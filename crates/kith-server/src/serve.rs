@@ -126,6 +126,7 @@ pub async fn app_state(config: Config, db: Db) -> Result<AppState, StartupError>
         hasher: Hasher::new(hashers),
         mailer,
         rate_limiter: crate::http::rate_limit::RateLimiter::default(),
+        token_cache: crate::http::token_cache::TokenCache::default(),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod idempotency;
 mod json;
 pub mod middleware;
 pub mod rate_limit;
+pub mod token_cache;
 
 pub use client::ClientInfo;
 pub use error::{AppError, AppResult};

@@ -128,16 +128,28 @@ async fn token_access(
     state: &AppState,
     secret: &str,
 ) -> Result<(Tenant, Actor, Option<ApiToken>), AppError> {
-    let (tenant, token) = state
-        .db
-        .enter_workspace_with_token(&token_hash(secret))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "this API token is unknown, revoked or expired",
-            )
-        })?;
+    let refused = || {
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            "this API token is unknown, revoked or expired",
+        )
+    };
+    let hash = token_hash(secret);
+    let (tenant, token) = match state.token_cache.get(&hash) {
+        Some(access) => access,
+        None => {
+            let (tenant, token) = state
+                .db
+                .enter_workspace_with_token(&hash)
+                .await?
+                .ok_or_else(refused)?;
+            state.token_cache.put(&hash, &tenant, &token);
+            (tenant, token)
+        }
+    };
+    if token.expires_at.is_some_and(|at| at <= now_millis()) {
+        return Err(refused().into());
+    }
     let limit = i64::from(state.config.token_rate_limit);
     let key = format!("token:{}", token.id);
     if let Err(retry_after) = state

@@ -67,6 +67,9 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     access.require(Role::Owner, "deleting the workspace")?;
     access.store(&state).delete().await?;
+    state
+        .token_cache
+        .forget_workspace(access.tenant.workspace_id());
     tracing::info!(workspace = %access.tenant.workspace_id(), user = %access.me.user.id, "workspace deleted");
     Ok(StatusCode::NO_CONTENT)
 }

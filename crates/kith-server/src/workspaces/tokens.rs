@@ -136,6 +136,7 @@ pub async fn revoke(
     access.require(Role::Admin, "revoking API tokens")?;
     let id = Uuid::parse_str(&token_id).map_err(|_| ApiError::not_found("token"))?;
     if access.store(&state).revoke_token(id).await? {
+        state.token_cache.forget(id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("token").into())

@@ -15,6 +15,7 @@ on_both_backends!(
     a_token_only_ever_sees_its_own_workspace,
     instances_share_one_rate_limit,
     every_rest_route_refuses_a_token_without_its_scope,
+    a_deleted_workspace_takes_its_tokens_along,
 );
 
 async fn create_token(admin: &TestClient, ws: &str, body: Value) -> (String, Value) {
@@ -601,4 +602,30 @@ async fn every_rest_route_refuses_a_token_without_its_scope(backend: Backend) {
         unchanged["data"]["company"]["name"], "Acme",
         "nothing was changed by a refused token"
     );
+}
+
+async fn a_deleted_workspace_takes_its_tokens_along(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (token, _) = create_token(
+        &owner,
+        &ws,
+        json!({ "name": "t", "scopes": ["records:read"] }),
+    )
+    .await;
+    with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_status(200);
+    owner
+        .delete(&format!("/api/v1/workspaces/{ws}"))
+        .await
+        .expect_status(204);
+    with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(401, "unauthenticated");
+    let file = app.data_dir().join("workspaces").join(format!(
+        "{}.db",
+        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
+    ));
+    assert!(!file.exists(), "nothing brought the workspace's data back");
 }
