@@ -143,6 +143,39 @@ impl TestApp {
         (owner, id)
     }
 
+    /// Signs up `email` (named after its role), invites it to `workspace` as `role` through
+    /// `inviter`, and accepts the mailed invitation; returns its client and user id.
+    pub async fn join(
+        &self,
+        inviter: &TestClient,
+        workspace: &str,
+        email: &str,
+        role: &str,
+    ) -> (TestClient, String) {
+        let member = self.signup(role, email).await;
+        let invitation = serde_json::json!({ "email": email, "role": role });
+        inviter
+            .post(
+                &format!("/api/v1/workspaces/{workspace}/invitations"),
+                invitation,
+            )
+            .await
+            .expect_status(201);
+        let code = code_in(&self.last_mail_to(email).await);
+        member
+            .post(
+                &format!("/api/v1/invitations/{code}/accept"),
+                serde_json::json!({}),
+            )
+            .await
+            .expect_status(200);
+        let id = member.get("/api/v1/me").await.expect_status(200)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        (member, id)
+    }
+
     /// The newest mail to `to`.
     pub async fn last_mail_to(&self, to: &str) -> OutboxMail {
         let mut mails = self

@@ -468,19 +468,7 @@ async fn removed_select_options_are_replaced_in_records(backend: Backend) {
 async fn metadata_changes_need_an_admin_or_the_metadata_scope(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = workspace(&app).await;
-    let member = app.signup("Member", "member@example.com").await;
-    owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/invitations"),
-            json!({ "email": "member@example.com", "role": "member" }),
-        )
-        .await
-        .expect_status(201);
-    let invite = kith_testkit::code_in(&app.last_mail_to("member@example.com").await);
-    member
-        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
-        .await
-        .expect_status(200);
+    let (member, _) = app.join(&owner, &ws, "member@example.com", "member").await;
     let member = member.in_workspace(&ws);
     let body = json!({ "nameSingular": "deal", "namePlural": "deals", "labelSingular": "Deal", "labelPlural": "Deals" });
     member
@@ -785,19 +773,7 @@ async fn sensitive_text_is_encrypted_masked_and_kept_out_of_history(backend: Bac
             .is_some_and(Vec::is_empty)
     );
 
-    let viewer = app.signup("Viewer", "viewer@example.com").await;
-    owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/invitations"),
-            json!({ "email": "viewer@example.com", "role": "viewer" }),
-        )
-        .await
-        .expect_status(201);
-    let invite = kith_testkit::code_in(&app.last_mail_to("viewer@example.com").await);
-    viewer
-        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
-        .await
-        .expect_status(200);
+    let (viewer, _) = app.join(&owner, &ws, "viewer@example.com", "viewer").await;
     let seen = viewer
         .in_workspace(&ws)
         .get(&format!("/rest/people/{id}"))

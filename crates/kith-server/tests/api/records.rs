@@ -1,7 +1,7 @@
 //! The REST API for records: every standard field type, validation, filters, sorting, cursor
 //! paging, trash, roles and isolation.
 
-use kith_testkit::{Backend, TestApp, TestClient, code_in, on_both_backends};
+use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 
@@ -588,6 +588,7 @@ async fn trash_restore_and_permanent_delete(backend: Backend) {
     );
 }
 
+/// Joins `ws` as `role`; the client is bound to the workspace for `/rest`.
 async fn join_as(
     app: &TestApp,
     owner: &TestClient,
@@ -595,19 +596,7 @@ async fn join_as(
     email: &str,
     role: &str,
 ) -> (TestClient, String) {
-    let client = app.signup(role, email).await;
-    owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/invitations"),
-            json!({ "email": email, "role": role }),
-        )
-        .await
-        .expect_status(201);
-    let token = code_in(&app.last_mail_to(email).await);
-    client
-        .post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
-        .await
-        .expect_status(200);
+    let (client, _) = app.join(owner, ws, email, role).await;
     (client.in_workspace(ws), ws.to_owned())
 }
 

@@ -1,7 +1,7 @@
 //! API tokens: created by admins, shown once, limited by scopes and objects, rate limited, and
 //! bound to one workspace.
 
-use kith_testkit::{Backend, Reply, TestApp, TestClient, code_in, on_both_backends, send};
+use kith_testkit::{Backend, Reply, TestApp, TestClient, on_both_backends, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -252,19 +252,7 @@ async fn revoked_and_expired_tokens_are_refused(backend: Backend) {
 async fn only_admins_manage_tokens_and_bad_input_is_named(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    let member = app.signup("Member", "member@example.com").await;
-    owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/invitations"),
-            json!({ "email": "member@example.com", "role": "member" }),
-        )
-        .await
-        .expect_status(201);
-    let invite = code_in(&app.last_mail_to("member@example.com").await);
-    member
-        .post(&format!("/api/v1/invitations/{invite}/accept"), json!({}))
-        .await
-        .expect_status(200);
+    let (member, _) = app.join(&owner, &ws, "member@example.com", "member").await;
     let path = format!("/api/v1/workspaces/{ws}/tokens");
     member
         .post(&path, json!({ "name": "Mine", "scopes": ["records:read"] }))

@@ -2,7 +2,7 @@
 
 use kith_server::auth::tokens::token_hash;
 use kith_store::now_millis;
-use kith_testkit::{Backend, PASSWORD, TestApp, TestClient, code_in, on_both_backends};
+use kith_testkit::{Backend, PASSWORD, TestApp, code_in, on_both_backends};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -13,34 +13,6 @@ on_both_backends!(
     the_last_owner_cannot_leave_but_can_hand_over,
     removed_members_lose_access,
 );
-
-/// Invites `email` with `role` and has that (new) account accept; returns its client and user id.
-async fn join(
-    app: &TestApp,
-    admin: &TestClient,
-    workspace: &str,
-    email: &str,
-    role: &str,
-) -> (TestClient, String) {
-    let member = app.signup(role, email).await;
-    admin
-        .post(
-            &format!("/api/v1/workspaces/{workspace}/invitations"),
-            json!({ "email": email, "role": role }),
-        )
-        .await
-        .expect_status(201);
-    let token = code_in(&app.last_mail_to(email).await);
-    member
-        .post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
-        .await
-        .expect_status(200);
-    let id = member.get("/api/v1/me").await.expect_status(200)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    (member, id)
-}
 
 fn roles(members: &Value) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = members["data"]
@@ -274,9 +246,9 @@ async fn invitations_can_be_revoked_and_expire(backend: Backend) {
 async fn roles_limit_what_members_may_do(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    let (admin, admin_id) = join(&app, &owner, &ws, "admin@example.com", "admin").await;
-    let (member, member_id) = join(&app, &admin, &ws, "member@example.com", "member").await;
-    let (viewer, viewer_id) = join(&app, &admin, &ws, "viewer@example.com", "viewer").await;
+    let (admin, admin_id) = app.join(&owner, &ws, "admin@example.com", "admin").await;
+    let (member, member_id) = app.join(&admin, &ws, "member@example.com", "member").await;
+    let (viewer, viewer_id) = app.join(&admin, &ws, "viewer@example.com", "viewer").await;
     let owner_id = owner.get("/api/v1/me").await.expect_status(200)["id"]
         .as_str()
         .expect("id")
@@ -389,7 +361,7 @@ async fn roles_limit_what_members_may_do(backend: Backend) {
 async fn the_last_owner_cannot_leave_but_can_hand_over(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    let (member, member_id) = join(&app, &owner, &ws, "member@example.com", "member").await;
+    let (member, member_id) = app.join(&owner, &ws, "member@example.com", "member").await;
     let owner_id = owner.get("/api/v1/me").await.expect_status(200)["id"]
         .as_str()
         .expect("id")
@@ -456,7 +428,7 @@ async fn the_last_owner_cannot_leave_but_can_hand_over(backend: Backend) {
 async fn removed_members_lose_access(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    let (member, member_id) = join(&app, &owner, &ws, "member@example.com", "member").await;
+    let (member, member_id) = app.join(&owner, &ws, "member@example.com", "member").await;
     let base = format!("/api/v1/workspaces/{ws}");
     member.get(&base).await.expect_status(200);
     owner
