@@ -3,6 +3,11 @@
 
 mod admin;
 
+/// Kith builds and drops many small values per request (JSON trees); mimalloc handles that
+/// pattern much better than the system allocator (measured in docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use kith_server::config::{Config, LogFormat, Settings};
 use kith_server::serve::{self, StartupError};

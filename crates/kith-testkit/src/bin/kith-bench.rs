@@ -10,6 +10,10 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
+/// The allocator the `kith` binary uses, so the server measured here is the one that ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const FIRST: [&str; 20] = [
     "Ada",
     "Alan",
