@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 /// `company` -> `Company`, for Twenty's response keys (`createCompany`).
-fn capitalized(name: &str) -> String {
+pub(super) fn capitalized(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
@@ -56,23 +56,15 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> AppResult<Json<Value>> {
     let object = access.readable(&plural)?;
-    let parse_error =
-        |parameter: &str, e: filter::ParseError| ApiError::invalid_field(parameter, e.to_string());
     let query = ListQuery {
-        filter: params
-            .filter
-            .as_deref()
-            .filter(|f| !f.trim().is_empty())
-            .map(filter::parse)
-            .transpose()
-            .map_err(|e| parse_error("filter", e))?,
+        filter: optional_filter(params.filter.as_deref())?,
         order_by: params
             .order_by
             .as_deref()
             .filter(|o| !o.trim().is_empty())
             .map(sort::parse)
             .transpose()
-            .map_err(|e| parse_error("order_by", e))?
+            .map_err(|e| ApiError::invalid_field("order_by", e.to_string()))?
             .unwrap_or_default(),
         limit: params.limit.unwrap_or(0),
         starting_after: params.starting_after,
@@ -188,16 +180,20 @@ pub struct BulkParams {
     filter: Option<String>,
 }
 
+/// The `filter` parameter, parsed; none when absent or blank.
+fn optional_filter(text: Option<&str>) -> AppResult<Option<filter::Filter>> {
+    let text = text.filter(|f| !f.trim().is_empty());
+    Ok(text
+        .map(filter::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid_field("filter", e.to_string()))?)
+}
+
 /// The filter a bulk change needs; there is no "everything" by default.
 fn bulk_filter(params: &BulkParams) -> AppResult<filter::Filter> {
-    let text = params
-        .filter
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::invalid_field("filter", "is required for a change to many records")
-        })?;
-    Ok(filter::parse(text).map_err(|e| ApiError::invalid_field("filter", e.to_string()))?)
+    optional_filter(params.filter.as_deref())?.ok_or_else(|| {
+        ApiError::invalid_field("filter", "is required for a change to many records").into()
+    })
 }
 
 /// `PATCH /rest/{plural}?filter=…`: the same changes to every matching record.
@@ -447,13 +443,7 @@ pub async fn group_by(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let filter = params
-        .filter
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())
-        .map(filter::parse)
-        .transpose()
-        .map_err(|e| ApiError::invalid_field("filter", e.to_string()))?;
+    let filter = optional_filter(params.filter.as_deref())?;
     let groups = access
         .data
         .group_by(object, &group, &aggregates, filter.as_ref())

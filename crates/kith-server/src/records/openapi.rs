@@ -2,6 +2,7 @@
 //! from its catalog, so custom objects and fields are in it as soon as they exist.
 
 use super::RestAccess;
+use super::handlers::capitalized;
 use crate::AppState;
 use crate::http::{AppResult, Json};
 use axum::extract::State;
@@ -59,7 +60,7 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
 
 /// `company` -> `Company`.
 fn type_name(object: &ObjectMeta) -> String {
-    capital(&object.name_singular)
+    capitalized(&object.name_singular)
 }
 
 fn nullable(schema: Value) -> Value {
@@ -272,7 +273,7 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
         format!("/{plural}"),
         json!({
             "get": {
-                "tags": [tag], "operationId": format!("list{}", capital(plural)), "summary": format!("List {}", object.label_plural),
+                "tags": [tag], "operationId": format!("list{}", capitalized(plural)), "summary": format!("List {}", object.label_plural),
                 "parameters": [
                     query("filter", string(), "field[op]:value, with and(), or(), not(); ops eq neq in containsAny is gt gte lt lte startsWith endsWith like ilike"),
                     query("order_by", string(), "field[AscNullsFirst|AscNullsLast|DescNullsFirst|DescNullsLast], comma-separated"),
@@ -286,10 +287,10 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
                 "responses": list_responses,
             },
             "post": {
-                "tags": [tag], "operationId": format!("create{}", capital(singular)), "summary": format!("Create a {}", object.label_singular.to_lowercase()),
+                "tags": [tag], "operationId": format!("create{}", capitalized(singular)), "summary": format!("Create a {}", object.label_singular.to_lowercase()),
                 "parameters": [query("upsert", json!({ "type": "boolean" }), "update the record with the same unique value instead")],
                 "requestBody": body(input.clone()),
-                "responses": answer("201", "Created", &format!("create{}", capital(singular)), record.clone()),
+                "responses": answer("201", "Created", &format!("create{}", capitalized(singular)), record.clone()),
             },
         }),
     );
@@ -298,27 +299,27 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
         json!({
             "parameters": [id_parameter()],
             "get": {
-                "tags": [tag], "operationId": format!("get{}", capital(singular)), "summary": format!("One {}", object.label_singular.to_lowercase()),
+                "tags": [tag], "operationId": format!("get{}", capitalized(singular)), "summary": format!("One {}", object.label_singular.to_lowercase()),
                 "responses": answer("200", "The record", singular, record.clone()),
             },
             "patch": {
-                "tags": [tag], "operationId": format!("update{}", capital(singular)), "summary": "Change the fields sent",
+                "tags": [tag], "operationId": format!("update{}", capitalized(singular)), "summary": "Change the fields sent",
                 "requestBody": body(json!({ "$ref": format!("#/components/schemas/{name}Input") })),
-                "responses": answer("200", "The changed record", &format!("update{}", capital(singular)), record.clone()),
+                "responses": answer("200", "The changed record", &format!("update{}", capitalized(singular)), record.clone()),
             },
             "delete": {
-                "tags": [tag], "operationId": format!("delete{}", capital(singular)), "summary": "Move to the trash (permanent=true: delete for good)",
+                "tags": [tag], "operationId": format!("delete{}", capitalized(singular)), "summary": "Move to the trash (permanent=true: delete for good)",
                 "parameters": [query("permanent", json!({ "type": "boolean" }), "admins only")],
-                "responses": answer("200", "Deleted", &format!("delete{}", capital(singular)), json!({ "type": "object" })),
+                "responses": answer("200", "Deleted", &format!("delete{}", capitalized(singular)), json!({ "type": "object" })),
             },
         }),
     );
     paths.insert(
         format!("/batch/{plural}"),
         json!({ "post": {
-            "tags": [tag], "operationId": format!("create{}", capital(plural)), "summary": "Create up to 1,000 records, all or none",
+            "tags": [tag], "operationId": format!("create{}", capitalized(plural)), "summary": "Create up to 1,000 records, all or none",
             "requestBody": body(json!({ "type": "array", "maxItems": 1000, "items": input })),
-            "responses": answer("201", "Created", &format!("create{}", capital(plural)), json!({ "type": "array", "items": record.clone() })),
+            "responses": answer("201", "Created", &format!("create{}", capitalized(plural)), json!({ "type": "array", "items": record.clone() })),
         } }),
     );
     paths.insert(
@@ -326,15 +327,15 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
         json!({
             "parameters": [id_parameter()],
             "patch": {
-                "tags": [tag], "operationId": format!("restore{}", capital(singular)), "summary": "Take out of the trash",
-                "responses": answer("200", "Restored", &format!("restore{}", capital(singular)), record),
+                "tags": [tag], "operationId": format!("restore{}", capitalized(singular)), "summary": "Take out of the trash",
+                "responses": answer("200", "Restored", &format!("restore{}", capitalized(singular)), record),
             },
         }),
     );
     paths.insert(
         format!("/{plural}/groupBy"),
         json!({ "get": {
-            "tags": [tag], "operationId": format!("groupBy{}", capital(plural)), "summary": "Group and aggregate",
+            "tags": [tag], "operationId": format!("groupBy{}", capitalized(plural)), "summary": "Group and aggregate",
             "parameters": [
                 { "name": "field", "in": "query", "required": true, "schema": string() },
                 query("aggregate", string(), "count, sum:field, avg:field, min:field, max:field"),
@@ -343,13 +344,6 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
             "responses": answer("200", "Groups", "groupBy", json!({ "type": "array", "items": { "type": "object" } })),
         } }),
     );
-}
-
-fn capital(name: &str) -> String {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 fn search_path() -> Value {

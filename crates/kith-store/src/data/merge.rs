@@ -182,24 +182,15 @@ impl DataStore {
             }
             self.move_references(&mut tx, catalog, object, *other, keep)
                 .await?;
-            let mut args = Args::default();
-            let sql = format!(
-                "UPDATE {} SET deleted_at = {} WHERE id = {}",
-                self.table(&object.table),
-                args.push(ColumnType::DateTime, Cell::DateTime(chrono::Utc::now())),
-                args.push(ColumnType::Uuid, Cell::Uuid(*other))
-            );
-            tx.ex().execute_cells(&sql, &args).await?;
-            self.record_event(
+            self.trash_in(
                 &mut tx,
                 object,
                 *other,
-                "merged",
                 actor,
+                "merged",
                 json!({ "into": keep }),
             )
             .await?;
-            super::search::index_record(self, &mut tx, object, *other, None).await?;
         }
         let checked = check(object, &fill, false).map_err(rejected)?;
         let merged = self

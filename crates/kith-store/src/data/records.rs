@@ -271,15 +271,30 @@ impl DataStore {
         actor: &Actor,
     ) -> Result<Value, StoreError> {
         let mut tx = self.begin().await?;
+        let record = self
+            .create_in(&mut tx, catalog, object, input, actor)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Creates a record inside `tx`: the row, its event, its search entry; returns the record.
+    async fn create_in(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
         let id = self
-            .insert_record(&mut tx, catalog, object, input, actor)
+            .insert_record(tx, catalog, object, input, actor)
             .await?;
         let record = self
-            .read_in(&mut tx, object, id)
+            .read_in(tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        index_record(self, &mut tx, object, id, Some(&record)).await?;
-        tx.commit().await?;
+        index_record(self, tx, object, id, Some(&record)).await?;
         Ok(record)
     }
 
@@ -630,36 +645,60 @@ impl DataStore {
         id: Uuid,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
-        self.set_deleted(object, id, actor, true).await
+        let mut tx = self.begin().await?;
+        if !self
+            .trash_in(&mut tx, object, id, actor, "deleted", json!({}))
+            .await?
+        {
+            return Err(not_found(object));
+        }
+        let record = self
+            .read_in(&mut tx, object, id)
+            .await?
+            .ok_or_else(|| not_found(object))?;
+        tx.commit().await?;
+        Ok(record)
     }
 
+    /// Moves a live record to the trash inside `tx`, with an event of `kind` and without its
+    /// search entry; false when there is no live record with that id.
+    pub(super) async fn trash_in(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+        kind: &str,
+        changes: Value,
+    ) -> Result<bool, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "UPDATE {} SET deleted_at = {} WHERE id = {} AND deleted_at IS NULL",
+            self.table(&object.table),
+            args.push(ColumnType::DateTime, now()),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        if tx.ex().execute_cells(&sql, &args).await? == 0 {
+            return Ok(false);
+        }
+        self.record_event(tx, object, id, kind, actor, changes)
+            .await?;
+        index_record(self, tx, object, id, None).await?;
+        Ok(true)
+    }
+
+    /// Takes a record out of the trash (a conflict if its unique values are taken meanwhile).
     pub async fn restore_record(
         &self,
         object: &ObjectMeta,
         id: Uuid,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
-        self.set_deleted(object, id, actor, false).await
-    }
-
-    async fn set_deleted(
-        &self,
-        object: &ObjectMeta,
-        id: Uuid,
-        actor: &Actor,
-        delete: bool,
-    ) -> Result<Value, StoreError> {
         let mut tx = self.begin().await?;
         let mut args = Args::default();
-        let (deleted_at, condition, kind) = if delete {
-            (now(), "IS NULL", "deleted")
-        } else {
-            (Cell::Null, "IS NOT NULL", "restored")
-        };
         let sql = format!(
-            "UPDATE {} SET deleted_at = {} WHERE id = {} AND deleted_at {condition}",
+            "UPDATE {} SET deleted_at = NULL WHERE id = {} AND deleted_at IS NOT NULL",
             self.table(&object.table),
-            args.push(ColumnType::DateTime, deleted_at),
             args.push(ColumnType::Uuid, Cell::Uuid(id))
         );
         let changed = tx
@@ -670,13 +709,13 @@ impl DataStore {
         if changed == 0 {
             return Err(not_found(object));
         }
-        self.record_event(&mut tx, object, id, kind, actor, json!({}))
+        self.record_event(&mut tx, object, id, "restored", actor, json!({}))
             .await?;
         let record = self
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        index_record(self, &mut tx, object, id, (!delete).then_some(&record)).await?;
+        index_record(self, &mut tx, object, id, Some(&record)).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -1191,17 +1230,11 @@ impl DataStore {
                     .await?,
                 false,
             ),
-            _ => {
-                let id = self
-                    .insert_record(&mut tx, catalog, object, input, actor)
-                    .await?;
-                let record = self
-                    .read_in(&mut tx, object, id)
-                    .await?
-                    .ok_or_else(|| not_found(object))?;
-                index_record(self, &mut tx, object, id, Some(&record)).await?;
-                (record, true)
-            }
+            _ => (
+                self.create_in(&mut tx, catalog, object, input, actor)
+                    .await?,
+                true,
+            ),
         };
         tx.commit().await?;
         Ok((record, created))
@@ -1269,17 +1302,8 @@ impl DataStore {
         let mut tx = self.begin().await?;
         let ids = self.ids_where(&mut tx, object, filter).await?;
         for id in &ids {
-            let mut args = Args::default();
-            let sql = format!(
-                "UPDATE {} SET deleted_at = {} WHERE id = {}",
-                self.table(&object.table),
-                args.push(ColumnType::DateTime, now()),
-                args.push(ColumnType::Uuid, Cell::Uuid(*id))
-            );
-            tx.ex().execute_cells(&sql, &args).await?;
-            self.record_event(&mut tx, object, *id, "deleted", actor, json!({}))
+            self.trash_in(&mut tx, object, *id, actor, "deleted", json!({}))
                 .await?;
-            index_record(self, &mut tx, object, *id, None).await?;
         }
         tx.commit().await?;
         Ok(ids.len())
