@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A value read back from the database is not one Kith writes.
     #[error("corrupt value in column {column}: {value:?}")]
     Corrupt { column: &'static str, value: String },
+    /// A statement bound for one database ran on the other: a bug, never a user's doing.
+    #[error("a statement bound for one database ran on the other")]
+    BackendMismatch,
 }
 
 impl StoreError {

@@ -76,6 +76,7 @@ async fn a_custom_object_takes_every_field_type(backend: Backend) {
         json!({ "name": "notesText", "type": "RICH_TEXT" }),
         json!({ "name": "extra", "type": "RAW_JSON" }),
         json!({ "name": "tags", "type": "ARRAY" }),
+        json!({ "name": "passcode", "type": "SENSITIVE_TEXT" }),
     ];
     for field in fields {
         create_field(&owner, id, field).await;
@@ -169,7 +170,35 @@ async fn a_custom_object_takes_every_field_type(backend: Backend) {
         .iter()
         .filter(|f| f["objectMetadataId"] == *id)
         .count();
-    assert_eq!(deal_fields, 20, "name plus the nineteen added");
+    assert_eq!(deal_fields, 21, "name plus the twenty added");
+
+    // A batch answers each record exactly as reading it back does (it is built from the cells
+    // written, not read back): full, sparse with defaults, and a sensitive value.
+    let mut full = input.clone();
+    full["passcode"] = json!("open sesame");
+    full["extra"] = json!({ "weight": 1.5, "nested": [1, "two", null] });
+    let batch = owner
+        .post(
+            "/rest/batch/deals",
+            json!([full, { "name": "Sparse" }, { "seats": 7, "passcode": "x" }]),
+        )
+        .await
+        .expect_status(201)["data"]["createDeals"]
+        .clone();
+    let batch = batch.as_array().expect("created deals");
+    assert_eq!(batch.len(), 3);
+    assert_eq!(batch[0]["passcode"], "open sesame", "owners see the value");
+    for record in batch {
+        let read = owner
+            .get(&format!(
+                "/rest/deals/{}",
+                record["id"].as_str().unwrap_or_default()
+            ))
+            .await
+            .expect_status(200)["data"]["deal"]
+            .clone();
+        assert_eq!(record, &read);
+    }
 }
 
 async fn renames_touch_metadata_only(backend: Backend) {

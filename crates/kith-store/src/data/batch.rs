@@ -1,15 +1,19 @@
-//! Creating many records at once: one multi-row `INSERT` per few hundred records for the rows,
-//! their events and their search entries, and one lookup per relation field for the whole batch,
-//! instead of several statements per record.
+//! Creating many records at once. A batch is planned before its write transaction starts: the
+//! ids, the rows, the events and search entries, the SQL of a few multi-row `INSERT`s, and the
+//! records the answer returns, built from the cells written instead of read back. The
+//! transaction then only checks relations and runs those statements, so a SQLite file's single
+//! writer is held as briefly as possible.
 
 use super::DataStore;
-use super::records::{Checked, actor_cells, field_error, rejected};
+use super::records::{
+    Checked, Projection, actor_cells, event_change, field_error, rejected, write_error,
+};
 use super::search::searchable_text;
-use super::sql::{Args, quote};
+use super::sql::{Args, Bound, first_uuids, quote};
 use crate::StoreError;
 use crate::db::Tx;
 use kith_core::ApiError;
-use kith_core::fields::{Cell, ColumnType};
+use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -18,171 +22,100 @@ use uuid::Uuid;
 /// Bound values per statement: under SQLite's limit of 32,766 (PostgreSQL allows 65,535).
 const MAX_PARAMS: usize = 30_000;
 
+/// Ids looked up per statement.
+const ID_CHUNK: usize = 1_000;
+
+/// A batch ready to write, and what it answers once written.
+pub(super) struct BatchPlan {
+    pub records: Vec<Value>,
+    /// `INSERT`s into the object's table: their errors name the field (a duplicate, say).
+    rows: Vec<(String, Bound)>,
+    /// `INSERT`s of the events and search entries.
+    extras: Vec<(String, Bound)>,
+}
+
+/// One row to insert: each cell with the type of its column.
+type Row = Vec<(ColumnType, Cell)>;
+
 impl DataStore {
-    /// Inserts checked records in `tx`; returns their ids in input order.
-    pub(super) async fn insert_batch(
+    /// Plans the creation of checked records: no database access.
+    pub(super) fn plan_batch(
         &self,
-        tx: &mut Tx,
-        catalog: &[ObjectMeta],
         object: &ObjectMeta,
         inputs: &[Map<String, Value>],
         checked: &[Checked<'_>],
         actor: &Actor,
-    ) -> Result<Vec<Uuid>, StoreError> {
-        self.check_batch_relations(tx, catalog, checked).await?;
-        let sealed = checked
-            .iter()
-            .map(|c| self.sealed(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let checked = sealed.as_slice();
-        let now = Cell::DateTime(chrono::Utc::now());
-        let base_position = chrono::Utc::now().timestamp_millis() as f64;
-        let ids: Vec<Uuid> = checked
-            .iter()
-            .map(|c| c.id.unwrap_or_else(Uuid::now_v7))
-            .collect();
-
-        let mut columns: Vec<(String, ColumnType)> = vec![
-            ("id".into(), ColumnType::Uuid),
-            ("created_at".into(), ColumnType::DateTime),
-            ("updated_at".into(), ColumnType::DateTime),
-            ("position".into(), ColumnType::Float),
-        ];
-        for prefix in ["created_by", "updated_by"] {
-            for (suffix, (kind, _)) in ["source", "member_id", "name"]
-                .into_iter()
-                .zip(actor_cells(actor))
-            {
-                columns.push((format!("{prefix}_{suffix}"), kind));
-            }
-        }
-        let system_count = columns.len();
-        for record in checked {
-            for (column, kind, _) in &record.columns {
-                if !columns.iter().any(|(name, _)| name == column) {
-                    columns.push((column.clone(), *kind));
+    ) -> Result<BatchPlan, StoreError> {
+        let now = chrono::Utc::now();
+        let columns = batch_columns(actor, checked);
+        let sensitive = sensitive_columns(object, &columns);
+        let projection = Projection::of(object, self);
+        let positions = projection.positions();
+        let mut rows: Vec<Row> = Vec::with_capacity(checked.len());
+        let mut records = Vec::with_capacity(checked.len());
+        for (index, record) in checked.iter().enumerate() {
+            let mut cells = row_cells(&columns, record, actor, now, index);
+            let mut read = projection.empty_row();
+            for ((name, _), cell) in columns.iter().zip(&cells) {
+                if let Some(&at) = positions.get(name.as_str()) {
+                    read[at] = cell.clone();
                 }
             }
-        }
-        let rows: Vec<Vec<(ColumnType, Cell)>> = checked
-            .iter()
-            .zip(&ids)
-            .enumerate()
-            .map(|(i, (record, id))| {
-                let mut row = vec![
-                    (ColumnType::Uuid, Cell::Uuid(*id)),
-                    (ColumnType::DateTime, now.clone()),
-                    (ColumnType::DateTime, now.clone()),
-                    (
-                        ColumnType::Float,
-                        Cell::Float(record.position.unwrap_or(base_position + i as f64)),
-                    ),
-                ];
-                row.extend(actor_cells(actor));
-                row.extend(actor_cells(actor));
-                let values: HashMap<&str, &Cell> = record
-                    .columns
-                    .iter()
-                    .map(|(c, _, cell)| (c.as_str(), cell))
-                    .collect();
-                for (name, kind) in &columns[system_count..] {
-                    row.push((
-                        *kind,
-                        values
-                            .get(name.as_str())
-                            .map_or(Cell::Null, |cell| (*cell).clone()),
-                    ));
+            records.push(projection.record(&read)?);
+            for &(at, field_id) in &sensitive {
+                if let Cell::Text(plain) = &cells[at] {
+                    cells[at] =
+                        Cell::Bytes(self.db.cipher.encrypt(self.workspace_id, field_id, plain)?);
                 }
-                row
-            })
-            .collect();
+            }
+            rows.push(columns.iter().map(|(_, kind)| *kind).zip(cells).collect());
+        }
         let names: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
-        self.insert_rows(tx, &object.table, &names, rows)
-            .await
-            .map_err(|e| super::records::write_error(object, e))?;
-
-        let actor_json = serde_json::to_value(actor).unwrap_or(Value::Null);
-        let events: Vec<Vec<(ColumnType, Cell)>> = checked
-            .iter()
-            .zip(inputs)
-            .zip(&ids)
-            .map(|((record, input), id)| {
-                let changes: Map<String, Value> = record
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        (
-                            f.key(),
-                            super::records::event_change(
-                                f,
-                                Value::Null,
-                                input.get(&f.key()).cloned().unwrap_or(Value::Null),
-                            ),
-                        )
-                    })
-                    .collect();
-                vec![
-                    (ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
-                    (ColumnType::Uuid, Cell::Uuid(object.id)),
-                    (ColumnType::Uuid, Cell::Uuid(*id)),
-                    (ColumnType::Text, Cell::Text("created".into())),
-                    (ColumnType::Json, Cell::Json(actor_json.clone())),
-                    (ColumnType::Json, Cell::Json(Value::Object(changes))),
-                    (ColumnType::DateTime, now.clone()),
-                ]
-            })
-            .collect();
-        let event_columns = [
-            "id",
-            "object_id",
-            "record_id",
-            "kind",
-            "actor",
-            "changes",
-            "at",
-        ]
-        .map(str::to_owned);
-        self.insert_rows(tx, "_kith_events", &event_columns, events)
-            .await?;
-        Ok(ids)
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let rows = self.insert_statements(&object.table, &names, rows)?;
+        let events = events(object, inputs, checked, &records, actor, now);
+        let mut extras = self.insert_statements("_kith_events", &EVENT_COLUMNS, events)?;
+        let search = search_rows(object, &records);
+        extras.extend(self.insert_statements("_kith_search", &SEARCH_COLUMNS, search)?);
+        Ok(BatchPlan {
+            rows,
+            extras,
+            records,
+        })
     }
 
-    /// Search entries of freshly created records.
-    pub(super) async fn index_batch(
+    /// Writes a planned batch in `tx`, after checking every relation it sets; gives the records.
+    pub(super) async fn write_batch(
         &self,
         tx: &mut Tx,
+        catalog: &[ObjectMeta],
         object: &ObjectMeta,
-        records: &[Value],
-    ) -> Result<(), StoreError> {
-        let rows: Vec<Vec<(ColumnType, Cell)>> = records
-            .iter()
-            .filter_map(|record| {
-                let id = record["id"]
-                    .as_str()
-                    .and_then(|id| Uuid::parse_str(id).ok())?;
-                let (label, body) = searchable_text(object, record);
-                Some(vec![
-                    (ColumnType::Uuid, Cell::Uuid(object.id)),
-                    (ColumnType::Uuid, Cell::Uuid(id)),
-                    (ColumnType::Text, Cell::Text(label)),
-                    (ColumnType::Text, Cell::Text(body)),
-                ])
-            })
-            .collect();
-        let columns = ["object_id", "record_id", "label", "body"].map(str::to_owned);
-        self.insert_rows(tx, "_kith_search", &columns, rows).await
+        checked: &[Checked<'_>],
+        plan: BatchPlan,
+    ) -> Result<Vec<Value>, StoreError> {
+        self.check_batch_relations(tx, catalog, checked).await?;
+        for (sql, bound) in plan.rows {
+            tx.ex()
+                .execute_bound(sql, bound)
+                .await
+                .map_err(|e| write_error(object, e))?;
+        }
+        for (sql, bound) in plan.extras {
+            tx.ex().execute_bound(sql, bound).await?;
+        }
+        Ok(plan.records)
     }
 
     /// `INSERT INTO table (columns) VALUES (…), (…)…`, as few statements as the parameter limit allows.
-    async fn insert_rows(
+    fn insert_statements(
         &self,
-        tx: &mut Tx,
         table: &str,
-        columns: &[String],
-        rows: Vec<Vec<(ColumnType, Cell)>>,
-    ) -> Result<(), StoreError> {
+        columns: &[&str],
+        rows: Vec<Row>,
+    ) -> Result<Vec<(String, Bound)>, StoreError> {
         let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
         let backend = self.backend();
+        let mut statements = Vec::new();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut args = Args::default();
@@ -190,13 +123,11 @@ impl DataStore {
                 .by_ref()
                 .take(per_statement)
                 .map(|row| {
-                    format!(
-                        "({})",
-                        row.into_iter()
-                            .map(|(kind, cell)| args.push_in_order(backend, kind, cell))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    let values: Vec<String> = row
+                        .into_iter()
+                        .map(|(kind, cell)| args.push_in_order(backend, kind, cell))
+                        .collect();
+                    format!("({})", values.join(", "))
                 })
                 .collect();
             let sql = format!(
@@ -205,9 +136,9 @@ impl DataStore {
                 columns.join(", "),
                 tuples.join(", ")
             );
-            tx.ex().execute_cells(&sql, &args).await?;
+            statements.push((sql, args.bind(backend)?));
         }
-        Ok(())
+        Ok(statements)
     }
 
     /// Checks every relation of a batch with one lookup per target object; errors name the index.
@@ -240,10 +171,7 @@ impl DataStore {
                 present
             } else {
                 match catalog.iter().find(|o| o.name_singular == target) {
-                    Some(object) => {
-                        self.existing_ids(tx, object, &ids.into_iter().collect::<Vec<_>>())
-                            .await?
-                    }
+                    Some(object) => self.live_among(tx, object, ids).await?,
                     None => HashSet::new(),
                 }
             };
@@ -278,35 +206,206 @@ impl DataStore {
         }
     }
 
-    /// Which of `ids` are live records of `object`.
-    async fn existing_ids(
+    /// Which of `ids` are live records of `object`. Counted first: when all are (the usual
+    /// case) no id has to come back from the database.
+    async fn live_among(
         &self,
         tx: &mut Tx,
         object: &ObjectMeta,
-        ids: &[Uuid],
+        ids: HashSet<Uuid>,
     ) -> Result<HashSet<Uuid>, StoreError> {
+        let ids: Vec<Uuid> = ids.into_iter().collect();
+        let mut live = 0;
+        for chunk in ids.chunks(ID_CHUNK) {
+            let (sql, args) = self.live_query(object, "count(*)", chunk);
+            if let Some(Cell::Int(n)) = tx
+                .ex()
+                .fetch_cells(&sql, &args, &[ColumnType::Int])
+                .await?
+                .first()
+                .and_then(|row| row.first())
+            {
+                live += usize::try_from(*n).unwrap_or(0);
+            }
+        }
+        if live == ids.len() {
+            return Ok(ids.into_iter().collect());
+        }
         let mut present = HashSet::new();
-        for chunk in ids.chunks(500) {
-            let mut args = Args::default();
-            let placeholders: Vec<String> = chunk
-                .iter()
-                .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
-                .collect();
-            let sql = format!(
-                "SELECT id FROM {} WHERE deleted_at IS NULL AND id IN ({})",
-                self.table(&object.table),
-                placeholders.join(", ")
-            );
-            for row in tx
+        for chunk in ids.chunks(ID_CHUNK) {
+            let (sql, args) = self.live_query(object, "id", chunk);
+            let rows = tx
                 .ex()
                 .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                .await?
-            {
-                if let Some(Cell::Uuid(id)) = row.first() {
-                    present.insert(*id);
-                }
-            }
+                .await?;
+            present.extend(first_uuids(&rows));
         }
         Ok(present)
     }
+
+    /// `SELECT <what> FROM <object> WHERE` live `AND id IN (<ids>)`.
+    fn live_query(&self, object: &ObjectMeta, what: &str, ids: &[Uuid]) -> (String, Args) {
+        let mut args = Args::default();
+        let placeholders: Vec<String> = ids
+            .iter()
+            .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
+            .collect();
+        let sql = format!(
+            "SELECT {what} FROM {} WHERE deleted_at IS NULL AND id IN ({})",
+            self.table(&object.table),
+            placeholders.join(", ")
+        );
+        (sql, args)
+    }
+}
+
+const EVENT_COLUMNS: [&str; 7] = [
+    "id",
+    "object_id",
+    "record_id",
+    "kind",
+    "actor",
+    "changes",
+    "at",
+];
+const SEARCH_COLUMNS: [&str; 4] = ["object_id", "record_id", "label", "body"];
+
+/// The columns a batch writes: the system columns, then every column any record sets.
+fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnType)> {
+    let mut columns: Vec<(String, ColumnType)> = vec![
+        ("id".into(), ColumnType::Uuid),
+        ("created_at".into(), ColumnType::DateTime),
+        ("updated_at".into(), ColumnType::DateTime),
+        ("position".into(), ColumnType::Float),
+    ];
+    for prefix in ["created_by", "updated_by"] {
+        for (suffix, (kind, _)) in ["source", "member_id", "name"]
+            .into_iter()
+            .zip(actor_cells(actor))
+        {
+            columns.push((format!("{prefix}_{suffix}"), kind));
+        }
+    }
+    let mut seen: HashSet<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+    for record in checked {
+        for (column, kind, _) in &record.columns {
+            if seen.insert(column.clone()) {
+                columns.push((column.clone(), *kind));
+            }
+        }
+    }
+    columns
+}
+
+/// The cells of one record, in the order of `columns` (see [`batch_columns`]).
+fn row_cells(
+    columns: &[(String, ColumnType)],
+    record: &Checked<'_>,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    index: usize,
+) -> Vec<Cell> {
+    let position = record
+        .position
+        .unwrap_or(now.timestamp_millis() as f64 + index as f64);
+    let mut cells = vec![
+        Cell::Uuid(record.id.unwrap_or_else(Uuid::now_v7)),
+        Cell::DateTime(now),
+        Cell::DateTime(now),
+        Cell::Float(position),
+    ];
+    for _ in 0..2 {
+        cells.extend(actor_cells(actor).into_iter().map(|(_, cell)| cell));
+    }
+    let system_count = cells.len();
+    let values: HashMap<&str, &Cell> = record
+        .columns
+        .iter()
+        .map(|(column, _, cell)| (column.as_str(), cell))
+        .collect();
+    cells.extend(columns[system_count..].iter().map(|(name, _)| {
+        values
+            .get(name.as_str())
+            .map_or(Cell::Null, |cell| (*cell).clone())
+    }));
+    cells
+}
+
+/// Where the columns of sensitive fields are among `columns`, with their field's id (the
+/// encryption's associated data).
+fn sensitive_columns(object: &ObjectMeta, columns: &[(String, ColumnType)]) -> Vec<(usize, Uuid)> {
+    object
+        .active_fields()
+        .filter(|f| f.field_type == FieldType::SensitiveText)
+        .flat_map(|field| {
+            let own = field.columns();
+            columns
+                .iter()
+                .enumerate()
+                .filter(move |(_, (name, _))| own.contains(name))
+                .map(move |(at, _)| (at, field.id))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A `created` event for each record, with the values given.
+fn events(
+    object: &ObjectMeta,
+    inputs: &[Map<String, Value>],
+    checked: &[Checked<'_>],
+    records: &[Value],
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Row> {
+    let actor_json = serde_json::to_value(actor).unwrap_or(Value::Null);
+    checked
+        .iter()
+        .zip(inputs)
+        .zip(records)
+        .filter_map(|((record, input), written)| {
+            let id = record_id(written)?;
+            let changes: Map<String, Value> = record
+                .fields
+                .iter()
+                .map(|f| {
+                    let key = f.key();
+                    let after = input.get(&key).cloned().unwrap_or(Value::Null);
+                    (key, event_change(f, Value::Null, after))
+                })
+                .collect();
+            Some(vec![
+                (ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
+                (ColumnType::Uuid, Cell::Uuid(object.id)),
+                (ColumnType::Uuid, Cell::Uuid(id)),
+                (ColumnType::Text, Cell::Text("created".into())),
+                (ColumnType::Json, Cell::Json(actor_json.clone())),
+                (ColumnType::Json, Cell::Json(Value::Object(changes))),
+                (ColumnType::DateTime, Cell::DateTime(now)),
+            ])
+        })
+        .collect()
+}
+
+/// The search entry of each record.
+fn search_rows(object: &ObjectMeta, records: &[Value]) -> Vec<Row> {
+    records
+        .iter()
+        .filter_map(|record| {
+            let id = record_id(record)?;
+            let (label, body) = searchable_text(object, record);
+            Some(vec![
+                (ColumnType::Uuid, Cell::Uuid(object.id)),
+                (ColumnType::Uuid, Cell::Uuid(id)),
+                (ColumnType::Text, Cell::Text(label)),
+                (ColumnType::Text, Cell::Text(body)),
+            ])
+        })
+        .collect()
+}
+
+fn record_id(record: &Value) -> Option<Uuid> {
+    record["id"]
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
 }

@@ -34,24 +34,29 @@ const READ_ONLY_KEYS: [&str; 5] = [
 
 /// The columns a read selects (system columns, then each active field's parts) and where each
 /// field's cells start.
-struct Projection<'o> {
+pub(super) struct Projection<'o> {
+    /// Column names, unquoted.
     columns: Vec<String>,
     kinds: Vec<ColumnType>,
-    fields: Vec<(&'o FieldMeta, usize)>,
+    /// Each field, its key in a record, and where its cells start.
+    fields: Vec<(&'o FieldMeta, String, usize)>,
     /// Opens sensitive values: the cipher and the workspace they belong to.
     cipher: crate::Cipher,
     workspace_id: Uuid,
 }
 
 impl<'o> Projection<'o> {
-    fn of(object: &'o ObjectMeta, store: &DataStore) -> Projection<'o> {
-        let mut columns: Vec<String> = SYSTEM_COLUMNS.iter().map(|(name, _)| quote(name)).collect();
+    pub(super) fn of(object: &'o ObjectMeta, store: &DataStore) -> Projection<'o> {
+        let mut columns: Vec<String> = SYSTEM_COLUMNS
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
         let mut kinds: Vec<ColumnType> = SYSTEM_COLUMNS.iter().map(|(_, kind)| *kind).collect();
         let mut fields = Vec::new();
         for field in object.active_fields() {
-            fields.push((field, columns.len()));
+            fields.push((field, field.key(), columns.len()));
             for part in field.field_type.parts() {
-                columns.push(quote(&part.column(&field.column)));
+                columns.push(part.column(&field.column));
                 kinds.push(part.kind);
             }
         }
@@ -65,11 +70,29 @@ impl<'o> Projection<'o> {
     }
 
     fn select(&self) -> String {
-        self.columns.join(", ")
+        self.columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Where each column's cell goes in a row of this projection.
+    pub(super) fn positions(&self) -> std::collections::HashMap<&str, usize> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect()
+    }
+
+    /// A row of this projection with every cell NULL.
+    pub(super) fn empty_row(&self) -> Vec<Cell> {
+        vec![Cell::Null; self.kinds.len()]
     }
 
     /// A record's JSON, Twenty's shape: system fields, then every field by its key.
-    fn record(&self, row: &[Cell]) -> Result<Value, StoreError> {
+    pub(super) fn record(&self, row: &[Cell]) -> Result<Value, StoreError> {
         let cell = |i: usize| row.get(i).cloned().unwrap_or(Cell::Null);
         let scalar = |i: usize| fields::output(FieldType::Text, &[cell(i)]);
         let actor = |source: usize| json!({ "source": scalar(source), "workspaceMemberId": scalar(source + 1), "name": scalar(source + 2) });
@@ -81,7 +104,7 @@ impl<'o> Projection<'o> {
         record.insert("createdBy".into(), actor(4));
         record.insert("updatedBy".into(), actor(7));
         record.insert("position".into(), scalar(10));
-        for (field, start) in &self.fields {
+        for (field, key, start) in &self.fields {
             let count = field.field_type.parts().len();
             let mut cells: Vec<Cell> = (*start..start + count).map(cell).collect();
             if let [Cell::Bytes(sealed)] = cells.as_slice() {
@@ -91,7 +114,7 @@ impl<'o> Projection<'o> {
                     sealed,
                 )?)];
             }
-            record.insert(field.key(), fields::output(field.field_type, &cells));
+            record.insert(key.clone(), fields::output(field.field_type, &cells));
         }
         Ok(Value::Object(record))
     }
@@ -330,14 +353,13 @@ impl DataStore {
         if !errors.is_empty() {
             return Err(rejected(ApiError::invalid_fields(errors)));
         }
+        let plan = self.plan_batch(object, inputs, &checked, actor)?;
         let mut tx = self.begin().await?;
         match self
-            .insert_batch(&mut tx, catalog, object, inputs, &checked, actor)
+            .write_batch(&mut tx, catalog, object, &checked, plan)
             .await
         {
-            Ok(ids) => {
-                let records = self.read_many_in(&mut tx, object, &ids).await?;
-                self.index_batch(&mut tx, object, &records).await?;
+            Ok(records) => {
                 tx.commit().await?;
                 return Ok(records);
             }

@@ -51,7 +51,7 @@ pub fn sqlite_timestamp(t: &DateTime<Utc>) -> String {
 
 /// Values bound to `$1`, `$2`… in order, each with the column type it is compared with or stored
 /// in (PostgreSQL needs the type even of a NULL).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Args {
     values: Vec<(ColumnType, Cell)>,
 }
@@ -82,29 +82,38 @@ impl Args {
         self.values.is_empty()
     }
 
-    fn sqlite(&self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
+    /// Converts the values for `backend` once, moving them, so that a statement can be prepared
+    /// before the transaction that runs it.
+    pub fn bind(self, backend: Backend) -> Result<Bound, StoreError> {
+        Ok(match backend {
+            Backend::Sqlite => Bound::Sqlite(self.into_sqlite()?),
+            Backend::Postgres => Bound::Postgres(self.into_postgres()?),
+        })
+    }
+
+    fn into_sqlite(self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
         let mut args = sqlx::sqlite::SqliteArguments::default();
-        for (_, cell) in &self.values {
+        for (_, cell) in self.values {
             let added = match cell {
                 Cell::Null => args.add(Option::<String>::None),
-                Cell::Text(text) => args.add(text.clone()),
-                Cell::Int(n) => args.add(*n),
-                Cell::Float(f) => args.add(*f),
-                Cell::Bool(b) => args.add(*b),
+                Cell::Text(text) => args.add(text),
+                Cell::Int(n) => args.add(n),
+                Cell::Float(f) => args.add(f),
+                Cell::Bool(b) => args.add(b),
                 Cell::Date(d) => args.add(d.format("%Y-%m-%d").to_string()),
-                Cell::DateTime(t) => args.add(sqlite_timestamp(t)),
+                Cell::DateTime(t) => args.add(sqlite_timestamp(&t)),
                 Cell::Json(value) => args.add(value.to_string()),
-                Cell::Uuid(id) => args.add(*id),
-                Cell::Bytes(bytes) => args.add(bytes.clone()),
+                Cell::Uuid(id) => args.add(id),
+                Cell::Bytes(bytes) => args.add(bytes),
             };
             added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
         }
         Ok(args)
     }
 
-    fn postgres(&self) -> Result<sqlx::postgres::PgArguments, StoreError> {
+    fn into_postgres(self) -> Result<sqlx::postgres::PgArguments, StoreError> {
         let mut args = sqlx::postgres::PgArguments::default();
-        for (kind, cell) in &self.values {
+        for (kind, cell) in self.values {
             let added = match (kind, cell) {
                 (ColumnType::Text, Cell::Null) => args.add(Option::<String>::None),
                 (ColumnType::Int, Cell::Null) => args.add(Option::<i64>::None),
@@ -115,15 +124,15 @@ impl Args {
                 (ColumnType::Json, Cell::Null) => args.add(Option::<serde_json::Value>::None),
                 (ColumnType::Uuid, Cell::Null) => args.add(Option::<uuid::Uuid>::None),
                 (ColumnType::Bytes, Cell::Null) => args.add(Option::<Vec<u8>>::None),
-                (_, Cell::Text(text)) => args.add(text.clone()),
-                (_, Cell::Int(n)) => args.add(*n),
-                (_, Cell::Float(f)) => args.add(*f),
-                (_, Cell::Bool(b)) => args.add(*b),
-                (_, Cell::Date(d)) => args.add(*d),
-                (_, Cell::DateTime(t)) => args.add(*t),
-                (_, Cell::Json(value)) => args.add(value.clone()),
-                (_, Cell::Uuid(id)) => args.add(*id),
-                (_, Cell::Bytes(bytes)) => args.add(bytes.clone()),
+                (_, Cell::Text(text)) => args.add(text),
+                (_, Cell::Int(n)) => args.add(n),
+                (_, Cell::Float(f)) => args.add(f),
+                (_, Cell::Bool(b)) => args.add(b),
+                (_, Cell::Date(d)) => args.add(d),
+                (_, Cell::DateTime(t)) => args.add(t),
+                (_, Cell::Json(value)) => args.add(value),
+                (_, Cell::Uuid(id)) => args.add(id),
+                (_, Cell::Bytes(bytes)) => args.add(bytes),
             };
             added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
         }
@@ -142,7 +151,7 @@ impl Ex<'_> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self {
             Ex::Sqlite(conn) => {
-                let rows = sqlx::query_with(sql, args.sqlite()?)
+                let rows = sqlx::query_with(sql, args.clone().into_sqlite()?)
                     .fetch_all(conn)
                     .await?;
                 rows.iter()
@@ -156,7 +165,7 @@ impl Ex<'_> {
                     .collect()
             }
             Ex::Postgres(conn) => {
-                let rows = sqlx::query_with(sql, args.postgres()?)
+                let rows = sqlx::query_with(sql, args.clone().into_postgres()?)
                     .fetch_all(conn)
                     .await?;
                 rows.iter()
@@ -176,16 +185,38 @@ impl Ex<'_> {
     pub async fn execute_cells(self, sql: &str, args: &Args) -> Result<u64, StoreError> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         Ok(match self {
-            Ex::Sqlite(conn) => sqlx::query_with(sql, args.sqlite()?)
+            Ex::Sqlite(conn) => sqlx::query_with(sql, args.clone().into_sqlite()?)
                 .execute(conn)
                 .await?
                 .rows_affected(),
-            Ex::Postgres(conn) => sqlx::query_with(sql, args.postgres()?)
+            Ex::Postgres(conn) => sqlx::query_with(sql, args.clone().into_postgres()?)
                 .execute(conn)
                 .await?
                 .rows_affected(),
         })
     }
+
+    /// Runs a statement whose values were bound beforehand (see [`Args::bind`]).
+    pub async fn execute_bound(self, sql: String, bound: Bound) -> Result<u64, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        Ok(match (self, bound) {
+            (Ex::Sqlite(conn), Bound::Sqlite(args)) => sqlx::query_with(sql, args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+            (Ex::Postgres(conn), Bound::Postgres(args)) => sqlx::query_with(sql, args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+            _ => return Err(StoreError::BackendMismatch),
+        })
+    }
+}
+
+/// Values converted for one backend.
+pub enum Bound {
+    Sqlite(sqlx::sqlite::SqliteArguments),
+    Postgres(sqlx::postgres::PgArguments),
 }
 
 fn corrupt(column: &'static str, value: String) -> StoreError {
