@@ -93,8 +93,8 @@ impl<'o> Projection<'o> {
 
     /// A record's JSON, Twenty's shape: system fields, then every field by its key.
     pub(super) fn record(&self, row: &[Cell]) -> Result<Value, StoreError> {
-        let cell = |i: usize| row.get(i).cloned().unwrap_or(Cell::Null);
-        let scalar = |i: usize| fields::output(FieldType::Text, &[cell(i)]);
+        let cells = |at: usize, count: usize| row.get(at..at + count).unwrap_or_default();
+        let scalar = |i: usize| fields::output(FieldType::Text, cells(i, 1));
         let actor = |source: usize| json!({ "source": scalar(source), "workspaceMemberId": scalar(source + 1), "name": scalar(source + 2) });
         let mut record = Map::new();
         record.insert("id".into(), scalar(0));
@@ -105,16 +105,15 @@ impl<'o> Projection<'o> {
         record.insert("updatedBy".into(), actor(7));
         record.insert("position".into(), scalar(10));
         for (field, key, start) in &self.fields {
-            let count = field.field_type.parts().len();
-            let mut cells: Vec<Cell> = (*start..start + count).map(cell).collect();
-            if let [Cell::Bytes(sealed)] = cells.as_slice() {
-                cells = vec![Cell::Text(self.cipher.decrypt(
-                    self.workspace_id,
-                    field.id,
-                    sealed,
-                )?)];
-            }
-            record.insert(key.clone(), fields::output(field.field_type, &cells));
+            let stored = cells(*start, field.field_type.parts().len());
+            let value = match stored {
+                [Cell::Bytes(sealed)] => {
+                    let plain = self.cipher.decrypt(self.workspace_id, field.id, sealed)?;
+                    fields::output(field.field_type, &[Cell::Text(plain)])
+                }
+                _ => fields::output(field.field_type, stored),
+            };
+            record.insert(key.clone(), value);
         }
         Ok(Value::Object(record))
     }
