@@ -5,7 +5,7 @@
 mod currency;
 mod values;
 
-pub use values::{FieldInput, input, output};
+pub use values::{CellOutput, FieldInput, Output, input, output};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,8 @@ use super::currency::is_currency_code;
 use super::{Cell, ColumnType, FieldRules, FieldType};
 use crate::FieldError;
 use crate::validate;
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value, json};
 
 const TEXT_MAX_CHARS: usize = 10_000;
 const RICH_TEXT_MAX_CHARS: usize = 200_000;
@@ -419,49 +420,60 @@ fn coordinate(value: &Value, limit: f64) -> Result<Cell, String> {
 
 /// The JSON of a field from its stored cells (in `parts()` order).
 pub fn output(field_type: FieldType, cells: &[Cell]) -> Value {
-    if !field_type.is_composite() {
-        return cells
-            .first()
-            .map_or(Value::Null, |cell| scalar_output(field_type, cell));
-    }
-    let mut object = Map::new();
-    for (part, cell) in field_type.parts().iter().zip(cells) {
-        object.insert(
-            part.name.to_owned(),
-            part_output(part.kind, part.name, cell),
-        );
-    }
-    Value::Object(object)
+    serde_json::to_value(Output { field_type, cells }).unwrap_or(Value::Null)
 }
 
-fn scalar_output(field_type: FieldType, cell: &Cell) -> Value {
-    match (field_type, cell) {
-        (FieldType::Rating, Cell::Int(n)) => json!(format!("RATING_{n}")),
-        (_, cell) => cell_json(cell),
+/// A field's stored cells as the API shows them, written straight to any serializer (an answer
+/// of many records is written without building each as a [`Value`] first).
+pub struct Output<'a> {
+    pub field_type: FieldType,
+    pub cells: &'a [Cell],
+}
+
+impl Serialize for Output<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.field_type.is_composite() {
+            return match (self.field_type, self.cells.first()) {
+                (FieldType::Rating, Some(Cell::Int(n))) => {
+                    serializer.collect_str(&format_args!("RATING_{n}"))
+                }
+                (_, Some(cell)) => CellOutput(cell).serialize(serializer),
+                (_, None) => serializer.serialize_none(),
+            };
+        }
+        let parts = self.field_type.parts();
+        let mut map = serializer.serialize_map(Some(parts.len()))?;
+        for (part, cell) in parts.iter().zip(self.cells) {
+            // Composite parts read as Twenty writes them: empty text rather than null, empty
+            // lists rather than null.
+            match (part.kind, cell) {
+                (ColumnType::Text, Cell::Null) => map.serialize_entry(part.name, "")?,
+                (ColumnType::Json, Cell::Null) => map.serialize_entry(part.name, &[(); 0])?,
+                _ => map.serialize_entry(part.name, &CellOutput(cell))?,
+            }
+        }
+        map.end()
     }
 }
 
-/// Composite parts read as Twenty writes them: empty text rather than null, empty lists rather than null.
-fn part_output(kind: ColumnType, name: &str, cell: &Cell) -> Value {
-    match (kind, cell) {
-        (ColumnType::Text, Cell::Null) => json!(""),
-        (ColumnType::Json, Cell::Null) => json!([]),
-        (ColumnType::Int, Cell::Int(n)) if name == "amountMicros" => json!(n),
-        _ => cell_json(cell),
-    }
-}
+/// One stored cell as JSON.
+pub struct CellOutput<'a>(pub &'a Cell);
 
-fn cell_json(cell: &Cell) -> Value {
-    match cell {
-        Cell::Null | Cell::Bytes(_) => Value::Null,
-        Cell::Text(text) => json!(text),
-        Cell::Int(n) => json!(n),
-        Cell::Float(f) => json!(f),
-        Cell::Bool(b) => json!(b),
-        Cell::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
-        Cell::DateTime(t) => json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        Cell::Json(value) => value.clone(),
-        Cell::Uuid(id) => json!(id),
+impl Serialize for CellOutput<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Cell::Null | Cell::Bytes(_) => serializer.serialize_none(),
+            Cell::Text(text) => serializer.serialize_str(text),
+            Cell::Int(n) => serializer.serialize_i64(*n),
+            Cell::Float(f) => serializer.serialize_f64(*f),
+            Cell::Bool(b) => serializer.serialize_bool(*b),
+            Cell::Date(d) => serializer.collect_str(&d.format("%Y-%m-%d")),
+            Cell::DateTime(t) => {
+                serializer.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            }
+            Cell::Json(value) => value.serialize(serializer),
+            Cell::Uuid(id) => id.serialize(serializer),
+        }
     }
 }
 

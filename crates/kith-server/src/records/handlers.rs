@@ -5,8 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::{ApiError, Role, filter, sort};
 use kith_store::ListQuery;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// `company` -> `Company`, for Twenty's response keys (`createCompany`).
@@ -235,11 +237,18 @@ pub async fn delete_many(
     Ok(Json(json!({ "data": { key: { "count": count } } })))
 }
 
+/// `{"data": {"createPeople": […]}}`, the records already serialized by the store and written
+/// into the answer as they are.
+#[derive(Serialize)]
+pub struct CreatedMany {
+    data: BTreeMap<String, Vec<Box<RawValue>>>,
+}
+
 pub async fn create_many(
     access: RestAccess,
     Path(plural): Path<String>,
     Json(body): Json<Value>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<CreatedMany>)> {
     let object = access.writable(&plural, "creating records")?;
     let Value::Array(items) = body else {
         return Err(ApiError::bad_request("the body must be a JSON array of records").into());
@@ -253,10 +262,8 @@ pub async fn create_many(
         .create_records(&access.catalog, object, &inputs, &access.actor)
         .await?;
     let key = format!("create{}", capitalized(&object.name_plural));
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "data": { key: records } })),
-    ))
+    let data = BTreeMap::from([(key, records)]);
+    Ok((StatusCode::CREATED, Json(CreatedMany { data })))
 }
 
 pub async fn update(

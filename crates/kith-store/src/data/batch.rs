@@ -6,15 +6,17 @@
 
 use super::DataStore;
 use super::records::{
-    Checked, Projection, actor_cells, event_change, field_error, rejected, write_error,
+    Checked, Projection, RecordOutput, actor_cells, event_change, field_error, rejected,
+    write_error,
 };
-use super::search::searchable_text;
+use super::search::{is_searchable, searchable_text};
 use super::sql::{Args, Bound, first_uuids, quote};
 use crate::StoreError;
 use crate::db::Tx;
 use kith_core::ApiError;
-use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::fields::{self, Cell, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -27,7 +29,8 @@ const ID_CHUNK: usize = 1_000;
 
 /// A batch ready to write, and what it answers once written.
 pub(super) struct BatchPlan {
-    pub records: Vec<Value>,
+    /// The created records as the answer shows them, already serialized.
+    pub records: Vec<Box<RawValue>>,
     /// `INSERT`s into the object's table: their errors name the field (a duplicate, say).
     rows: Vec<(String, Bound)>,
     /// `INSERT`s of the events and search entries.
@@ -53,6 +56,8 @@ impl DataStore {
         let positions = projection.positions();
         let mut rows: Vec<Row> = Vec::with_capacity(checked.len());
         let mut records = Vec::with_capacity(checked.len());
+        let mut search = Vec::with_capacity(checked.len());
+        let mut ids = Vec::with_capacity(checked.len());
         for (index, record) in checked.iter().enumerate() {
             let mut cells = row_cells(&columns, record, actor, now, index);
             let mut read = projection.empty_row();
@@ -61,7 +66,16 @@ impl DataStore {
                     read[at] = cell.clone();
                 }
             }
-            records.push(projection.record(&read)?);
+            let Some(Cell::Uuid(id)) = read.first() else {
+                continue;
+            };
+            ids.push(*id);
+            search.push(search_row(object, &projection, &read, *id));
+            let answer = RecordOutput {
+                projection: &projection,
+                row: &read,
+            };
+            records.push(serde_json::value::to_raw_value(&answer).map_err(answer_error)?);
             for &(at, field_id) in &sensitive {
                 if let Cell::Text(plain) = &cells[at] {
                     cells[at] =
@@ -73,9 +87,8 @@ impl DataStore {
         let names: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let rows = self.insert_statements(&object.table, &names, rows)?;
-        let events = events(object, inputs, checked, &records, actor, now);
+        let events = events(object, inputs, checked, &ids, actor, now);
         let mut extras = self.insert_statements("_kith_events", &EVENT_COLUMNS, events)?;
-        let search = search_rows(object, &records);
         extras.extend(self.insert_statements("_kith_search", &SEARCH_COLUMNS, search)?);
         Ok(BatchPlan {
             rows,
@@ -92,7 +105,7 @@ impl DataStore {
         object: &ObjectMeta,
         checked: &[Checked<'_>],
         plan: BatchPlan,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<Box<RawValue>>, StoreError> {
         self.check_batch_relations(tx, catalog, checked).await?;
         for (sql, bound) in plan.rows {
             tx.ex()
@@ -354,7 +367,7 @@ fn events(
     object: &ObjectMeta,
     inputs: &[Map<String, Value>],
     checked: &[Checked<'_>],
-    records: &[Value],
+    ids: &[Uuid],
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<Row> {
@@ -362,9 +375,8 @@ fn events(
     checked
         .iter()
         .zip(inputs)
-        .zip(records)
-        .filter_map(|((record, input), written)| {
-            let id = record_id(written)?;
+        .zip(ids)
+        .map(|((record, input), id)| {
             let changes: Map<String, Value> = record
                 .fields
                 .iter()
@@ -374,38 +386,42 @@ fn events(
                     (key, event_change(f, Value::Null, after))
                 })
                 .collect();
-            Some(vec![
+            vec![
                 (ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
                 (ColumnType::Uuid, Cell::Uuid(object.id)),
-                (ColumnType::Uuid, Cell::Uuid(id)),
+                (ColumnType::Uuid, Cell::Uuid(*id)),
                 (ColumnType::Text, Cell::Text("created".into())),
                 (ColumnType::Json, Cell::Json(actor_json.clone())),
                 (ColumnType::Json, Cell::Json(Value::Object(changes))),
                 (ColumnType::DateTime, Cell::DateTime(now)),
-            ])
+            ]
         })
         .collect()
 }
 
-/// The search entry of each record.
-fn search_rows(object: &ObjectMeta, records: &[Value]) -> Vec<Row> {
-    records
+/// The search entry of a record, from its row: only the fields search reads are turned into JSON.
+fn search_row(object: &ObjectMeta, projection: &Projection<'_>, row: &[Cell], id: Uuid) -> Row {
+    let searched: Map<String, Value> = projection
+        .fields()
         .iter()
-        .filter_map(|record| {
-            let id = record_id(record)?;
-            let (label, body) = searchable_text(object, record);
-            Some(vec![
-                (ColumnType::Uuid, Cell::Uuid(object.id)),
-                (ColumnType::Uuid, Cell::Uuid(id)),
-                (ColumnType::Text, Cell::Text(label)),
-                (ColumnType::Text, Cell::Text(body)),
-            ])
+        .filter(|(field, _, _)| is_searchable(object, field))
+        .map(|(field, key, start)| {
+            let cells = projection.cells_of(row, *start, field);
+            (key.clone(), fields::output(field.field_type, cells))
         })
-        .collect()
+        .collect();
+    let (label, body) = searchable_text(object, &Value::Object(searched));
+    vec![
+        (ColumnType::Uuid, Cell::Uuid(object.id)),
+        (ColumnType::Uuid, Cell::Uuid(id)),
+        (ColumnType::Text, Cell::Text(label)),
+        (ColumnType::Text, Cell::Text(body)),
+    ]
 }
 
-fn record_id(record: &Value) -> Option<Uuid> {
-    record["id"]
-        .as_str()
-        .and_then(|id| Uuid::parse_str(id).ok())
+pub(super) fn answer_error(error: serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
+        column: "record",
+        value: error.to_string(),
+    }
 }

@@ -12,11 +12,14 @@ use super::search::index_record;
 use super::sql::{Args, quote};
 use crate::StoreError;
 use crate::db::Tx;
-use kith_core::fields::{self, Cell, ColumnType, FieldType};
+use kith_core::fields::{self, Cell, CellOutput, ColumnType, FieldType, Output};
 use kith_core::filter::Filter;
 use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
 use kith_core::{ApiError, FieldError};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -93,29 +96,90 @@ impl<'o> Projection<'o> {
 
     /// A record's JSON, Twenty's shape: system fields, then every field by its key.
     pub(super) fn record(&self, row: &[Cell]) -> Result<Value, StoreError> {
-        let cells = |at: usize, count: usize| row.get(at..at + count).unwrap_or_default();
-        let scalar = |i: usize| fields::output(FieldType::Text, cells(i, 1));
-        let actor = |source: usize| json!({ "source": scalar(source), "workspaceMemberId": scalar(source + 1), "name": scalar(source + 2) });
-        let mut record = Map::new();
-        record.insert("id".into(), scalar(0));
-        record.insert("createdAt".into(), scalar(1));
-        record.insert("updatedAt".into(), scalar(2));
-        record.insert("deletedAt".into(), scalar(3));
-        record.insert("createdBy".into(), actor(4));
-        record.insert("updatedBy".into(), actor(7));
-        record.insert("position".into(), scalar(10));
-        for (field, key, start) in &self.fields {
-            let stored = cells(*start, field.field_type.parts().len());
-            let value = match stored {
-                [Cell::Bytes(sealed)] => {
-                    let plain = self.cipher.decrypt(self.workspace_id, field.id, sealed)?;
-                    fields::output(field.field_type, &[Cell::Text(plain)])
-                }
-                _ => fields::output(field.field_type, stored),
-            };
-            record.insert(key.clone(), value);
+        let row = self.open(row)?;
+        serde_json::to_value(RecordOutput {
+            projection: self,
+            row: &row,
+        })
+        .map_err(|e| StoreError::Corrupt {
+            column: "record",
+            value: e.to_string(),
+        })
+    }
+
+    /// The row with every sensitive value decrypted.
+    fn open<'r>(&self, row: &'r [Cell]) -> Result<Cow<'r, [Cell]>, StoreError> {
+        let mut opened = Cow::Borrowed(row);
+        for (field, _, start) in &self.fields {
+            if let Some(Cell::Bytes(sealed)) = row.get(*start) {
+                let plain = self.cipher.decrypt(self.workspace_id, field.id, sealed)?;
+                opened.to_mut()[*start] = Cell::Text(plain);
+            }
         }
-        Ok(Value::Object(record))
+        Ok(opened)
+    }
+
+    /// The cells of `field` in `row`.
+    pub(super) fn cells_of<'r>(
+        &self,
+        row: &'r [Cell],
+        start: usize,
+        field: &FieldMeta,
+    ) -> &'r [Cell] {
+        row.get(start..start + field.field_type.parts().len())
+            .unwrap_or_default()
+    }
+
+    /// Each field, its key, and where its cells start in a row.
+    pub(super) fn fields(&self) -> &[(&'o FieldMeta, String, usize)] {
+        &self.fields
+    }
+}
+
+/// A row of a [`Projection`], sensitive values opened, written straight to a serializer in
+/// Twenty's shape: system fields, then every field by its key.
+pub(super) struct RecordOutput<'a> {
+    pub projection: &'a Projection<'a>,
+    pub row: &'a [Cell],
+}
+
+impl Serialize for RecordOutput<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let cell = |i: usize| CellOutput(self.row.get(i).unwrap_or(&Cell::Null));
+        let actor = |source: usize| ActorOutput([cell(source), cell(source + 1), cell(source + 2)]);
+        let mut map = serializer.serialize_map(Some(7 + self.projection.fields.len()))?;
+        map.serialize_entry("id", &cell(0))?;
+        map.serialize_entry("createdAt", &cell(1))?;
+        map.serialize_entry("updatedAt", &cell(2))?;
+        map.serialize_entry("deletedAt", &cell(3))?;
+        map.serialize_entry("createdBy", &actor(4))?;
+        map.serialize_entry("updatedBy", &actor(7))?;
+        map.serialize_entry("position", &cell(10))?;
+        for (field, key, start) in &self.projection.fields {
+            let cells = self.projection.cells_of(self.row, *start, field);
+            map.serialize_entry(
+                key,
+                &Output {
+                    field_type: field.field_type,
+                    cells,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// `createdBy` / `updatedBy`: source, member and name.
+struct ActorOutput<'a>([CellOutput<'a>; 3]);
+
+impl Serialize for ActorOutput<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let [source, member, name] = &self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("source", source)?;
+        map.serialize_entry("workspaceMemberId", member)?;
+        map.serialize_entry("name", name)?;
+        map.end()
     }
 }
 
@@ -321,13 +385,14 @@ impl DataStore {
     }
 
     /// Creates up to [`BATCH_MAX`] records, all or none; errors name the index (`[3].emails`).
+    /// The records come back serialized, as the answer shows them.
     pub async fn create_records(
         &self,
         catalog: &[ObjectMeta],
         object: &ObjectMeta,
         inputs: &[Map<String, Value>],
         actor: &Actor,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<Box<RawValue>>, StoreError> {
         if inputs.len() > BATCH_MAX {
             return Err(rejected(ApiError::invalid_field(
                 "data",
@@ -382,7 +447,12 @@ impl DataStore {
             index_record(self, &mut tx, object, *id, Some(record)).await?;
         }
         tx.commit().await?;
-        Ok(records)
+        records
+            .iter()
+            .map(|record| {
+                serde_json::value::to_raw_value(record).map_err(super::batch::answer_error)
+            })
+            .collect()
     }
 
     async fn insert_record(

@@ -9,7 +9,7 @@ use super::sql::Args;
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
-use kith_core::metadata::ObjectMeta;
+use kith_core::metadata::{FieldMeta, ObjectMeta};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -49,7 +49,22 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Whether search reads a field: the label, and texts, emails, links, names and phones.
+pub fn is_searchable(object: &ObjectMeta, field: &FieldMeta) -> bool {
+    field.name == object.label_field
+        || matches!(
+            field.field_type,
+            FieldType::Text
+                | FieldType::RichText
+                | FieldType::Emails
+                | FieldType::Links
+                | FieldType::FullName
+                | FieldType::Phones
+        )
+}
+
 /// The text of a record worth finding it by: its label, and the rest (emails, links, texts).
+/// Reads only the fields [`is_searchable`] names.
 pub fn searchable_text(object: &ObjectMeta, record: &Value) -> (String, String) {
     let label = record_label(object, record);
     let mut body = Vec::new();
