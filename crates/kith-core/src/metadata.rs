@@ -27,6 +27,20 @@ pub struct ObjectMeta {
     /// rewriting the table, so it happens later); never read.
     #[serde(default)]
     pub dropped_columns: Vec<String>,
+    /// Counts the changes that make the search index of this object out of date (a searchable
+    /// field deleted, hidden or shown again); the index has caught up with the changes up to
+    /// `search_indexed`.
+    #[serde(default)]
+    pub search_changes: u64,
+    #[serde(default)]
+    pub search_indexed: u64,
+}
+
+impl ObjectMeta {
+    /// Whether some records' search entries may still hold (or miss) a field's text.
+    pub fn search_is_stale(&self) -> bool {
+        self.search_indexed < self.search_changes
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

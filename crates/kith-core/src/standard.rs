@@ -125,6 +125,8 @@ fn object(spec: &ObjectSpec, fields: Vec<FieldMeta>) -> ObjectMeta {
         label_field: spec.label_field.to_owned(),
         fields,
         dropped_columns: Vec::new(),
+        search_changes: 0,
+        search_indexed: 0,
     }
 }
 

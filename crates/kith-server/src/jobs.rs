@@ -4,37 +4,85 @@
 use crate::AppState;
 use kith_store::{StoreError, now_millis};
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Deletes records that have been in the trash longer than `KITH_TRASH_RETENTION_DAYS`.
 pub const PURGE_TRASH: &str = "purge_trash";
-const PURGE_EVERY_MS: i64 = 60 * 60 * 1000;
+/// Brings search indexes up to date after searchable fields were deleted, hidden or shown
+/// again. A field change starts this at once in the background ([`catch_up_search_soon`]); the
+/// job finishes what a stopped instance left.
+pub const CATCH_UP_SEARCH: &str = "catch_up_search";
+
+/// Each recurring job and how often it runs.
+const JOBS: [(&str, i64); 2] = [
+    (PURGE_TRASH, 60 * 60 * 1000),
+    (CATCH_UP_SEARCH, 10 * 60 * 1000),
+];
 /// How long a claimed run may take before another instance may take it over.
 const LOCK_MS: i64 = 30 * 60 * 1000;
 
 /// Schedules the recurring jobs that are not scheduled yet (an existing schedule is kept).
 pub async fn schedule(state: &AppState) -> Result<(), StoreError> {
-    state
-        .db
-        .ensure_job(PURGE_TRASH, now_millis() + PURGE_EVERY_MS)
-        .await
+    for (kind, every_ms) in JOBS {
+        state.db.ensure_job(kind, now_millis() + every_ms).await?;
+    }
+    Ok(())
 }
 
-/// Runs every job that is due and not running elsewhere; returns how many ran.
+/// Runs every job that is due and not running elsewhere; returns how many ran to the end. A job
+/// that fails is logged, keeps its error in its schedule and runs again at its next turn.
 pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
-    if !state.db.claim_job(PURGE_TRASH, LOCK_MS).await? {
-        return Ok(0);
+    let mut ran = 0;
+    for (kind, every_ms) in JOBS {
+        if !state.db.claim_job(kind, LOCK_MS).await? {
+            continue;
+        }
+        let outcome = match kind {
+            PURGE_TRASH => purge_trash(state).await,
+            _ => catch_up_search_everywhere(state).await,
+        };
+        let error = outcome.as_ref().err().map(ToString::to_string);
+        match &outcome {
+            Ok(count) => tracing::info!(job = kind, count, "job finished"),
+            Err(e) => {
+                tracing::error!(job = kind, error = %e, "job failed; it runs again at its next turn")
+            }
+        }
+        state
+            .db
+            .finish_job(kind, now_millis() + every_ms, error.as_deref())
+            .await?;
+        ran += usize::from(outcome.is_ok());
     }
-    let outcome = purge_trash(state).await;
-    let error = outcome.as_ref().err().map(ToString::to_string);
-    match &outcome {
-        Ok(purged) => tracing::info!(purged, "trash purge finished"),
-        Err(e) => tracing::error!(error = %e, "trash purge failed; it runs again at its next turn"),
+    Ok(ran)
+}
+
+/// Starts catching up one workspace's search index in the background.
+pub fn catch_up_search_soon(state: &AppState, workspace_id: Uuid) {
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let outcome = async {
+            db.data_for_system_job(workspace_id)
+                .await?
+                .catch_up_search()
+                .await
+        };
+        match outcome.await {
+            Ok(count) => tracing::info!(%workspace_id, count, "search index caught up"),
+            Err(e) => {
+                tracing::error!(%workspace_id, error = %e, "search catch-up failed; the job retries")
+            }
+        }
+    });
+}
+
+async fn catch_up_search_everywhere(state: &AppState) -> Result<u64, StoreError> {
+    let mut count = 0;
+    for workspace_id in state.db.workspace_ids().await? {
+        let data = state.db.data_for_system_job(workspace_id).await?;
+        count += data.catch_up_search().await? as u64;
     }
-    state
-        .db
-        .finish_job(PURGE_TRASH, now_millis() + PURGE_EVERY_MS, error.as_deref())
-        .await?;
-    outcome.map(|_| 1)
+    Ok(count)
 }
 
 async fn purge_trash(state: &AppState) -> Result<u64, StoreError> {

@@ -3,7 +3,8 @@
 
 use super::RestAccess;
 use crate::http::{AppError, AppResult, Json};
-use axum::extract::Path;
+use crate::{AppState, jobs};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::fields::{FieldType, SelectOption};
 use kith_core::metadata::{FieldMeta, ObjectMeta, OnDelete, RelationMeta};
@@ -243,6 +244,7 @@ pub async fn create_field(
 }
 
 pub async fn update_field(
+    State(state): State<AppState>,
     access: RestAccess,
     Path(id): Path<String>,
     Json(body): Json<Value>,
@@ -275,12 +277,20 @@ pub async fn update_field(
         .data
         .update_field(parse_id(&id, "field")?, &change)
         .await?;
+    if change.is_active.is_some() {
+        jobs::catch_up_search_soon(&state, access.data.workspace_id());
+    }
     Ok(Json(json!({ "data": { "updateOneField": field } })))
 }
 
-pub async fn delete_field(access: RestAccess, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn delete_field(
+    State(state): State<AppState>,
+    access: RestAccess,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     access.require_metadata_write()?;
     let id = parse_id(&id, "field")?;
     access.data.delete_field(id).await?;
+    jobs::catch_up_search_soon(&state, access.data.workspace_id());
     Ok(Json(json!({ "data": { "deleteOneField": { "id": id } } })))
 }

@@ -13,6 +13,7 @@ on_both_backends!(
     field_rules_are_checked_and_nothing_half_made,
     unique_and_required_custom_fields,
     sensitive_text_is_encrypted_masked_and_kept_out_of_history,
+    search_forgets_a_deleted_or_hidden_field_and_finds_it_shown_again,
 );
 
 async fn workspace(app: &TestApp) -> (TestClient, String) {
@@ -40,6 +41,29 @@ async fn create_field(client: &TestClient, object_id: &Value, body: Value) -> Va
         .await
         .expect_status(201)["data"]["createOneField"]
         .clone()
+}
+
+/// The labels `q` finds, once they are `expected`: the search index catches up with a field
+/// change in the background, so this waits up to ten seconds before failing.
+async fn search_becomes(client: &TestClient, q: &str, expected: &[&str]) {
+    let mut labels = Vec::new();
+    for _ in 0..100 {
+        let reply = client
+            .get(&format!("/rest/search?q={q}"))
+            .await
+            .expect_status(200);
+        labels = reply["data"]["search"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h["label"].as_str().map(str::to_owned))
+            .collect::<Vec<_>>();
+        if labels == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("search for {q:?} still finds {labels:?}, not {expected:?}");
 }
 
 fn options(values: &[&str]) -> Value {
@@ -914,4 +938,78 @@ async fn a_different_key_is_refused_clearly() {
             .contains("KITH_SECRET_KEY"),
         "{refused}"
     );
+}
+
+async fn search_forgets_a_deleted_or_hidden_field_and_finds_it_shown_again(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let person = objects["data"]["objects"]
+        .as_array()
+        .and_then(|all| all.iter().find(|o| o["nameSingular"] == "person"))
+        .map(|o| o["id"].clone())
+        .expect("person");
+    let nickname = create_field(
+        &owner,
+        &person,
+        json!({ "name": "nickname", "type": "TEXT" }),
+    )
+    .await;
+    let path = format!(
+        "/rest/metadata/fields/{}",
+        nickname["id"].as_str().unwrap_or_default()
+    );
+    for (first, nick) in [("Ada", "Zorroque"), ("Grace", "Amazing")] {
+        owner
+            .post(
+                "/rest/batch/people",
+                json!([{ "name": { "firstName": first, "lastName": "Test" }, "nickname": nick }]),
+            )
+            .await
+            .expect_status(201);
+    }
+    search_becomes(&owner, "zorro", &["Ada Test"]).await;
+
+    owner
+        .patch(&path, json!({ "isActive": false }))
+        .await
+        .expect_status(200);
+    search_becomes(&owner, "zorro", &[]).await;
+    search_becomes(&owner, "grace", &["Grace Test"]).await;
+
+    owner
+        .patch(&path, json!({ "isActive": true }))
+        .await
+        .expect_status(200);
+    search_becomes(&owner, "zorro", &["Ada Test"]).await;
+
+    owner.delete(&path).await.expect_status(200);
+    search_becomes(&owner, "zorro", &[]).await;
+    search_becomes(&owner, "amazi", &[]).await;
+    search_becomes(&owner, "ada", &["Ada Test"]).await;
+
+    // A field deleted by an instance that stopped before catching up: the job does it.
+    let alias = create_field(&owner, &person, json!({ "name": "alias", "type": "TEXT" })).await;
+    owner
+        .post(
+            "/rest/batch/people",
+            json!([{ "name": { "firstName": "Hedy", "lastName": "Test" }, "alias": "Quixotic" }]),
+        )
+        .await
+        .expect_status(201);
+    search_becomes(&owner, "quixo", &["Hedy Test"]).await;
+    let data = app
+        .db()
+        .data_for_system_job(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .await
+        .expect("data");
+    let alias_id = uuid::Uuid::parse_str(alias["id"].as_str().unwrap_or_default()).expect("uuid");
+    data.delete_field(alias_id).await.expect("deleted");
+    search_becomes(&owner, "quixo", &["Hedy Test"]).await;
+    app.db()
+        .make_job_due(kith_server::jobs::CATCH_UP_SEARCH)
+        .await
+        .expect("due");
+    assert!(kith_server::jobs::run_due(app.state()).await.expect("run") >= 1);
+    search_becomes(&owner, "quixo", &[]).await;
 }

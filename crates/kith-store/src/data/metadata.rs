@@ -7,6 +7,7 @@ use super::schema::{
     can_be_unique, create_field_indexes, create_object, drop_field_indexes,
     field_column_definitions, load_objects_on, lock_metadata, run, save_object,
 };
+use super::search::is_searchable;
 use super::sql::{Args, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
@@ -186,6 +187,8 @@ impl DataStore {
             label_field: "name".into(),
             fields: vec![name_field],
             dropped_columns: Vec::new(),
+            search_changes: 0,
+            search_indexed: 0,
         };
         create_object(self, &mut tx, &catalog, &object, catalog.len()).await?;
         tx.commit().await?;
@@ -453,6 +456,9 @@ impl DataStore {
                 .await
                 .map_err(|e| duplicate_values(e, &field))?;
         }
+        if field.is_active != before.is_active && is_searchable(&catalog[oi], &field) {
+            catalog[oi].search_changes += 1;
+        }
         catalog[oi].fields[fi] = field.clone();
         catalog[oi].fields.sort_by_key(|f| f.position);
         save_object(self, &mut tx, &catalog[oi]).await?;
@@ -494,6 +500,9 @@ impl DataStore {
                 }
             }
             Backend::Sqlite => catalog[oi].dropped_columns.extend(field.columns()),
+        }
+        if is_searchable(&catalog[oi], &field) {
+            catalog[oi].search_changes += 1;
         }
         catalog[oi].fields.remove(fi);
         save_object(self, &mut tx, &catalog[oi]).await?;
@@ -651,4 +660,23 @@ fn check_field(object: &ObjectMeta, field: &FieldMeta) -> Result<(), StoreError>
             .map_err(|errors| StoreError::Rejected(ApiError::invalid_fields(errors)))?;
     }
     Ok(())
+}
+
+impl DataStore {
+    /// Records that the object's search index has caught up with its changes up to `changes`.
+    pub(super) async fn mark_search_indexed(
+        &self,
+        object_id: Uuid,
+        changes: u64,
+    ) -> Result<(), StoreError> {
+        let (mut tx, mut catalog) = self.begin_change().await?;
+        let Some(object) = catalog.iter_mut().find(|o| o.id == object_id) else {
+            return Ok(());
+        };
+        object.search_indexed = object.search_indexed.max(changes);
+        save_object(self, &mut tx, object).await?;
+        tx.commit().await?;
+        self.forget_catalog();
+        Ok(())
+    }
 }

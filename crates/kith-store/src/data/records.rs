@@ -614,7 +614,7 @@ impl DataStore {
     }
 
     /// Records by id, trash included, in the order of `ids`.
-    async fn read_many_in(
+    pub(super) async fn read_many_in(
         &self,
         tx: &mut Tx,
         object: &ObjectMeta,

@@ -289,6 +289,67 @@ fn score(words: &[String], label: &str, body: &str) -> u32 {
     score
 }
 
+/// Records indexed again per transaction when the index catches up.
+const REINDEX_CHUNK: usize = 500;
+
+impl DataStore {
+    /// Brings the search index of every object whose searchable fields changed (deleted,
+    /// hidden, shown again) up to date, a few hundred records a transaction so that writers wait
+    /// little; returns how many records were indexed again. Safe to run twice at once.
+    pub async fn catch_up_search(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        let catalog = self.objects().await?;
+        for object in catalog.iter().filter(|o| o.search_is_stale()) {
+            total += self.reindex(object).await?;
+            self.mark_search_indexed(object.id, object.search_changes)
+                .await?;
+        }
+        Ok(total)
+    }
+
+    async fn reindex(&self, object: &ObjectMeta) -> Result<usize, StoreError> {
+        let mut after = None;
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let ids = self.live_ids_after(&mut tx, object, after).await?;
+            let records = self.read_many_in(&mut tx, object, &ids).await?;
+            for (id, record) in ids.iter().zip(&records) {
+                index_record(self, &mut tx, object, *id, Some(record)).await?;
+            }
+            tx.commit().await?;
+            total += ids.len();
+            match ids.last() {
+                Some(last) if ids.len() == REINDEX_CHUNK => after = Some(*last),
+                _ => return Ok(total),
+            }
+        }
+    }
+
+    /// The next live records' ids after `after`, in id order.
+    async fn live_ids_after(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        after: Option<Uuid>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut args = Args::default();
+        let from = match after {
+            Some(id) => format!(" AND id > {}", args.push(ColumnType::Uuid, Cell::Uuid(id))),
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT id FROM {} WHERE deleted_at IS NULL{from} ORDER BY id LIMIT {REINDEX_CHUNK}",
+            self.table(&object.table)
+        );
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        Ok(super::sql::first_uuids(&rows))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
