@@ -23,8 +23,8 @@ pub struct ObjectMeta {
     /// The field whose value names a record in lists, search and relations (`name`, `title`).
     pub label_field: String,
     pub fields: Vec<FieldMeta>,
-    /// Columns of deleted fields still in the table (SQLite cannot drop a column without
-    /// rewriting the table, so it happens later); never read.
+    /// Columns of deleted fields whose values are still to be erased (SQLite keeps a deleted
+    /// field's columns: dropping one rewrites the table); never read.
     #[serde(default)]
     pub dropped_columns: Vec<String>,
     /// Counts the changes that make the search index of this object out of date (a searchable

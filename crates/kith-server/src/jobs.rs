@@ -8,15 +8,16 @@ use uuid::Uuid;
 
 /// Deletes records that have been in the trash longer than `KITH_TRASH_RETENTION_DAYS`.
 pub const PURGE_TRASH: &str = "purge_trash";
-/// Brings search indexes up to date after searchable fields were deleted, hidden or shown
-/// again. A field change starts this at once in the background ([`catch_up_search_soon`]); the
+/// Catches up with field changes: search indexes after searchable fields were deleted, hidden
+/// or shown again, and on SQLite the erasure of deleted fields' values. A field change starts
+/// this at once in the background ([`catch_up_fields_soon`]); the
 /// job finishes what a stopped instance left.
-pub const CATCH_UP_SEARCH: &str = "catch_up_search";
+pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
 const JOBS: [(&str, i64); 2] = [
     (PURGE_TRASH, 60 * 60 * 1000),
-    (CATCH_UP_SEARCH, 10 * 60 * 1000),
+    (CATCH_UP_FIELDS, 10 * 60 * 1000),
 ];
 /// How long a claimed run may take before another instance may take it over.
 const LOCK_MS: i64 = 30 * 60 * 1000;
@@ -39,7 +40,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
         }
         let outcome = match kind {
             PURGE_TRASH => purge_trash(state).await,
-            _ => catch_up_search_everywhere(state).await,
+            _ => catch_up_fields_everywhere(state).await,
         };
         let error = outcome.as_ref().err().map(ToString::to_string);
         match &outcome {
@@ -57,30 +58,30 @@ pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
     Ok(ran)
 }
 
-/// Starts catching up one workspace's search index in the background.
-pub fn catch_up_search_soon(state: &AppState, workspace_id: Uuid) {
+/// Starts catching up with one workspace's field changes in the background.
+pub fn catch_up_fields_soon(state: &AppState, workspace_id: Uuid) {
     let db = state.db.clone();
     tokio::spawn(async move {
         let outcome = async {
             db.data_for_system_job(workspace_id)
                 .await?
-                .catch_up_search()
+                .catch_up_fields()
                 .await
         };
         match outcome.await {
-            Ok(count) => tracing::info!(%workspace_id, count, "search index caught up"),
+            Ok(count) => tracing::info!(%workspace_id, count, "caught up with field changes"),
             Err(e) => {
-                tracing::error!(%workspace_id, error = %e, "search catch-up failed; the job retries")
+                tracing::error!(%workspace_id, error = %e, "catching up with field changes failed; the job retries")
             }
         }
     });
 }
 
-async fn catch_up_search_everywhere(state: &AppState) -> Result<u64, StoreError> {
+async fn catch_up_fields_everywhere(state: &AppState) -> Result<u64, StoreError> {
     let mut count = 0;
     for workspace_id in state.db.workspace_ids().await? {
         let data = state.db.data_for_system_job(workspace_id).await?;
-        count += data.catch_up_search().await? as u64;
+        count += data.catch_up_fields().await? as u64;
     }
     Ok(count)
 }

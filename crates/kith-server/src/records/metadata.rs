@@ -278,7 +278,7 @@ pub async fn update_field(
         .update_field(parse_id(&id, "field")?, &change)
         .await?;
     if change.is_active.is_some() {
-        jobs::catch_up_search_soon(&state, access.data.workspace_id());
+        jobs::catch_up_fields_soon(&state, access.data.workspace_id());
     }
     Ok(Json(json!({ "data": { "updateOneField": field } })))
 }
@@ -291,6 +291,6 @@ pub async fn delete_field(
     access.require_metadata_write()?;
     let id = parse_id(&id, "field")?;
     access.data.delete_field(id).await?;
-    jobs::catch_up_search_soon(&state, access.data.workspace_id());
+    jobs::catch_up_fields_soon(&state, access.data.workspace_id());
     Ok(Json(json!({ "data": { "deleteOneField": { "id": id } } })))
 }

@@ -13,7 +13,7 @@ on_both_backends!(
     field_rules_are_checked_and_nothing_half_made,
     unique_and_required_custom_fields,
     sensitive_text_is_encrypted_masked_and_kept_out_of_history,
-    search_forgets_a_deleted_or_hidden_field_and_finds_it_shown_again,
+    field_changes_reach_search_and_deleted_values_are_erased,
 );
 
 async fn workspace(app: &TestApp) -> (TestClient, String) {
@@ -940,7 +940,7 @@ async fn a_different_key_is_refused_clearly() {
     );
 }
 
-async fn search_forgets_a_deleted_or_hidden_field_and_finds_it_shown_again(backend: Backend) {
+async fn field_changes_reach_search_and_deleted_values_are_erased(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = workspace(&app).await;
     let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
@@ -1006,10 +1006,48 @@ async fn search_forgets_a_deleted_or_hidden_field_and_finds_it_shown_again(backe
     let alias_id = uuid::Uuid::parse_str(alias["id"].as_str().unwrap_or_default()).expect("uuid");
     data.delete_field(alias_id).await.expect("deleted");
     search_becomes(&owner, "quixo", &["Hedy Test"]).await;
+    let alias_column = format!("f_{}", alias_id.simple());
+    let alias_values = || stored_values(&app, &ws, &alias_column);
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            alias_values().await,
+            1,
+            "SQLite keeps the column and, until the job, its value"
+        );
+    }
     app.db()
-        .make_job_due(kith_server::jobs::CATCH_UP_SEARCH)
+        .make_job_due(kith_server::jobs::CATCH_UP_FIELDS)
         .await
         .expect("due");
     assert!(kith_server::jobs::run_due(app.state()).await.expect("run") >= 1);
     search_becomes(&owner, "quixo", &[]).await;
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            alias_values().await,
+            0,
+            "the deleted field's values are erased"
+        );
+    }
+}
+
+/// How many people hold a value in `column`, read from the workspace's SQLite file itself.
+async fn stored_values(app: &TestApp, workspace: &str, column: &str) -> i64 {
+    let id = uuid::Uuid::parse_str(workspace).expect("uuid");
+    let path = app
+        .data_dir()
+        .join("workspaces")
+        .join(format!("{}.db", id.simple()));
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("open the workspace file");
+    let sql = format!("SELECT count(*) FROM people WHERE \"{column}\" IS NOT NULL");
+    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    count
 }

@@ -468,8 +468,8 @@ impl DataStore {
     }
 
     /// Deletes a custom field. PostgreSQL drops its columns at once (a catalog change); SQLite
-    /// would rewrite the table to drop a column, so there the columns stay, unread, until a
-    /// later clean-up.
+    /// would rewrite the table to drop a column, so there the columns stay, unread, and their
+    /// values are erased in the background (`catch_up_fields`).
     pub async fn delete_field(&self, field_id: Uuid) -> Result<(), StoreError> {
         let (mut tx, mut catalog) = self.begin_change().await?;
         let (oi, fi) = locate_field(&catalog, field_id)?;
@@ -663,6 +663,23 @@ fn check_field(object: &ObjectMeta, field: &FieldMeta) -> Result<(), StoreError>
 }
 
 impl DataStore {
+    /// Forgets deleted fields' columns whose values were erased.
+    pub(super) async fn forget_dropped_columns(
+        &self,
+        object_id: Uuid,
+        erased: &[String],
+    ) -> Result<(), StoreError> {
+        let (mut tx, mut catalog) = self.begin_change().await?;
+        let Some(object) = catalog.iter_mut().find(|o| o.id == object_id) else {
+            return Ok(());
+        };
+        object.dropped_columns.retain(|c| !erased.contains(c));
+        save_object(self, &mut tx, object).await?;
+        tx.commit().await?;
+        self.forget_catalog();
+        Ok(())
+    }
+
     /// Records that the object's search index has caught up with its changes up to `changes`.
     pub(super) async fn mark_search_indexed(
         &self,

@@ -5,7 +5,7 @@
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
 
 use super::DataStore;
-use super::sql::Args;
+use super::sql::{Args, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
@@ -293,18 +293,56 @@ fn score(words: &[String], label: &str, body: &str) -> u32 {
 const REINDEX_CHUNK: usize = 500;
 
 impl DataStore {
-    /// Brings the search index of every object whose searchable fields changed (deleted,
-    /// hidden, shown again) up to date, a few hundred records a transaction so that writers wait
-    /// little; returns how many records were indexed again. Safe to run twice at once.
-    pub async fn catch_up_search(&self) -> Result<usize, StoreError> {
+    /// Catches up with field changes, a few hundred records a transaction so that writers wait
+    /// little: indexes again the records of objects whose searchable fields were deleted, hidden
+    /// or shown again, and on SQLite erases the values of deleted fields. Returns how many
+    /// records it rewrote. Safe to run twice at once.
+    pub async fn catch_up_fields(&self) -> Result<usize, StoreError> {
         let mut total = 0;
         let catalog = self.objects().await?;
-        for object in catalog.iter().filter(|o| o.search_is_stale()) {
-            total += self.reindex(object).await?;
-            self.mark_search_indexed(object.id, object.search_changes)
-                .await?;
+        for object in catalog.iter() {
+            if !object.dropped_columns.is_empty() {
+                total += self.erase_dropped_columns(object).await?;
+                self.forget_dropped_columns(object.id, &object.dropped_columns)
+                    .await?;
+            }
+            if object.search_is_stale() {
+                total += self.reindex(object).await?;
+                self.mark_search_indexed(object.id, object.search_changes)
+                    .await?;
+            }
         }
         Ok(total)
+    }
+
+    /// Sets the columns of deleted fields to NULL in every row (SQLite keeps the columns: dropping
+    /// one rewrites the whole table).
+    async fn erase_dropped_columns(&self, object: &ObjectMeta) -> Result<usize, StoreError> {
+        let columns: Vec<String> = object.dropped_columns.iter().map(|c| quote(c)).collect();
+        let table = self.table(&object.table);
+        let sql = format!(
+            "UPDATE {table} SET {} WHERE rowid IN (SELECT rowid FROM {table} WHERE {} LIMIT {REINDEX_CHUNK})",
+            columns
+                .iter()
+                .map(|c| format!("{c} = NULL"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            columns
+                .iter()
+                .map(|c| format!("{c} IS NOT NULL"))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        );
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let erased = tx.ex().execute_cells(&sql, &Args::default()).await?;
+            tx.commit().await?;
+            total += erased as usize;
+            if erased == 0 {
+                return Ok(total);
+            }
+        }
     }
 
     async fn reindex(&self, object: &ObjectMeta) -> Result<usize, StoreError> {
