@@ -112,6 +112,44 @@ impl TestApp {
         self.data_dir.path()
     }
 
+    /// How many rows of a workspace's `table` match `condition`, read from the database itself
+    /// (the SQLite file, or the workspace's PostgreSQL schema), not through Kith. `{id:…}` in the
+    /// condition stands for that UUID written as each backend stores it.
+    pub async fn count_stored(&self, workspace: &str, table: &str, condition: &str) -> i64 {
+        let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
+        let condition = uuid_literals(condition, self.backend);
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self
+                    .data_dir()
+                    .join("workspaces")
+                    .join(format!("{}.db", workspace.simple()));
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(&path)
+                    .read_only(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the workspace file");
+                let sql = format!("SELECT count(*) FROM \"{table}\" WHERE {condition}");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+            Backend::Postgres => {
+                let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                let schema = format!("ws_{}", workspace.simple());
+                let sql =
+                    format!("SELECT count(*) FROM \"{schema}\".\"{table}\" WHERE {condition}");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -362,6 +400,27 @@ impl TestClient {
     pub fn delete(&self, path: &str) -> impl Future<Output = Reply> + use<> {
         send(self.with_csrf(Method::DELETE, path))
     }
+}
+
+/// Replaces each `{id:<uuid>}` with that UUID as a literal of the backend's column type.
+fn uuid_literals(condition: &str, backend: Backend) -> String {
+    let mut out = String::new();
+    let mut rest = condition;
+    while let Some(start) = rest.find("{id:") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .expect("closing }");
+        let id = uuid::Uuid::parse_str(&rest[start + 4..end]).expect("a UUID in {id:…}");
+        out.push_str(&match backend {
+            Backend::Sqlite => format!("x'{}'", id.simple()),
+            Backend::Postgres => format!("'{id}'::uuid"),
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sends a request and reads the whole answer.

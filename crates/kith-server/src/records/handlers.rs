@@ -301,10 +301,7 @@ pub async fn delete(
     let id = record_id(&id)?;
     let record = if params.permanent.unwrap_or(false) {
         access.require_role(Role::Admin, "deleting records permanently")?;
-        access
-            .data
-            .destroy_record(object, id, &access.actor)
-            .await?
+        access.data.destroy_record(object, id).await?
     } else {
         access.data.delete_record(object, id, &access.actor).await?
     };

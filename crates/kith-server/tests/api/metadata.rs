@@ -1007,7 +1007,8 @@ async fn field_changes_reach_search_and_deleted_values_are_erased(backend: Backe
     data.delete_field(alias_id).await.expect("deleted");
     search_becomes(&owner, "quixo", &["Hedy Test"]).await;
     let alias_column = format!("f_{}", alias_id.simple());
-    let alias_values = || stored_values(&app, &ws, &alias_column);
+    let holding_alias = format!("\"{alias_column}\" IS NOT NULL");
+    let alias_values = || app.count_stored(&ws, "people", &holding_alias);
     if backend == Backend::Sqlite {
         assert_eq!(
             alias_values().await,
@@ -1028,26 +1029,4 @@ async fn field_changes_reach_search_and_deleted_values_are_erased(backend: Backe
             "the deleted field's values are erased"
         );
     }
-}
-
-/// How many people hold a value in `column`, read from the workspace's SQLite file itself.
-async fn stored_values(app: &TestApp, workspace: &str, column: &str) -> i64 {
-    let id = uuid::Uuid::parse_str(workspace).expect("uuid");
-    let path = app
-        .data_dir()
-        .join("workspaces")
-        .join(format!("{}.db", id.simple()));
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options)
-        .await
-        .expect("open the workspace file");
-    let sql = format!("SELECT count(*) FROM people WHERE \"{column}\" IS NOT NULL");
-    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    pool.close().await;
-    count
 }

@@ -567,10 +567,21 @@ async fn trash_restore_and_permanent_delete(backend: Backend) {
         .delete(&format!("{path}?permanent=true"))
         .await
         .expect_error(403, "forbidden");
+    let its_events = format!("record_id = {{id:{}}}", id_of(&company));
+    assert_eq!(
+        app.count_stored(&ws, "_kith_events", &its_events).await,
+        3,
+        "created, deleted, restored"
+    );
     owner
         .delete(&format!("{path}?permanent=true"))
         .await
         .expect_status(200);
+    assert_eq!(
+        app.count_stored(&ws, "_kith_events", &its_events).await,
+        0,
+        "deleting for good erases the record's history too"
+    );
     owner
         .patch(
             &format!("/rest/restore/companies/{}", id_of(&company)),

@@ -813,25 +813,15 @@ impl DataStore {
 
     /// Deletes a record for good. Relations to it follow their on-delete rule; a `RESTRICT`
     /// relation still pointing at it refuses with a conflict.
-    pub async fn destroy_record(
-        &self,
-        object: &ObjectMeta,
-        id: Uuid,
-        actor: &Actor,
-    ) -> Result<Value, StoreError> {
+    /// Deletes a record for good, with its history, links and search entry; gives the record
+    /// as it was.
+    pub async fn destroy_record(&self, object: &ObjectMeta, id: Uuid) -> Result<Value, StoreError> {
         let mut tx = self.begin().await?;
         let record = self
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        let mut args = Args::default();
-        let sql = format!(
-            "DELETE FROM {} WHERE id = {}",
-            self.table(&object.table),
-            args.push(ColumnType::Uuid, Cell::Uuid(id))
-        );
-        tx.ex()
-            .execute_cells(&sql, &args)
+        self.erase_in(&mut tx, object, id)
             .await
             .map_err(|e| match &e {
                 StoreError::Database(sqlx::Error::Database(db))
@@ -844,18 +834,33 @@ impl DataStore {
                 }
                 _ => e,
             })?;
-        let mut args = Args::default();
-        let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
-        let links = format!(
-            "DELETE FROM {} WHERE source_id = {id_value} OR target_id = {id_value}",
-            self.table("_kith_targets")
-        );
-        tx.ex().execute_cells(&links, &args).await?;
-        self.record_event(&mut tx, object, id, "destroyed", actor, json!({}))
-            .await?;
-        index_record(self, &mut tx, object, id, None).await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// Deletes a record's row, then its events, links and search entry. A relation that
+    /// restricts deletion fails the first statement (a foreign key violation), changing nothing.
+    async fn erase_in(&self, tx: &mut Tx, object: &ObjectMeta, id: Uuid) -> Result<(), StoreError> {
+        let mut args = Args::default();
+        let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
+        let statements = [
+            format!(
+                "DELETE FROM {} WHERE id = {id_value}",
+                self.table(&object.table)
+            ),
+            format!(
+                "DELETE FROM {} WHERE record_id = {id_value}",
+                self.table("_kith_events")
+            ),
+            format!(
+                "DELETE FROM {} WHERE source_id = {id_value} OR target_id = {id_value}",
+                self.table("_kith_targets")
+            ),
+        ];
+        for sql in statements {
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
+        index_record(self, tx, object, id, None).await
     }
 
     /// Checks that every related record exists (and is not in the trash), and that every related
@@ -1183,34 +1188,8 @@ impl DataStore {
             };
             for id in ids {
                 let mut tx = self.begin().await?;
-                let mut args = Args::default();
-                let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
-                let deleted = tx
-                    .ex()
-                    .execute_cells(
-                        &format!(
-                            "DELETE FROM {} WHERE id = {id_value}",
-                            self.table(&object.table)
-                        ),
-                        &args,
-                    )
-                    .await;
-                match deleted {
-                    Ok(_) => {
-                        tx.ex()
-                            .execute_cells(
-                                &format!(
-                                    "DELETE FROM {} WHERE record_id = {id_value}",
-                                    self.table("_kith_events")
-                                ),
-                                &args,
-                            )
-                            .await?;
-                        let links = format!(
-                            "DELETE FROM {} WHERE source_id = {id_value} OR target_id = {id_value}",
-                            self.table("_kith_targets")
-                        );
-                        tx.ex().execute_cells(&links, &args).await?;
+                match self.erase_in(&mut tx, object, id).await {
+                    Ok(()) => {
                         tx.commit().await?;
                         purged += 1;
                     }
