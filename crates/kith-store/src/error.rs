@@ -14,6 +14,9 @@ pub enum StoreError {
     /// The change would leave a workspace without an owner.
     #[error("a workspace must keep at least one owner")]
     LastOwner,
+    /// An account to delete is the only owner of these workspaces (named).
+    #[error("the only owner of {}", .0.join(", "))]
+    OnlyOwner(Vec<String>),
     #[error("cannot use {0}: {1}")]
     Io(std::path::PathBuf, std::io::Error),
     #[error("a lock was poisoned by a panic")]

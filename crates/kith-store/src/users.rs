@@ -242,6 +242,49 @@ impl Db {
         tx.commit().await
     }
 
+    /// Deletes an account for good, with its sessions, sign-in history, reset tokens,
+    /// memberships, avatar and the mail addressed to it. Refuses, naming them, while it is the
+    /// only owner of a workspace: that workspace needs another owner or deleting first.
+    pub async fn delete_user(&self, user_id: Uuid) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let owned = scalar!(
+            tx.ex(),
+            Uuid,
+            fetch_all,
+            "SELECT workspace_id FROM memberships WHERE user_id = $1 AND role = 'owner' ORDER BY workspace_id",
+            user_id
+        )?;
+        // Locked so that another owner leaving at the same moment cannot leave a workspace with
+        // no owner at all.
+        for workspace_id in &owned {
+            crate::workspaces::lock_workspace(&mut tx, *workspace_id).await?;
+        }
+        let only_owner_of = scalar!(
+            tx.ex(),
+            String,
+            fetch_all,
+            "SELECT w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+             WHERE m.user_id = $1 AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships o \
+             WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.user_id <> $1) ORDER BY w.name",
+            user_id
+        )?;
+        if !only_owner_of.is_empty() {
+            return Err(StoreError::OnlyOwner(only_owner_of));
+        }
+        let email = scalar!(
+            tx.ex(),
+            String,
+            fetch_optional,
+            "SELECT email FROM users WHERE id = $1",
+            user_id
+        )?;
+        if let Some(email) = email {
+            exec!(tx.ex(), "DELETE FROM outbox WHERE to_addr = $1", email)?;
+        }
+        exec!(tx.ex(), "DELETE FROM users WHERE id = $1", user_id)?;
+        tx.commit().await
+    }
+
     /// Stores (or with `None`, removes) the account's avatar image.
     pub async fn set_avatar(
         &self,

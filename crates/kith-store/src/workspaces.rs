@@ -588,7 +588,7 @@ impl WorkspaceStore<'_> {
 }
 
 /// Serialises changes to one workspace's memberships. On SQLite the single writer already does.
-async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<(), StoreError> {
+pub(crate) async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<(), StoreError> {
     if tx.backend() == Backend::Postgres {
         scalar!(
             tx.ex(),

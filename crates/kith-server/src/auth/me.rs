@@ -1,4 +1,4 @@
-use super::session::CurrentUser;
+use super::session::{CurrentUser, clear_session_cookies};
 use super::{FieldCheck, throttle};
 use crate::AppState;
 use crate::http::{AppResult, ClientInfo, Json, Query, rfc3339};
@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
 use kith_core::{ApiError, ErrorCode, validate};
 use kith_store::{ProfileChange, Theme};
 use serde::Deserialize;
@@ -88,6 +89,35 @@ async fn check_current_password(
     }
     throttle::record_failure(state, &me.user.email, client).await?;
     Err(ApiError::invalid_field("currentPassword", "is wrong").into())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteBody {
+    #[serde(default)]
+    current_password: String,
+}
+
+/// Deletes the account for good once its password is confirmed, and signs this browser out.
+/// Refused (409, naming them) while the account is the only owner of a workspace.
+pub async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    jar: CookieJar,
+    Json(body): Json<DeleteBody>,
+) -> AppResult<(CookieJar, StatusCode)> {
+    if body.current_password.is_empty() {
+        return Err(ApiError::invalid_field(
+            "currentPassword",
+            "is required to delete the account",
+        )
+        .into());
+    }
+    check_current_password(&state, &me, &client, &body.current_password).await?;
+    state.db.delete_user(me.user.id).await?;
+    tracing::info!(user = %me.user.id, "account deleted");
+    Ok((clear_session_cookies(jar), StatusCode::NO_CONTENT))
 }
 
 #[derive(Deserialize)]

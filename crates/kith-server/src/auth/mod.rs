@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/auth/password-reset/confirm",
             post(account::confirm_password_reset),
         )
-        .route("/api/v1/me", get(me::show).patch(me::update))
+        .route(
+            "/api/v1/me",
+            get(me::show).patch(me::update).delete(me::delete),
+        )
         .route("/api/v1/me/password", post(me::change_password))
         .route(
             "/api/v1/me/avatar",

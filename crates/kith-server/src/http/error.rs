@@ -30,6 +30,14 @@ impl From<StoreError> for AppError {
                 tracing::error!(error = %message, "sensitive value");
                 ApiError::new(ErrorCode::Internal, message)
             }
+            StoreError::OnlyOwner(names) => ApiError::conflict(format!(
+                "this account is the only owner of {}: make someone else owner of each, or delete them, first",
+                names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             StoreError::LastOwner => ApiError::conflict(
                 "a workspace must keep at least one owner: make someone else owner first (transfer ownership)",
             ),

@@ -25,6 +25,7 @@ on_both_backends!(
     signup_policy_default_is_open_then_invite,
     closed_signup_refuses_everyone,
     idle_sessions_are_purged,
+    an_account_is_deleted_for_good_once_no_workspace_needs_it,
 );
 
 async fn signup_login_me_logout(backend: Backend) {
@@ -644,4 +645,82 @@ async fn idle_sessions_are_purged(backend: Backend) {
         .await
         .expect("purge");
     assert_eq!(purged_again, 0);
+}
+
+async fn an_account_is_deleted_for_good_once_no_workspace_needs_it(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (ada, solo) = app.owner_with_workspace("ada@example.com").await;
+    let (grace, shared) = app.owner_with_workspace("grace@example.com").await;
+    grace
+        .post(
+            &format!("/api/v1/workspaces/{shared}/invitations"),
+            json!({ "email": "ada@example.com", "role": "member" }),
+        )
+        .await
+        .expect_status(201);
+    let code = code_in(&app.last_mail_to("ada@example.com").await);
+    ada.post(&format!("/api/v1/invitations/{code}/accept"), json!({}))
+        .await
+        .expect_status(200);
+    let delete_me = |client: &kith_testkit::TestClient, body: serde_json::Value| {
+        send(client.with_csrf(Method::DELETE, "/api/v1/me").json(&body))
+    };
+
+    delete_me(&ada, json!({}))
+        .await
+        .expect_error(400, "validation_failed");
+    delete_me(&ada, json!({ "currentPassword": "not the password" }))
+        .await
+        .expect_error(400, "validation_failed");
+    let refused = delete_me(&ada, json!({ "currentPassword": PASSWORD })).await;
+    let refused = refused.expect_error(409, "conflict");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"Acme\"")),
+        "names the workspace: {refused}"
+    );
+    ada.get("/api/v1/me").await.expect_status(200);
+
+    ada.delete(&format!("/api/v1/workspaces/{solo}"))
+        .await
+        .expect_status(204);
+    delete_me(&ada, json!({ "currentPassword": PASSWORD }))
+        .await
+        .expect_status(204);
+    ada.get("/api/v1/me")
+        .await
+        .expect_error(401, "unauthenticated");
+    app.client()
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await
+        .expect_error(401, "unauthenticated");
+    let members = grace
+        .get(&format!("/api/v1/workspaces/{shared}/members"))
+        .await
+        .expect_status(200);
+    let emails: Vec<&str> = members["data"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["email"].as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        ["grace@example.com"],
+        "her membership went with her"
+    );
+    assert!(
+        app.db()
+            .user_by_email("ada@example.com")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+
+    // The address is free again: an invitation brings a new, empty account.
+    app.join(&grace, &shared, "ada@example.com", "viewer").await;
 }
