@@ -669,15 +669,10 @@ impl DataStore {
         object_id: Uuid,
         erased: &[String],
     ) -> Result<(), StoreError> {
-        let (mut tx, mut catalog) = self.begin_change().await?;
-        let Some(object) = catalog.iter_mut().find(|o| o.id == object_id) else {
-            return Ok(());
-        };
-        object.dropped_columns.retain(|c| !erased.contains(c));
-        save_object(self, &mut tx, object).await?;
-        tx.commit().await?;
-        self.forget_catalog();
-        Ok(())
+        self.change_object(object_id, |object| {
+            object.dropped_columns.retain(|c| !erased.contains(c))
+        })
+        .await
     }
 
     /// Records that the object's search index has caught up with its changes up to `changes`.
@@ -686,11 +681,24 @@ impl DataStore {
         object_id: Uuid,
         changes: u64,
     ) -> Result<(), StoreError> {
+        self.change_object(object_id, |object| {
+            object.search_indexed = object.search_indexed.max(changes)
+        })
+        .await
+    }
+
+    /// Applies `change` to an object's metadata as it stands now (other changes may have come
+    /// since it was read), under the metadata lock; an object deleted meanwhile is left alone.
+    async fn change_object(
+        &self,
+        object_id: Uuid,
+        change: impl FnOnce(&mut ObjectMeta),
+    ) -> Result<(), StoreError> {
         let (mut tx, mut catalog) = self.begin_change().await?;
         let Some(object) = catalog.iter_mut().find(|o| o.id == object_id) else {
             return Ok(());
         };
-        object.search_indexed = object.search_indexed.max(changes);
+        change(object);
         save_object(self, &mut tx, object).await?;
         tx.commit().await?;
         self.forget_catalog();
