@@ -85,6 +85,9 @@ pub struct Settings {
     /// Requests per minute one API token may make [default: 600]
     #[arg(long, env = "KITH_TOKEN_RATE_LIMIT", global = true)]
     pub token_rate_limit: Option<u32>,
+    /// Requests per minute one signed-in person may make to /rest [default: 1200]
+    #[arg(long, env = "KITH_USER_RATE_LIMIT", global = true)]
+    pub user_rate_limit: Option<u32>,
     /// Database connections per instance [default: 10]
     #[arg(long, env = "KITH_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
@@ -110,6 +113,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Requests per minute one API token may make.
     pub token_rate_limit: u32,
+    /// Requests per minute one signed-in person may make to `/rest`.
+    pub user_rate_limit: u32,
     /// How long records stay in the trash.
     pub trash_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
@@ -160,6 +165,7 @@ impl Settings {
             request_timeout_secs: self.request_timeout_secs.or(fallback.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
             token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
+            user_rate_limit: self.user_rate_limit.or(fallback.user_rate_limit),
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
         }
@@ -263,6 +269,11 @@ impl Config {
                 s.token_rate_limit.unwrap_or(600).into(),
             )?)
             .unwrap_or(u32::MAX),
+            user_rate_limit: u32::try_from(positive(
+                "KITH_USER_RATE_LIMIT",
+                s.user_rate_limit.unwrap_or(1200).into(),
+            )?)
+            .unwrap_or(u32::MAX),
             trash_retention: Duration::from_secs(
                 positive(
                     "KITH_TRASH_RETENTION_DAYS",
@@ -340,6 +351,7 @@ impl Config {
             ),
             ("db_max_connections", self.db_max_connections.to_string()),
             ("token_rate_limit", self.token_rate_limit.to_string()),
+            ("user_rate_limit", self.user_rate_limit.to_string()),
             ("secret_key", self.secret_key_source()),
             (
                 "trash_retention_days",

@@ -150,15 +150,8 @@ async fn token_access(
     if token.expires_at.is_some_and(|at| at <= now_millis()) {
         return Err(refused().into());
     }
-    let limit = i64::from(state.config.token_rate_limit);
     let key = format!("token:{}", token.id);
-    if let Err(retry_after) = state
-        .rate_limiter
-        .hit(&state.db, &key, now_millis(), limit)
-        .await?
-    {
-        return Err(ApiError::rate_limited(retry_after).into());
-    }
+    within_rate_limit(state, &key, state.config.token_rate_limit).await?;
     let actor = Actor {
         source: ActorSource::Api,
         workspace_member_id: None,
@@ -187,10 +180,25 @@ async fn session_access(
         .enter_workspace(me.user.id, workspace_id)
         .await?
         .ok_or_else(|| ApiError::not_found("workspace"))?;
+    let key = format!("user:{}", me.user.id);
+    within_rate_limit(state, &key, state.config.user_rate_limit).await?;
     let actor = Actor {
         source: ActorSource::Manual,
         workspace_member_id: Some(me.user.id),
         name: me.user.name.clone(),
     };
     Ok((tenant, actor, None))
+}
+
+/// Counts a request against `key`'s limit a minute; 429 with `Retry-After` once it is used up.
+async fn within_rate_limit(state: &AppState, key: &str, per_minute: u32) -> Result<(), AppError> {
+    let limit = i64::from(per_minute);
+    match state
+        .rate_limiter
+        .hit(&state.db, key, now_millis(), limit)
+        .await?
+    {
+        Ok(()) => Ok(()),
+        Err(retry_after) => Err(ApiError::rate_limited(retry_after).into()),
+    }
 }

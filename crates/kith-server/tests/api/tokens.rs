@@ -12,6 +12,7 @@ on_both_backends!(
     revoked_and_expired_tokens_are_refused,
     only_admins_manage_tokens_and_bad_input_is_named,
     tokens_are_rate_limited_with_retry_after,
+    signed_in_people_are_rate_limited_on_rest_too,
     a_token_only_ever_sees_its_own_workspace,
     instances_share_one_rate_limit,
     every_rest_route_refuses_a_token_without_its_scope,
@@ -310,25 +311,11 @@ async fn tokens_are_rate_limited_with_retry_after(backend: Backend) {
         json!({ "name": "Quiet", "scopes": ["records:read"] }),
     )
     .await;
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
-        statuses.push(with_token(&app, &token, Method::GET, "/rest/companies", None).await);
-    }
-    let limited = statuses.pop().expect("sixth");
-    // The five allowed requests may straddle a minute boundary; then the window restarts and all six pass.
-    if statuses.iter().all(|r| r.status == 200) && limited.status == 429 {
-        let retry: u64 = limited
-            .header("retry-after")
-            .and_then(|v| v.parse().ok())
-            .expect("Retry-After");
-        assert!((1..=60).contains(&retry), "{retry}");
-        limited.expect_error(429, "rate_limited");
-    } else {
-        assert_eq!(
-            limited.status, 200,
-            "only a new minute may let the sixth through"
-        );
-    }
+    let replies = in_one_minute(6, || {
+        with_token(&app, &token, Method::GET, "/rest/companies", None)
+    })
+    .await;
+    assert_limited_after(&replies, 5);
     with_token(&app, &other, Method::GET, "/rest/companies", None)
         .await
         .expect_status(200);
@@ -616,4 +603,50 @@ async fn a_deleted_workspace_takes_its_tokens_along(backend: Backend) {
         uuid::Uuid::parse_str(&ws).expect("uuid").simple()
     ));
     assert!(!file.exists(), "nothing brought the workspace's data back");
+}
+
+async fn signed_in_people_are_rate_limited_on_rest_too(backend: Backend) {
+    let app = TestApp::start_with(backend, |s| s.user_rate_limit = Some(4)).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let owner = owner.in_workspace(&ws);
+    let (member, _) = app.join(&owner, &ws, "member@example.com", "member").await;
+    let member = member.in_workspace(&ws);
+    let replies = in_one_minute(5, || owner.get("/rest/companies")).await;
+    assert_limited_after(&replies, 4);
+    member.get("/rest/companies").await.expect_status(200);
+    owner.get("/api/v1/me").await.expect_status(200);
+}
+
+/// `count` requests inside one minute's rate-limit window (sent again if they straddled two).
+async fn in_one_minute<F: Future<Output = Reply>>(
+    count: usize,
+    request: impl Fn() -> F,
+) -> Vec<Reply> {
+    let minute = || kith_store::now_millis() / 60_000;
+    loop {
+        let started = minute();
+        let mut replies = Vec::with_capacity(count);
+        for _ in 0..count {
+            replies.push(request().await);
+        }
+        if minute() == started {
+            return replies;
+        }
+    }
+}
+
+/// The first `allowed` replies passed and the rest were refused with 429 and a `Retry-After`.
+fn assert_limited_after(replies: &[Reply], allowed: usize) {
+    let codes: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    let expected: Vec<u16> = (0..replies.len())
+        .map(|i| if i < allowed { 200 } else { 429 })
+        .collect();
+    assert_eq!(codes, expected);
+    for limited in &replies[allowed..] {
+        let retry: u64 = limited
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After");
+        assert!((1..=60).contains(&retry), "{retry}");
+    }
 }
