@@ -178,6 +178,7 @@ async fn main() {
         format!("/rest/search?q={}&limit=20", &name[..3.min(name.len())])
     })
     .await;
+    let update = update_latencies(&api, &person_ids, 300).await;
     let throughput = get_by_id_throughput(&api, &person_ids, 32, 20_000).await;
     let (add_field_ms, remove_field_ms) = add_and_remove_a_field(&api, "person").await;
 
@@ -201,6 +202,10 @@ async fn main() {
     println!(
         "| search, 3-letter prefix (`q=Ada`…), 20 results | p50 {:.2} ms, p99 {:.2} ms | p99 < 50 ms |",
         search.0, search.1
+    );
+    println!(
+        "| change a person's job title (`PATCH`) | p50 {:.2} ms, p99 {:.2} ms | (none set; \"feels instant\") |",
+        update.0, update.1
     );
     println!("| add a field to people | {add_field_ms:.1} ms | well under a second |");
     println!("| remove that field | {remove_field_ms:.1} ms | well under a second |");
@@ -341,6 +346,28 @@ async fn latencies(api: &Api, count: usize, path: impl Fn(usize) -> String) -> (
         api.get(&path).await;
         times.push(started.elapsed());
     }
+    percentiles(times)
+}
+
+/// p50 and p99 in milliseconds of `count` sequential changes of a person's job title.
+async fn update_latencies(api: &Api, ids: &[String], count: usize) -> (f64, f64) {
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
+    for i in 0..count {
+        let id = &ids[(i * 7_919) % ids.len()];
+        let request = api
+            .client
+            .patch(format!("{}/rest/people/{id}", api.base))
+            .bearer_auth(&api.token)
+            .json(&json!({ "jobTitle": format!("Title {i}") }));
+        let started = Instant::now();
+        send(request).await.expect_status(200);
+        times.push(started.elapsed());
+    }
+    percentiles(times)
+}
+
+/// The median and 99th percentile, in milliseconds.
+fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
     times.sort();
     let at = |q: f64| {
         times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0
