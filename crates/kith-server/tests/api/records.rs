@@ -1747,3 +1747,76 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
         .await
         .expect_error(404, "not_found");
 }
+
+/// A workspace file from before the search index's record map: the map is filled on the next
+/// start, so changing a record still replaces its entry instead of leaving the old one behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_sqlite_file_gets_its_search_map_filled() {
+    let database = tempfile::tempdir().expect("dir");
+    let url = kith_testkit::database_url(Backend::Sqlite, &database).await;
+    let settings = |s: &mut kith_server::Settings| {
+        s.database_url = Some(url.clone());
+        s.data_dir = Some(database.path().to_owned());
+    };
+    let app = TestApp::start_with(Backend::Sqlite, settings).await;
+    let (owner, ws) = workspace(&app).await;
+    let ada = create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" } }),
+    )
+    .await;
+    app.stop().await;
+
+    let file = database.path().join("workspaces").join(format!(
+        "{}.db",
+        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
+    ));
+    {
+        use sqlx::Connection as _;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("open the workspace file");
+        sqlx::query("DROP TABLE _kith_search_docs")
+            .execute(&mut conn)
+            .await
+            .expect("drop the map");
+        conn.close().await.expect("close");
+    }
+
+    let app = TestApp::start_with(Backend::Sqlite, settings).await;
+    let owner = app.client();
+    owner
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "owner@example.com", "password": kith_testkit::PASSWORD }),
+        )
+        .await
+        .expect_status(200);
+    let owner = owner.in_workspace(&ws);
+    owner
+        .patch(
+            &format!("/rest/people/{}", id_of(&ada)),
+            json!({ "name": { "lastName": "Byron" } }),
+        )
+        .await
+        .expect_status(200);
+    let labels = |q: &'static str| {
+        let owner = owner.clone();
+        async move {
+            let hits = owner
+                .get(&format!("/rest/search?q={q}"))
+                .await
+                .expect_status(200);
+            hits["data"]["search"]
+                .as_array()
+                .expect("hits")
+                .iter()
+                .filter_map(|h| h["label"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(labels("byro").await, ["Ada Byron"]);
+    assert!(labels("lovel").await.is_empty(), "the old entry is gone");
+}

@@ -9,7 +9,7 @@ use super::records::{
     Checked, Projection, RecordOutput, actor_cells, event_change, field_error, rejected,
     write_error,
 };
-use super::search::{is_searchable, searchable_text};
+use super::search::{ENTRY_COLUMNS, entry_row, is_searchable};
 use super::sql::{Args, Bound, first_uuids, quote};
 use crate::StoreError;
 use crate::db::Tx;
@@ -33,8 +33,10 @@ pub(super) struct BatchPlan {
     pub records: Vec<Box<RawValue>>,
     /// `INSERT`s into the object's table: their errors name the field (a duplicate, say).
     rows: Vec<(String, Bound)>,
-    /// `INSERT`s of the events and search entries.
-    extras: Vec<(String, Bound)>,
+    /// `INSERT`s of the events.
+    events: Vec<(String, Bound)>,
+    /// `INSERT`s of the search entries.
+    search: Vec<(String, Bound)>,
 }
 
 /// One row to insert: each cell with the type of its column.
@@ -88,11 +90,10 @@ impl DataStore {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let rows = self.insert_statements(&object.table, &names, rows)?;
         let events = events(object, inputs, checked, &ids, actor, now);
-        let mut extras = self.insert_statements("_kith_events", &EVENT_COLUMNS, events)?;
-        extras.extend(self.insert_statements("_kith_search", &SEARCH_COLUMNS, search)?);
         Ok(BatchPlan {
             rows,
-            extras,
+            events: self.insert_statements("_kith_events", &EVENT_COLUMNS, events)?,
+            search: self.insert_statements("_kith_search", &ENTRY_COLUMNS, search)?,
             records,
         })
     }
@@ -113,14 +114,15 @@ impl DataStore {
                 .await
                 .map_err(|e| write_error(object, e))?;
         }
-        for (sql, bound) in plan.extras {
+        for (sql, bound) in plan.events {
             tx.ex().execute_bound(sql, bound).await?;
         }
+        self.add_entries(tx, plan.search).await?;
         Ok(plan.records)
     }
 
     /// `INSERT INTO table (columns) VALUES (…), (…)…`, as few statements as the parameter limit allows.
-    fn insert_statements(
+    pub(super) fn insert_statements(
         &self,
         table: &str,
         columns: &[&str],
@@ -281,7 +283,6 @@ const EVENT_COLUMNS: [&str; 7] = [
     "changes",
     "at",
 ];
-const SEARCH_COLUMNS: [&str; 4] = ["object_id", "record_id", "label", "body"];
 
 /// The columns a batch writes: the system columns, then every column any record sets.
 fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnType)> {
@@ -410,13 +411,7 @@ fn search_row(object: &ObjectMeta, projection: &Projection<'_>, row: &[Cell], id
             (key.clone(), fields::output(field.field_type, cells))
         })
         .collect();
-    let (label, body) = searchable_text(object, &Value::Object(searched));
-    vec![
-        (ColumnType::Uuid, Cell::Uuid(object.id)),
-        (ColumnType::Uuid, Cell::Uuid(id)),
-        (ColumnType::Text, Cell::Text(label)),
-        (ColumnType::Text, Cell::Text(body)),
-    ]
+    entry_row(object, &Value::Object(searched), id)
 }
 
 pub(super) fn answer_error(error: serde_json::Error) -> StoreError {

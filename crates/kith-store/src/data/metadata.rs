@@ -324,6 +324,16 @@ impl DataStore {
             args.push(ColumnType::Uuid, Cell::Uuid(id))
         );
         tx.ex().execute_cells(&sql, &args).await?;
+        if self.backend() == Backend::Sqlite {
+            let mut args = Args::default();
+            let sql = format!(
+                "DELETE FROM {} WHERE doc IN (SELECT rowid FROM {} WHERE object_id = {})",
+                self.table("_kith_search_docs"),
+                self.table("_kith_search"),
+                args.push(ColumnType::Uuid, Cell::Uuid(id))
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
         for table in ["_kith_events", "_kith_search"] {
             let mut args = Args::default();
             let sql = format!(

@@ -5,7 +5,7 @@
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
 
 use super::DataStore;
-use super::sql::{Args, quote};
+use super::sql::{Args, Bound, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
@@ -25,14 +25,25 @@ pub struct Hit {
     pub score: u32,
 }
 
-/// Creates the index table (idempotent).
+/// The columns of an index entry, in the order of [`entry_row`].
+pub(super) const ENTRY_COLUMNS: [&str; 4] = ["object_id", "record_id", "label", "body"];
+
+/// Creates the index tables (idempotent). On SQLite, FTS5 finds an entry quickly only by its
+/// rowid (a condition on `record_id` reads the whole index), so `_kith_search_docs` maps each
+/// record to its entry's rowid; a file made before the map existed gets it filled here once.
 pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
     let table = store.table("_kith_search");
+    let docs = store.table("_kith_search_docs");
     let statements = match store.backend() {
-        Backend::Sqlite => vec![format!(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(object_id UNINDEXED, record_id UNINDEXED, label, body, \
-             tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
-        )],
+        Backend::Sqlite => vec![
+            format!(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(object_id UNINDEXED, record_id UNINDEXED, label, body, \
+                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {docs} (record_id BLOB PRIMARY KEY NOT NULL, doc INTEGER NOT NULL) WITHOUT ROWID"
+            ),
+        ],
         Backend::Postgres => vec![
             format!(
                 "CREATE TABLE IF NOT EXISTS {table} (record_id UUID PRIMARY KEY NOT NULL, object_id UUID NOT NULL, \
@@ -45,6 +56,21 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
     };
     for sql in statements {
         tx.ex().execute_cells(&sql, &Args::default()).await?;
+    }
+    if store.backend() == Backend::Sqlite {
+        let mapped = tx
+            .ex()
+            .fetch_cells(
+                &format!("SELECT count(*) FROM (SELECT 1 FROM {docs} LIMIT 1)"),
+                &Args::default(),
+                &[ColumnType::Int],
+            )
+            .await?;
+        if mapped.first().and_then(|row| row.first()) == Some(&Cell::Int(0)) {
+            let fill =
+                format!("INSERT INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table}");
+            tx.ex().execute_cells(&fill, &Args::default()).await?;
+        }
     }
     Ok(())
 }
@@ -137,30 +163,100 @@ pub async fn index_record(
     record_id: Uuid,
     record: Option<&Value>,
 ) -> Result<(), StoreError> {
-    let table = store.table("_kith_search");
-    let mut args = Args::default();
-    let id = args.push(ColumnType::Uuid, Cell::Uuid(record_id));
-    tx.ex()
-        .execute_cells(
-            &format!("DELETE FROM {table} WHERE record_id = {id}"),
-            &args,
-        )
-        .await?;
-    let Some(record) = record else { return Ok(()) };
+    store.remove_entries(tx, &[record_id]).await?;
+    match record {
+        Some(record) => {
+            let entry = entry_row(object, record, record_id);
+            let statements =
+                store.insert_statements("_kith_search", &ENTRY_COLUMNS, vec![entry])?;
+            store.add_entries(tx, statements).await
+        }
+        None => Ok(()),
+    }
+}
+
+/// The index entry of a record: its object, id, label and the rest of its searchable text.
+pub(super) fn entry_row(
+    object: &ObjectMeta,
+    record: &Value,
+    record_id: Uuid,
+) -> Vec<(ColumnType, Cell)> {
     let (label, body) = searchable_text(object, record);
-    let mut args = Args::default();
-    let values = [
-        args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
-        args.push(ColumnType::Uuid, Cell::Uuid(record_id)),
-        args.push(ColumnType::Text, Cell::Text(label)),
-        args.push(ColumnType::Text, Cell::Text(body)),
-    ];
-    let sql = format!(
-        "INSERT INTO {table} (object_id, record_id, label, body) VALUES ({})",
-        values.join(", ")
-    );
-    tx.ex().execute_cells(&sql, &args).await?;
-    Ok(())
+    vec![
+        (ColumnType::Uuid, Cell::Uuid(object.id)),
+        (ColumnType::Uuid, Cell::Uuid(record_id)),
+        (ColumnType::Text, Cell::Text(label)),
+        (ColumnType::Text, Cell::Text(body)),
+    ]
+}
+
+impl DataStore {
+    /// Removes the index entries of `ids` (up to a few thousand).
+    pub(super) async fn remove_entries(&self, tx: &mut Tx, ids: &[Uuid]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut args = Args::default();
+        let list = ids
+            .iter()
+            .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
+        let statements = match self.backend() {
+            Backend::Sqlite => vec![
+                format!(
+                    "DELETE FROM {table} WHERE rowid IN (SELECT doc FROM {docs} WHERE record_id IN ({list}))"
+                ),
+                format!("DELETE FROM {docs} WHERE record_id IN ({list})"),
+            ],
+            Backend::Postgres => vec![format!("DELETE FROM {table} WHERE record_id IN ({list})")],
+        };
+        for sql in statements {
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs `INSERT`s of index entries (see [`ENTRY_COLUMNS`]); on SQLite also maps each new
+    /// entry's rowid to its record.
+    pub(super) async fn add_entries(
+        &self,
+        tx: &mut Tx,
+        inserts: Vec<(String, Bound)>,
+    ) -> Result<(), StoreError> {
+        let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
+        let last_before = match self.backend() {
+            Backend::Sqlite => {
+                let rows = tx
+                    .ex()
+                    .fetch_cells(
+                        &format!("SELECT COALESCE(max(rowid), 0) FROM {table}"),
+                        &Args::default(),
+                        &[ColumnType::Int],
+                    )
+                    .await?;
+                match rows.first().and_then(|row| row.first()) {
+                    Some(Cell::Int(n)) => Some(*n),
+                    _ => Some(0),
+                }
+            }
+            Backend::Postgres => None,
+        };
+        for (sql, bound) in inserts {
+            tx.ex().execute_bound(sql, bound).await?;
+        }
+        if let Some(last) = last_before {
+            // One writer at a time on SQLite: every rowid above `last` is one of these entries.
+            let mut args = Args::default();
+            let after = args.push(ColumnType::Int, Cell::Int(last));
+            let map = format!(
+                "INSERT INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table} WHERE rowid > {after}"
+            );
+            tx.ex().execute_cells(&map, &args).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Lower-cased words of a query, letters and digits only (everything else separates words).
@@ -352,9 +448,14 @@ impl DataStore {
             let mut tx = self.begin().await?;
             let ids = self.live_ids_after(&mut tx, object, after).await?;
             let records = self.read_many_in(&mut tx, object, &ids).await?;
-            for (id, record) in ids.iter().zip(&records) {
-                index_record(self, &mut tx, object, *id, Some(record)).await?;
-            }
+            self.remove_entries(&mut tx, &ids).await?;
+            let entries = ids
+                .iter()
+                .zip(&records)
+                .map(|(id, record)| entry_row(object, record, *id))
+                .collect();
+            let inserts = self.insert_statements("_kith_search", &ENTRY_COLUMNS, entries)?;
+            self.add_entries(&mut tx, inserts).await?;
             tx.commit().await?;
             total += ids.len();
             match ids.last() {
