@@ -17,7 +17,9 @@ pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 /// Each recurring job and how often it runs.
 const JOBS: [(&str, i64); 2] = [
     (PURGE_TRASH, 60 * 60 * 1000),
-    (CATCH_UP_FIELDS, 10 * 60 * 1000),
+    // Only for what an instance stopped midway left: a field change starts it at once anyway,
+    // and each run opens every workspace.
+    (CATCH_UP_FIELDS, 60 * 60 * 1000),
 ];
 /// How long a claimed run may take before another instance may take it over.
 const LOCK_MS: i64 = 30 * 60 * 1000;
