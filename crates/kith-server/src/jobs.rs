@@ -10,8 +10,8 @@ use uuid::Uuid;
 pub const PURGE_TRASH: &str = "purge_trash";
 /// Catches up with field changes: search indexes after searchable fields were deleted, hidden
 /// or shown again, and on SQLite the erasure of deleted fields' values. A field change starts
-/// this at once in the background ([`catch_up_fields_soon`]); the
-/// job finishes what a stopped instance left.
+/// this at once in the background ([`catch_up_fields_soon`]); the job finishes what a stopped
+/// instance left.
 pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
@@ -42,6 +42,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
         }
         let outcome = match kind {
             PURGE_TRASH => purge_trash(state).await,
+            // CATCH_UP_FIELDS, the only other entry of JOBS.
             _ => catch_up_fields_everywhere(state).await,
         };
         let error = outcome.as_ref().err().map(ToString::to_string);

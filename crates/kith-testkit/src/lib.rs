@@ -87,6 +87,9 @@ impl TestApp {
             database_url: Some(database_url(backend, &data_dir).await),
             signup: Some(SignupPolicy::Open),
             db_max_connections: Some(4),
+            // Scenarios page through thousands of records as one person; the limit itself has
+            // its own test, which sets it low.
+            user_rate_limit: Some(100_000),
             ..Settings::default()
         };
         adjust(&mut settings);

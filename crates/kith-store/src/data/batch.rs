@@ -53,7 +53,9 @@ impl DataStore {
     ) -> Result<BatchPlan, StoreError> {
         let now = chrono::Utc::now();
         let columns = batch_columns(actor, checked);
-        let sensitive = sensitive_columns(object, &columns);
+        let has_sensitive = object
+            .active_fields()
+            .any(|f| f.field_type == FieldType::SensitiveText);
         let projection = Projection::of(object, self);
         let positions = projection.positions();
         let mut rows: Vec<Row> = Vec::with_capacity(checked.len());
@@ -61,30 +63,27 @@ impl DataStore {
         let mut search = Vec::with_capacity(checked.len());
         let mut ids = Vec::with_capacity(checked.len());
         for (index, record) in checked.iter().enumerate() {
-            let mut cells = row_cells(&columns, record, actor, now, index);
+            let id = record.id.unwrap_or_else(Uuid::now_v7);
+            let cells = row_cells(&columns, record, id, actor, now, index);
             let mut read = projection.empty_row();
             for ((name, _), cell) in columns.iter().zip(&cells) {
                 if let Some(&at) = positions.get(name.as_str()) {
                     read[at] = cell.clone();
                 }
             }
-            let Some(Cell::Uuid(id)) = read.first() else {
-                continue;
-            };
-            ids.push(*id);
-            search.push(search_row(object, &projection, &read, *id));
+            ids.push(id);
+            search.push(search_row(object, &projection, &read, id));
             let answer = RecordOutput {
                 projection: &projection,
                 row: &read,
             };
             records.push(serde_json::value::to_raw_value(&answer).map_err(answer_error)?);
-            for &(at, field_id) in &sensitive {
-                if let Cell::Text(plain) = &cells[at] {
-                    cells[at] =
-                        Cell::Bytes(self.db.cipher.encrypt(self.workspace_id, field_id, plain)?);
-                }
-            }
-            rows.push(columns.iter().map(|(_, kind)| *kind).zip(cells).collect());
+            let stored = if has_sensitive {
+                row_cells(&columns, &self.sealed(record)?, id, actor, now, index)
+            } else {
+                cells
+            };
+            rows.push(columns.iter().map(|(_, kind)| *kind).zip(stored).collect());
         }
         let names: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -315,6 +314,7 @@ fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnT
 fn row_cells(
     columns: &[(String, ColumnType)],
     record: &Checked<'_>,
+    id: Uuid,
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
     index: usize,
@@ -323,7 +323,7 @@ fn row_cells(
         .position
         .unwrap_or(now.timestamp_millis() as f64 + index as f64);
     let mut cells = vec![
-        Cell::Uuid(record.id.unwrap_or_else(Uuid::now_v7)),
+        Cell::Uuid(id),
         Cell::DateTime(now),
         Cell::DateTime(now),
         Cell::Float(position),
@@ -343,24 +343,6 @@ fn row_cells(
             .map_or(Cell::Null, |cell| (*cell).clone())
     }));
     cells
-}
-
-/// Where the columns of sensitive fields are among `columns`, with their field's id (the
-/// encryption's associated data).
-fn sensitive_columns(object: &ObjectMeta, columns: &[(String, ColumnType)]) -> Vec<(usize, Uuid)> {
-    object
-        .active_fields()
-        .filter(|f| f.field_type == FieldType::SensitiveText)
-        .flat_map(|field| {
-            let own = field.columns();
-            columns
-                .iter()
-                .enumerate()
-                .filter(move |(_, (name, _))| own.contains(name))
-                .map(move |(at, _)| (at, field.id))
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// A `created` event for each record, with the values given.

@@ -101,10 +101,7 @@ impl<'o> Projection<'o> {
             projection: self,
             row: &row,
         })
-        .map_err(|e| StoreError::Corrupt {
-            column: "record",
-            value: e.to_string(),
-        })
+        .map_err(super::batch::answer_error)
     }
 
     /// The row with every sensitive value decrypted.

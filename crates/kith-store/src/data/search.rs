@@ -67,8 +67,11 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
             )
             .await?;
         if mapped.first().and_then(|row| row.first()) == Some(&Cell::Int(0)) {
-            let fill =
-                format!("INSERT INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table}");
+            // OR REPLACE: a record indexed twice by some old fault must not stop the workspace
+            // from opening.
+            let fill = format!(
+                "INSERT OR REPLACE INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table}"
+            );
             tx.ex().execute_cells(&fill, &Args::default()).await?;
         }
     }
