@@ -315,7 +315,7 @@ async fn renames_touch_metadata_only(backend: Backend) {
 
 async fn fields_hide_and_custom_ones_delete(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let (owner, _) = workspace(&app).await;
+    let (owner, ws) = workspace(&app).await;
     let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
     let company = objects["data"]["objects"]
         .as_array()
@@ -445,6 +445,15 @@ async fn fields_hide_and_custom_ones_delete(backend: Backend) {
     create_object(&owner, "deal", "deals").await;
     let recreated = owner.get("/rest/deals?count=true").await.expect_status(200);
     assert_eq!(recreated["totalCount"], 0);
+    if backend == Backend::Sqlite {
+        // The deleted object's search entries went, and so did their rows in the record map.
+        let entries = app.count_stored(&ws, "_kith_search", "1 = 1").await;
+        assert!(entries > 0);
+        assert_eq!(
+            app.count_stored(&ws, "_kith_search_docs", "1 = 1").await,
+            entries
+        );
+    }
 }
 
 async fn removed_select_options_are_replaced_in_records(backend: Backend) {

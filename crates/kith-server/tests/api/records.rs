@@ -918,7 +918,7 @@ async fn the_timeline_tells_what_changed_newest_first(backend: Backend) {
 
 async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let (owner, _) = workspace(&app).await;
+    let (owner, ws) = workspace(&app).await;
     for name in ["Big Acme", "Acme Labs", "Acme", "Globex"] {
         create(&owner, "companies", json!({ "name": name, "domainName": { "primaryLinkUrl": format!("https://www.{}.com", name.to_lowercase().replace(' ', "")) } })).await;
     }
@@ -1024,6 +1024,18 @@ async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Back
         .get("/rest/search?q=a&objects=unicorns")
         .await
         .expect_error(404, "not_found");
+    if backend == Backend::Sqlite {
+        // After creates, changes, trash, restore and a permanent delete: one map row an entry.
+        let entries = app.count_stored(&ws, "_kith_search", "1 = 1").await;
+        assert_eq!(
+            entries, 5,
+            "four companies and the note; Ada is deleted for good"
+        );
+        assert_eq!(
+            app.count_stored(&ws, "_kith_search_docs", "1 = 1").await,
+            entries
+        );
+    }
 }
 
 async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {
