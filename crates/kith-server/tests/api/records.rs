@@ -1678,6 +1678,48 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
         json!({ "name": { "firstName": "Ada", "lastName": "L" }, "companyId": acme_inc["id"] }),
     )
     .await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Grace", "lastName": "Hopper" }, "emails": { "primaryEmail": "grace@navy.mil" } }),
+    )
+    .await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" } }),
+    )
+    .await;
+    let people = owner
+        .post(
+            "/rest/people/duplicates",
+            json!({ "data": [
+                { "name": { "firstName": "ADA", "lastName": "l" } },
+                { "name": { "firstName": "Amazing", "lastName": "Grace" }, "emails": { "primaryEmail": "Grace@Navy.mil" } },
+                { "name": { "firstName": "Nobody", "lastName": "Here" }, "emails": { "primaryEmail": "nobody@here.org" } },
+            ] }),
+        )
+        .await
+        .expect_status(200);
+    let people_names = |i: usize| -> Vec<String> {
+        people["data"][i]["duplicates"]
+            .as_array()
+            .expect("duplicates")
+            .iter()
+            .filter_map(|p| p["name"]["firstName"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        people_names(0),
+        ["Ada"],
+        "first and last name, whatever the case; not Ada Lovelace"
+    );
+    assert_eq!(
+        people_names(1),
+        ["Grace"],
+        "by primary email, whatever the case"
+    );
+    assert!(people_names(2).is_empty());
     let deal = create(
         &owner,
         "opportunities",

@@ -188,6 +188,7 @@ async fn main() {
     })
     .await;
     let update = update_latencies(&api, &person_ids, 300).await;
+    let duplicates = duplicate_latencies(&api, 20).await;
     let throughput = get_by_id_throughput(&api, &person_ids, 32, 20_000).await;
     let (add_field_ms, remove_field_ms) = add_and_remove_a_field(&api, "person").await;
 
@@ -219,6 +220,10 @@ async fn main() {
     println!(
         "| change a person's job title (`PATCH`) | p50 {:.2} ms, p99 {:.2} ms | (none set; \"feels instant\") |",
         update.0, update.1
+    );
+    println!(
+        "| duplicates of a new person who has none (name and email) | p50 {:.2} ms, p99 {:.2} ms | (none set) |",
+        duplicates.0, duplicates.1
     );
     println!("| add a field to people | {add_field_ms:.1} ms | well under a second |");
     println!("| remove that field | {remove_field_ms:.1} ms | well under a second |");
@@ -372,6 +377,27 @@ async fn update_latencies(api: &Api, ids: &[String], count: usize) -> (f64, f64)
             .patch(format!("{}/rest/people/{id}", api.base))
             .bearer_auth(&api.token)
             .json(&json!({ "jobTitle": format!("Title {i}") }));
+        let started = Instant::now();
+        send(request).await.expect_status(200);
+        times.push(started.elapsed());
+    }
+    percentiles(times)
+}
+
+/// p50 and p99 in milliseconds of `count` duplicate checks of a would-be person who has none
+/// (the usual case, and the slowest: nothing ends the search early).
+async fn duplicate_latencies(api: &Api, count: usize) -> (f64, f64) {
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
+    for i in 0..count {
+        let body = json!({ "data": [{
+            "name": { "firstName": format!("Newcomer{i}"), "lastName": "Unknown" },
+            "emails": { "primaryEmail": format!("newcomer.{i}@example.org") },
+        }] });
+        let request = api
+            .client
+            .post(format!("{}/rest/people/duplicates", api.base))
+            .bearer_auth(&api.token)
+            .json(&body);
         let started = Instant::now();
         send(request).await.expect_status(200);
         times.push(started.elapsed());
