@@ -162,6 +162,19 @@ impl TestApp {
         TestClient::new(&self.base)
     }
 
+    /// Signs in an existing account (password [`PASSWORD`]) and returns its client.
+    pub async fn login(&self, email: &str) -> TestClient {
+        let client = self.client();
+        client
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({ "email": email, "password": PASSWORD }),
+            )
+            .await
+            .expect_status(200);
+        client
+    }
+
     /// Signs up a new account (password [`PASSWORD`]) and returns its signed-in client.
     pub async fn signup(&self, name: &str, email: &str) -> TestClient {
         let client = self.client();

@@ -927,14 +927,7 @@ async fn a_different_key_is_refused_clearly() {
 
     let other_key = "4242424242424242424242424242424242424242424242424242424242424242";
     let restarted = TestApp::start_with(Backend::Sqlite, settings(other_key)).await;
-    let client = restarted.client();
-    client
-        .post(
-            "/api/v1/auth/login",
-            json!({ "email": "owner@example.com", "password": kith_testkit::PASSWORD }),
-        )
-        .await
-        .expect_status(200);
+    let client = restarted.login("owner@example.com").await;
     let refused = client
         .in_workspace(&ws)
         .get(&format!("/rest/people/{id}"))

@@ -1840,15 +1840,7 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
     }
 
     let app = TestApp::start_with(Backend::Sqlite, settings).await;
-    let owner = app.client();
-    owner
-        .post(
-            "/api/v1/auth/login",
-            json!({ "email": "owner@example.com", "password": kith_testkit::PASSWORD }),
-        )
-        .await
-        .expect_status(200);
-    let owner = owner.in_workspace(&ws);
+    let owner = app.login("owner@example.com").await.in_workspace(&ws);
     owner
         .patch(
             &format!("/rest/people/{}", id_of(&ada)),

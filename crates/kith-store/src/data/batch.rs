@@ -232,15 +232,8 @@ impl DataStore {
         let mut live = 0;
         for chunk in ids.chunks(ID_CHUNK) {
             let (sql, args) = self.live_query(object, "count(*)", chunk);
-            if let Some(Cell::Int(n)) = tx
-                .ex()
-                .fetch_cells(&sql, &args, &[ColumnType::Int])
-                .await?
-                .first()
-                .and_then(|row| row.first())
-            {
-                live += usize::try_from(*n).unwrap_or(0);
-            }
+            let count = tx.ex().fetch_int(&sql, &args).await?.unwrap_or(0);
+            live += usize::try_from(count).unwrap_or(0);
         }
         if live == ids.len() {
             return Ok(ids.into_iter().collect());

@@ -58,15 +58,8 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
         tx.ex().execute_cells(&sql, &Args::default()).await?;
     }
     if store.backend() == Backend::Sqlite {
-        let mapped = tx
-            .ex()
-            .fetch_cells(
-                &format!("SELECT count(*) FROM (SELECT 1 FROM {docs} LIMIT 1)"),
-                &Args::default(),
-                &[ColumnType::Int],
-            )
-            .await?;
-        if mapped.first().and_then(|row| row.first()) == Some(&Cell::Int(0)) {
+        let mapped = format!("SELECT count(*) FROM (SELECT 1 FROM {docs} LIMIT 1)");
+        if tx.ex().fetch_int(&mapped, &Args::default()).await? == Some(0) {
             // OR REPLACE: a record indexed twice by some old fault must not stop the workspace
             // from opening.
             let fill = format!(
@@ -231,18 +224,13 @@ impl DataStore {
         let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
         let last_before = match self.backend() {
             Backend::Sqlite => {
-                let rows = tx
-                    .ex()
-                    .fetch_cells(
-                        &format!("SELECT COALESCE(max(rowid), 0) FROM {table}"),
-                        &Args::default(),
-                        &[ColumnType::Int],
-                    )
-                    .await?;
-                match rows.first().and_then(|row| row.first()) {
-                    Some(Cell::Int(n)) => Some(*n),
-                    _ => Some(0),
-                }
+                let last = format!("SELECT COALESCE(max(rowid), 0) FROM {table}");
+                Some(
+                    tx.ex()
+                        .fetch_int(&last, &Args::default())
+                        .await?
+                        .unwrap_or(0),
+                )
             }
             Backend::Postgres => None,
         };

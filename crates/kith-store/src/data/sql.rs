@@ -181,6 +181,15 @@ impl Ex<'_> {
         }
     }
 
+    /// The integer in the first column of the first row (a `count(*)`, a `max(…)`), if any.
+    pub async fn fetch_int(self, sql: &str, args: &Args) -> Result<Option<i64>, StoreError> {
+        let rows = self.fetch_cells(sql, args, &[ColumnType::Int]).await?;
+        Ok(match rows.first().and_then(|row| row.first()) {
+            Some(Cell::Int(n)) => Some(*n),
+            _ => None,
+        })
+    }
+
     /// Runs a statement; gives the number of rows it changed.
     pub async fn execute_cells(self, sql: &str, args: &Args) -> Result<u64, StoreError> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
