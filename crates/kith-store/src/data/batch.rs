@@ -10,7 +10,7 @@ use super::records::{
     write_error,
 };
 use super::search::{ENTRY_COLUMNS, entry_row, is_searchable};
-use super::sql::{Args, Bound, first_uuids, quote};
+use super::sql::{Args, Bound, quote};
 use crate::StoreError;
 use crate::db::Tx;
 use kith_core::ApiError;
@@ -241,11 +241,7 @@ impl DataStore {
         let mut present = HashSet::new();
         for chunk in ids.chunks(ID_CHUNK) {
             let (sql, args) = self.live_query(object, "id", chunk);
-            let rows = tx
-                .ex()
-                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                .await?;
-            present.extend(first_uuids(&rows));
+            present.extend(tx.ex().fetch_ids(&sql, &args).await?);
         }
         Ok(present)
     }

@@ -154,14 +154,7 @@ impl DataStore {
             self.table(&object.table),
             conditions.join(" AND ")
         );
-        let ids: Vec<Uuid> = {
-            let mut conn = self.read().await?;
-            let rows = conn
-                .ex()
-                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                .await?;
-            super::sql::first_uuids(&rows)
-        };
+        let ids = self.read().await?.ex().fetch_ids(&sql, &args).await?;
         let mut records = self.records_by_ids(object, &ids).await?;
         records.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         Ok(records)

@@ -1175,14 +1175,7 @@ impl DataStore {
                 self.table(&object.table),
                 args.push(ColumnType::DateTime, Cell::DateTime(cutoff))
             );
-            let ids: Vec<Uuid> = {
-                let mut conn = self.read().await?;
-                let rows = conn
-                    .ex()
-                    .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                    .await?;
-                super::sql::first_uuids(&rows)
-            };
+            let ids = self.read().await?.ex().fetch_ids(&sql, &args).await?;
             for id in ids {
                 let mut tx = self.begin().await?;
                 match self.erase_in(&mut tx, object, id).await {
@@ -1326,17 +1319,14 @@ impl DataStore {
             conditions.join(" AND "),
             BULK_MAX + 1
         );
-        let rows = tx
-            .ex()
-            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-            .await?;
-        if rows.len() > BULK_MAX {
+        let ids = tx.ex().fetch_ids(&sql, &args).await?;
+        if ids.len() > BULK_MAX {
             return Err(rejected(ApiError::invalid_field(
                 "filter",
                 format!("matches more than {BULK_MAX} records; narrow it and repeat"),
             )));
         }
-        Ok(super::sql::first_uuids(&rows))
+        Ok(ids)
     }
 
     /// Applies the same changes to every live record matching `filter`, all or none; returns how many.

@@ -472,11 +472,7 @@ impl DataStore {
             "SELECT id FROM {} WHERE deleted_at IS NULL{from} ORDER BY id LIMIT {REINDEX_CHUNK}",
             self.table(&object.table)
         );
-        let rows = tx
-            .ex()
-            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-            .await?;
-        Ok(super::sql::first_uuids(&rows))
+        tx.ex().fetch_ids(&sql, &args).await
     }
 }
 

@@ -34,16 +34,6 @@ pub fn sql_type(backend: Backend, kind: ColumnType) -> &'static str {
     }
 }
 
-/// The ids in the first column of `rows` (rows of a `SELECT id …`).
-pub fn first_uuids(rows: &[Vec<Cell>]) -> Vec<uuid::Uuid> {
-    rows.iter()
-        .filter_map(|row| match row.first() {
-            Some(Cell::Uuid(id)) => Some(*id),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Instants in SQLite are text of one fixed shape, so that text order is time order.
 pub fn sqlite_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -179,6 +169,18 @@ impl Ex<'_> {
                     .collect()
             }
         }
+    }
+
+    /// The UUIDs in the first column (a `SELECT id …`).
+    pub async fn fetch_ids(self, sql: &str, args: &Args) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let rows = self.fetch_cells(sql, args, &[ColumnType::Uuid]).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| match row.first() {
+                Some(Cell::Uuid(id)) => Some(*id),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The integer in the first column of the first row (a `count(*)`, a `max(…)`), if any.

@@ -136,14 +136,7 @@ impl DataStore {
             args.push(ColumnType::Uuid, Cell::Uuid(target_id)),
             args.push(ColumnType::Uuid, Cell::Uuid(source.id))
         );
-        let ids: Vec<Uuid> = {
-            let mut conn = self.read().await?;
-            let rows = conn
-                .ex()
-                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                .await?;
-            super::sql::first_uuids(&rows)
-        };
+        let ids = self.read().await?.ex().fetch_ids(&sql, &args).await?;
         let mut records = self.records_by_ids(source, &ids).await?;
         records.sort_by(|a, b| b["id"].as_str().cmp(&a["id"].as_str()));
         Ok(records)
