@@ -47,7 +47,7 @@ pub struct Db {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pools {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite(SqlitePair),
     Postgres(PgPool),
 }
 
@@ -92,11 +92,23 @@ pub(crate) type CatalogCache = HashMap<
     ),
 >;
 
-/// A reader pool and a single-writer pool on one SQLite file.
+/// A reader pool and a single-writer pool on one SQLite file, and the connection that folds its
+/// write-ahead log back into it (see [`checkpoint_in_background`]).
 #[derive(Clone, Debug)]
 pub(crate) struct SqlitePair {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    checkpoint: SqlitePool,
+    /// Set on workspace files, whose writer leaves the flush to [`Tx::commit`].
+    pub sync: Option<Arc<WalSync>>,
+}
+
+impl SqlitePair {
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+        self.checkpoint.close().await;
+    }
 }
 
 /// A connection checked out of a pool, on either backend.
@@ -105,9 +117,10 @@ pub enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back. On a workspace
+/// file it carries the [`WalSync`] that makes its commit durable.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<Arc<WalSync>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -129,22 +142,84 @@ impl Conn {
 impl Tx {
     pub fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Sqlite(t, _) => Ex::Sqlite(t),
             Tx::Postgres(t) => Ex::Postgres(t),
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
+    /// Commits; returns once the changes would survive a power loss.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, sync) => {
+                t.commit().await?;
+                if let Some(sync) = sync {
+                    sync.sync().await?;
+                }
+            }
             Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Makes a workspace file's commits durable beside its writer rather than inside it.
+///
+/// The writer of a workspace file runs with `synchronous=NORMAL`: a commit writes the log and
+/// returns without waiting for the disk. [`Tx::commit`] then flushes the log with an `fdatasync`
+/// on a thread of its own before it answers, so a commit that returned has reached the disk, as
+/// with `synchronous=FULL`. The writer meanwhile runs the next transaction, and one flush covers
+/// every commit written before it. (`fsync` flushes a file, whichever descriptor wrote it.)
+/// SQLite keeps the file consistent either way; its checkpoints sync as before.
+#[derive(Debug)]
+pub struct WalSync {
+    wal: PathBuf,
+    /// The log's folder, flushed once so that the log file itself is sure to be found again.
+    dir: PathBuf,
+    dir_synced: std::sync::atomic::AtomicBool,
+}
+
+impl WalSync {
+    fn new(database: &Path) -> WalSync {
+        let mut wal = database.as_os_str().to_owned();
+        wal.push("-wal");
+        WalSync {
+            wal: PathBuf::from(wal),
+            dir: database
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            dir_synced: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    async fn sync(self: &Arc<Self>) -> Result<(), StoreError> {
+        let sync = Arc::clone(self);
+        tokio::task::spawn_blocking(move || sync.sync_now())
+            .await
+            .map_err(|e| StoreError::Io(self.wal.clone(), std::io::Error::other(e)))?
+    }
+
+    fn sync_now(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        match std::fs::File::open(&self.wal) {
+            Ok(log) => log
+                .sync_data()
+                .map_err(|e| StoreError::Io(self.wal.clone(), e))?,
+            // No log yet: nothing was written.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StoreError::Io(self.wal.clone(), e)),
+        }
+        if !self.dir_synced.load(Ordering::Acquire) {
+            std::fs::File::open(&self.dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|e| StoreError::Io(self.dir.clone(), e))?;
+            self.dir_synced.store(true, Ordering::Release);
         }
         Ok(())
     }
@@ -188,11 +263,7 @@ impl Db {
         let pools = if url.starts_with("sqlite:") {
             let base = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(format!("is not a valid SQLite URL: {e}")))?;
-            let pair = open_sqlite(base, options.max_connections).await?;
-            Pools::Sqlite {
-                read: pair.read,
-                write: pair.write,
-            }
+            Pools::Sqlite(open_sqlite(base, options.max_connections, None).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(format!("is not a valid PostgreSQL URL: {e}")))?;
@@ -233,7 +304,7 @@ impl Db {
     /// database lock while migrating.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Sqlite(pair) => SQLITE_MIGRATIONS.run(&pair.write).await?,
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -242,7 +313,7 @@ impl Db {
     /// A connection for reading.
     pub async fn read(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Pools::Sqlite(pair) => Conn::Sqlite(pair.read.acquire().await?),
             Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         })
     }
@@ -250,7 +321,7 @@ impl Db {
     /// A connection for a single-statement write.
     pub async fn write(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
+            Pools::Sqlite(pair) => Conn::Sqlite(pair.write.acquire().await?),
             Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         })
     }
@@ -258,7 +329,7 @@ impl Db {
     /// A transaction for several statements that must all happen or none.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?, pair.sync.clone()),
             Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -272,10 +343,7 @@ impl Db {
 
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { read, write } => {
-                read.close().await;
-                write.close().await;
-            }
+            Pools::Sqlite(pair) => pair.close().await,
             Pools::Postgres(pool) => pool.close().await,
         }
         let open: Vec<SqlitePair> = match self.workspace_files.open.lock() {
@@ -283,16 +351,17 @@ impl Db {
             Err(_) => Vec::new(),
         };
         for pair in open {
-            pair.read.close().await;
-            pair.write.close().await;
+            pair.close().await;
         }
     }
 }
 
-/// Opens the two pools of one SQLite file with Kith's settings, creating the file if needed.
+/// Opens the pools of one SQLite file with Kith's settings, creating the file if needed. With
+/// `sync_after_commit` (the file's path), commits are flushed by [`Tx::commit`] (see [`WalSync`]).
 pub(crate) async fn open_sqlite(
     base: SqliteConnectOptions,
     readers: u32,
+    sync_after_commit: Option<&Path>,
 ) -> Result<SqlitePair, StoreError> {
     let base = base
         .journal_mode(SqliteJournalMode::Wal)
@@ -307,18 +376,79 @@ pub(crate) async fn open_sqlite(
     let writer = base
         .clone()
         .create_if_missing(true)
+        .synchronous(if sync_after_commit.is_some() {
+            SqliteSynchronous::Normal
+        } else {
+            SqliteSynchronous::Full
+        })
         .pragma("cache_size", "-65536")
-        .pragma("wal_autocheckpoint", "10000");
+        .pragma("wal_autocheckpoint", "10000")
+        // A statement's undo pages stay in memory: a batch's inserts would otherwise spill them
+        // into a temporary file, written and deleted by the writer for every batch.
+        .pragma("temp_store", "memory");
+    // A connection to a local file does not go stale: no test query before each use (for the
+    // writer, one more wait per transaction).
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(writer)
         .await?;
+    let checkpoint = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(base.clone())
+        .await?;
+    tokio::spawn(checkpoint_in_background(checkpoint.clone()));
     let read = SqlitePoolOptions::new()
         .max_connections(readers.max(1))
+        .test_before_acquire(false)
         .connect_with(base.read_only(true))
         .await?;
-    Ok(SqlitePair { read, write })
+    Ok(SqlitePair {
+        read,
+        write,
+        checkpoint,
+        sync: sync_after_commit.map(|path| Arc::new(WalSync::new(path))),
+    })
+}
+
+/// How often the write-ahead log is folded back while writes come in, and at most how long it
+/// waits once they stop.
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(100);
+const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
+
+/// Copies committed pages from the write-ahead log into the database file on a connection of its
+/// own, so the copying and its `fsync` run beside the writer instead of inside one of its commits.
+/// A passive checkpoint never waits for the writer or readers. The writer's own automatic
+/// checkpoint stays as the backstop that keeps the log bounded; it then finds little left to copy.
+/// Runs until the pool is closed; backs off while there is nothing to do.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    let mut wait = CHECKPOINT_BUSY;
+    let mut last = None;
+    loop {
+        tokio::time::sleep(wait).await;
+        if pool.is_closed() {
+            return;
+        }
+        // (busy, frames in the log, frames copied)
+        let outcome: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await;
+        wait = match outcome {
+            // The log changed since the last look: writes are coming in.
+            Ok(seen) if last != Some(seen) => {
+                last = Some(seen);
+                CHECKPOINT_BUSY
+            }
+            Ok(_) => (wait * 2).min(CHECKPOINT_IDLE),
+            Err(_) if pool.is_closed() => return,
+            Err(error) => {
+                tracing::warn!(%error, "background checkpoint failed");
+                CHECKPOINT_IDLE
+            }
+        };
+    }
 }
 
 /// The pools of a workspace's file, opened once per process and kept.
@@ -337,7 +467,12 @@ pub(crate) async fn workspace_file(
     }
     std::fs::create_dir_all(&files.dir).map_err(|e| StoreError::Io(files.dir.clone(), e))?;
     let path = workspace_file_path(&files.dir, workspace_id);
-    let pair = open_sqlite(SqliteConnectOptions::new().filename(&path), files.readers).await?;
+    let pair = open_sqlite(
+        SqliteConnectOptions::new().filename(&path),
+        files.readers,
+        Some(&path),
+    )
+    .await?;
     let mut open = files.open.lock().map_err(|_| StoreError::Poisoned)?;
     // Two first requests may race to open the file; both get the pools stored first.
     Ok(open.entry(workspace_id).or_insert(pair).clone())
@@ -355,8 +490,7 @@ pub(crate) async fn close_workspace_file(files: &WorkspaceFiles, workspace_id: U
         .ok()
         .and_then(|mut open| open.remove(&workspace_id));
     if let Some(pair) = pair {
-        pair.read.close().await;
-        pair.write.close().await;
+        pair.close().await;
     }
 }
 
@@ -375,7 +509,37 @@ pub fn redact_url(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::*;
+
+    /// The flush after a commit must reach the log SQLite wrote, or it would do nothing and
+    /// say nothing (a missing log reads as "nothing written").
+    #[tokio::test]
+    async fn the_flush_after_a_commit_finds_the_log_sqlite_wrote() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("workspace.db");
+        let options = SqliteConnectOptions::new().filename(&path);
+        let pair = open_sqlite(options, 1, Some(&path)).await.expect("open");
+        let sync = pair
+            .sync
+            .clone()
+            .expect("a workspace file syncs after commits");
+        let mut tx = Tx::Sqlite(pair.write.begin().await.expect("begin"), Some(sync.clone()));
+        tx.ex()
+            .execute_cells(
+                "CREATE TABLE t (x INTEGER)",
+                &crate::data::sql::Args::default(),
+            )
+            .await
+            .expect("create");
+        tx.commit().await.expect("commit");
+        assert!(
+            sync.wal.is_file(),
+            "{} is not SQLite's log",
+            sync.wal.display()
+        );
+        assert!(sync.dir_synced.load(std::sync::atomic::Ordering::Acquire));
+        pair.close().await;
+    }
 
     #[test]
     fn passwords_never_show_in_redacted_urls() {

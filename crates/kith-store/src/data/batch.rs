@@ -6,13 +6,13 @@
 
 use super::DataStore;
 use super::records::{
-    Checked, Projection, RecordOutput, actor_cells, event_change, field_error, rejected,
+    Checked, CreatedChanges, Projection, RecordOutput, actor_cells, field_error, rejected,
     write_error,
 };
-use super::search::{ENTRY_COLUMNS, entry_row, is_searchable};
-use super::sql::{Args, Bound, quote};
-use crate::StoreError;
+use super::search::{entry_row, is_searchable};
+use super::sql::{Args, Bound, Row, quote};
 use crate::db::Tx;
+use crate::{Backend, StoreError};
 use kith_core::ApiError;
 use kith_core::fields::{self, Cell, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
@@ -31,16 +31,10 @@ const ID_CHUNK: usize = 1_000;
 pub(super) struct BatchPlan {
     /// The created records as the answer shows them, already serialized.
     pub records: Vec<Box<RawValue>>,
-    /// `INSERT`s into the object's table: their errors name the field (a duplicate, say).
-    rows: Vec<(String, Bound)>,
-    /// `INSERT`s of the events.
-    events: Vec<(String, Bound)>,
-    /// `INSERT`s of the search entries.
-    search: Vec<(String, Bound)>,
+    /// The `INSERT`s of the rows, then of their events and search entries (see
+    /// [`DataStore::bind_statements`]).
+    statements: Vec<(String, Bound)>,
 }
-
-/// One row to insert: each cell with the type of its column.
-type Row = Vec<(ColumnType, Cell)>;
 
 impl DataStore {
     /// Plans the creation of checked records: no database access.
@@ -53,22 +47,32 @@ impl DataStore {
     ) -> Result<BatchPlan, StoreError> {
         let now = chrono::Utc::now();
         let columns = batch_columns(actor, checked);
+        let column_at: HashMap<&str, usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(at, (name, _))| (name.as_str(), at))
+            .collect();
         let has_sensitive = object
             .active_fields()
             .any(|f| f.field_type == FieldType::SensitiveText);
         let projection = Projection::of(object, self);
         let positions = projection.positions();
+        // Where each written column shows in the answer, if it does.
+        let read_at: Vec<Option<usize>> = columns
+            .iter()
+            .map(|(name, _)| positions.get(name.as_str()).copied())
+            .collect();
         let mut rows: Vec<Row> = Vec::with_capacity(checked.len());
         let mut records = Vec::with_capacity(checked.len());
         let mut search = Vec::with_capacity(checked.len());
         let mut ids = Vec::with_capacity(checked.len());
         for (index, record) in checked.iter().enumerate() {
             let id = record.id.unwrap_or_else(Uuid::now_v7);
-            let cells = row_cells(&columns, record, id, actor, now, index);
+            let cells = row_cells(&column_at, record, id, actor, now, index);
             let mut read = projection.empty_row();
-            for ((name, _), cell) in columns.iter().zip(&cells) {
-                if let Some(&at) = positions.get(name.as_str()) {
-                    read[at] = cell.clone();
+            for (at, cell) in read_at.iter().zip(&cells) {
+                if let Some(at) = at {
+                    read[*at] = cell.clone();
                 }
             }
             ids.push(id);
@@ -79,7 +83,7 @@ impl DataStore {
             };
             records.push(serde_json::value::to_raw_value(&answer).map_err(answer_error)?);
             let stored = if has_sensitive {
-                row_cells(&columns, &self.sealed(record)?, id, actor, now, index)
+                row_cells(&column_at, &self.sealed(record)?, id, actor, now, index)
             } else {
                 cells
             };
@@ -87,78 +91,104 @@ impl DataStore {
         }
         let names: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let rows = self.insert_statements(&object.table, &names, rows)?;
-        let events = events(object, inputs, checked, &ids, actor, now);
+        let mut statements = self.insert_statements(&object.table, &names, rows);
+        let events = events(object, inputs, checked, &ids, actor, now)?;
+        statements.extend(self.insert_statements("_kith_events", &EVENT_COLUMNS, events));
+        statements.extend(self.entry_statements(search));
         Ok(BatchPlan {
-            rows,
-            events: self.insert_statements("_kith_events", &EVENT_COLUMNS, events)?,
-            search: self.insert_statements("_kith_search", &ENTRY_COLUMNS, search)?,
+            statements: self.bind_statements(statements)?,
             records,
         })
     }
 
-    /// Writes a planned batch in `tx`, after checking every relation it sets; gives the records.
+    /// Writes a planned batch in `tx`; gives the records. A duplicate of a unique field comes
+    /// back as a conflict naming it.
     pub(super) async fn write_batch(
         &self,
         tx: &mut Tx,
-        catalog: &[ObjectMeta],
         object: &ObjectMeta,
-        checked: &[Checked<'_>],
         plan: BatchPlan,
     ) -> Result<Vec<Box<RawValue>>, StoreError> {
-        self.check_batch_relations(tx, catalog, checked).await?;
-        for (sql, bound) in plan.rows {
+        for (sql, bound) in plan.statements {
             tx.ex()
                 .execute_bound(sql, bound)
                 .await
                 .map_err(|e| write_error(object, e))?;
         }
-        for (sql, bound) in plan.events {
-            tx.ex().execute_bound(sql, bound).await?;
-        }
-        self.add_entries(tx, plan.search).await?;
         Ok(plan.records)
     }
 
-    /// `INSERT INTO table (columns) VALUES (…), (…)…`, as few statements as the parameter limit allows.
+    /// Binds statements for the backend. On SQLite they become one text of several statements,
+    /// run by one call: the single writer then waits for the next statement once per batch
+    /// instead of once per statement.
+    pub(super) fn bind_statements(
+        &self,
+        statements: Vec<(String, Args)>,
+    ) -> Result<Vec<(String, Bound)>, StoreError> {
+        let backend = self.backend();
+        match backend {
+            Backend::Sqlite => {
+                let mut sql = String::new();
+                let mut args = Args::default();
+                for (text, values) in statements {
+                    if !sql.is_empty() {
+                        sql.push_str(";\n");
+                    }
+                    sql.push_str(&text);
+                    args.append(values);
+                }
+                if sql.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![(sql, args.bind(backend)?)])
+            }
+            Backend::Postgres => statements
+                .into_iter()
+                .map(|(sql, args)| Ok((sql, args.bind(backend)?)))
+                .collect(),
+        }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (…), (…)…`, as few statements as the parameter limit
+    /// allows. On SQLite the values are anonymous `?`, so several of these can run as one text.
     pub(super) fn insert_statements(
         &self,
         table: &str,
         columns: &[&str],
         rows: Vec<Row>,
-    ) -> Result<Vec<(String, Bound)>, StoreError> {
+    ) -> Vec<(String, Args)> {
         let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
         let backend = self.backend();
         let mut statements = Vec::new();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut args = Args::default();
-            let tuples: Vec<String> = rows
-                .by_ref()
-                .take(per_statement)
-                .map(|row| {
-                    let values: Vec<String> = row
-                        .into_iter()
-                        .map(|(kind, cell)| args.push_in_order(backend, kind, cell))
-                        .collect();
-                    format!("({})", values.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES {}",
+            let mut sql = format!(
+                "INSERT INTO {} ({}) VALUES ",
                 self.table(table),
-                columns.join(", "),
-                tuples.join(", ")
+                columns.join(", ")
             );
-            statements.push((sql, args.bind(backend)?));
+            for (index, row) in rows.by_ref().take(per_statement).enumerate() {
+                sql.push_str(if index == 0 { "(" } else { ", (" });
+                for (position, (kind, cell)) in row.into_iter().enumerate() {
+                    if position > 0 {
+                        sql.push_str(", ");
+                    }
+                    args.write_in_order(&mut sql, backend, kind, cell);
+                }
+                sql.push(')');
+            }
+            statements.push((sql, args));
         }
-        Ok(statements)
+        statements
     }
 
     /// Checks every relation of a batch with one lookup per target object; errors name the index.
-    async fn check_batch_relations(
+    /// Runs on a reader, before the write transaction, to keep it off the single writer: a
+    /// target trashed in between ends like one trashed just after the batch, and one erased in
+    /// between fails the batch's foreign key (see `create_records`).
+    pub(super) async fn check_batch_relations(
         &self,
-        tx: &mut Tx,
         catalog: &[ObjectMeta],
         checked: &[Checked<'_>],
     ) -> Result<(), StoreError> {
@@ -185,7 +215,7 @@ impl DataStore {
                 present
             } else {
                 match catalog.iter().find(|o| o.name_singular == target) {
-                    Some(object) => self.live_among(tx, object, ids).await?,
+                    Some(object) => self.live_among(object, ids).await?,
                     None => HashSet::new(),
                 }
             };
@@ -224,15 +254,15 @@ impl DataStore {
     /// case) no id has to come back from the database.
     async fn live_among(
         &self,
-        tx: &mut Tx,
         object: &ObjectMeta,
         ids: HashSet<Uuid>,
     ) -> Result<HashSet<Uuid>, StoreError> {
         let ids: Vec<Uuid> = ids.into_iter().collect();
+        let mut conn = self.read().await?;
         let mut live = 0;
         for chunk in ids.chunks(ID_CHUNK) {
             let (sql, args) = self.live_query(object, "count(*)", chunk);
-            let count = tx.ex().fetch_int(&sql, &args).await?.unwrap_or(0);
+            let count = conn.ex().fetch_int(&sql, &args).await?.unwrap_or(0);
             live += usize::try_from(count).unwrap_or(0);
         }
         if live == ids.len() {
@@ -241,7 +271,7 @@ impl DataStore {
         let mut present = HashSet::new();
         for chunk in ids.chunks(ID_CHUNK) {
             let (sql, args) = self.live_query(object, "id", chunk);
-            present.extend(tx.ex().fetch_ids(&sql, &args).await?);
+            present.extend(conn.ex().fetch_ids(&sql, &args).await?);
         }
         Ok(present)
     }
@@ -299,9 +329,10 @@ fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnT
     columns
 }
 
-/// The cells of one record, in the order of `columns` (see [`batch_columns`]).
+/// The cells of one record, in the order of the batch's columns (see [`batch_columns`]), given
+/// where each column is.
 fn row_cells(
-    columns: &[(String, ColumnType)],
+    column_at: &HashMap<&str, usize>,
     record: &Checked<'_>,
     id: Uuid,
     actor: &Actor,
@@ -320,21 +351,17 @@ fn row_cells(
     for _ in 0..2 {
         cells.extend(actor_cells(actor).into_iter().map(|(_, cell)| cell));
     }
-    let system_count = cells.len();
-    let values: HashMap<&str, &Cell> = record
-        .columns
-        .iter()
-        .map(|(column, _, cell)| (column.as_str(), cell))
-        .collect();
-    cells.extend(columns[system_count..].iter().map(|(name, _)| {
-        values
-            .get(name.as_str())
-            .map_or(Cell::Null, |cell| (*cell).clone())
-    }));
+    cells.resize(column_at.len(), Cell::Null);
+    for (column, _, cell) in &record.columns {
+        if let Some(&at) = column_at.get(column.as_str()) {
+            cells[at] = cell.clone();
+        }
+    }
     cells
 }
 
-/// A `created` event for each record, with the values given.
+/// A `created` event for each record, with the values given. The JSON columns are bound as
+/// their text, serialized once here rather than built as values first.
 fn events(
     object: &ObjectMeta,
     inputs: &[Map<String, Value>],
@@ -342,31 +369,29 @@ fn events(
     ids: &[Uuid],
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<Row> {
-    let actor_json = serde_json::to_value(actor).unwrap_or(Value::Null);
+) -> Result<Vec<Row>, StoreError> {
+    let actor_json = serde_json::to_string(actor).map_err(answer_error)?;
     checked
         .iter()
         .zip(inputs)
         .zip(ids)
         .map(|((record, input), id)| {
-            let changes: Map<String, Value> = record
-                .fields
-                .iter()
-                .map(|f| {
-                    let key = f.key();
-                    let after = input.get(&key).cloned().unwrap_or(Value::Null);
-                    (key, event_change(f, Value::Null, after))
-                })
-                .collect();
-            vec![
+            let changes = CreatedChanges {
+                fields: &record.fields,
+                input,
+            };
+            Ok(vec![
                 (ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
                 (ColumnType::Uuid, Cell::Uuid(object.id)),
                 (ColumnType::Uuid, Cell::Uuid(*id)),
                 (ColumnType::Text, Cell::Text("created".into())),
-                (ColumnType::Json, Cell::Json(actor_json.clone())),
-                (ColumnType::Json, Cell::Json(Value::Object(changes))),
+                (ColumnType::Json, Cell::Text(actor_json.clone())),
+                (
+                    ColumnType::Json,
+                    Cell::Text(serde_json::to_string(&changes).map_err(answer_error)?),
+                ),
                 (ColumnType::DateTime, Cell::DateTime(now)),
-            ]
+            ])
         })
         .collect()
 }

@@ -46,7 +46,7 @@ impl DataStore {
     /// Opens a workspace's data, creating its tables and standard objects the first time.
     pub(crate) async fn open(db: &Db, workspace_id: Uuid) -> Result<DataStore, StoreError> {
         let target = match &db.pools {
-            Pools::Sqlite { .. } => {
+            Pools::Sqlite(_) => {
                 Target::Sqlite(workspace_file(&db.workspace_files, workspace_id).await?)
             }
             Pools::Postgres(pool) => Target::Postgres {
@@ -70,7 +70,7 @@ impl DataStore {
     pub(crate) async fn destroy(db: &Db, workspace_id: Uuid) -> Result<(), StoreError> {
         db.workspace_files.forget(workspace_id);
         match &db.pools {
-            Pools::Sqlite { .. } => {
+            Pools::Sqlite(_) => {
                 close_workspace_file(&db.workspace_files, workspace_id).await;
                 let path = workspace_file_path(&db.workspace_files.dir, workspace_id);
                 for suffix in ["", "-wal", "-shm"] {
@@ -123,7 +123,7 @@ impl DataStore {
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.target {
-            Target::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?),
+            Target::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?, pair.sync.clone()),
             Target::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -415,17 +415,21 @@ impl DataStore {
             return Err(rejected(ApiError::invalid_fields(errors)));
         }
         let plan = self.plan_batch(object, inputs, &checked, actor)?;
+        self.check_batch_relations(catalog, &checked).await?;
         let mut tx = self.begin().await?;
-        match self
-            .write_batch(&mut tx, catalog, object, &checked, plan)
-            .await
-        {
+        match self.write_batch(&mut tx, object, plan).await {
             Ok(records) => {
                 tx.commit().await?;
                 return Ok(records);
             }
-            // A duplicate somewhere in the batch: redo it record by record to say which.
+            // A duplicate somewhere in the batch, or a related record erased since the check:
+            // redo it record by record to say which.
             Err(StoreError::Rejected(api)) if api.code == kith_core::ErrorCode::Conflict => {
+                drop(tx)
+            }
+            Err(StoreError::Database(sqlx::Error::Database(db)))
+                if db.is_foreign_key_violation() =>
+            {
                 drop(tx)
             }
             Err(other) => return Err(other),
@@ -503,21 +507,12 @@ impl DataStore {
             .execute_cells(&sql, &args)
             .await
             .map_err(|e| write_error(object, e))?;
-        let changes: Map<String, Value> = checked
-            .fields
-            .iter()
-            .map(|f| {
-                (
-                    f.key(),
-                    event_change(
-                        f,
-                        Value::Null,
-                        input.get(&f.key()).cloned().unwrap_or(Value::Null),
-                    ),
-                )
-            })
-            .collect();
-        self.record_event(tx, object, id, "created", actor, Value::Object(changes))
+        let changes = serde_json::to_value(CreatedChanges {
+            fields: &checked.fields,
+            input,
+        })
+        .map_err(super::batch::answer_error)?;
+        self.record_event(tx, object, id, "created", actor, changes)
             .await?;
         Ok(id)
     }
@@ -1393,7 +1388,41 @@ impl DataStore {
 }
 
 /// What an event keeps of a field's change: sensitive values never enter the history.
-pub(super) fn event_change(field: &FieldMeta, before: Value, after: Value) -> Value {
+/// The changes of a `created` event: each field given, from nothing to its value in the request
+/// (a sensitive one only as changed). Serialized straight from the request's values.
+pub(super) struct CreatedChanges<'a> {
+    pub fields: &'a [&'a FieldMeta],
+    pub input: &'a Map<String, Value>,
+}
+
+impl serde::Serialize for CreatedChanges<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Change<'v> {
+            Sensitive { changed: bool },
+            Set { before: (), after: &'v Value },
+        }
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for field in self.fields {
+            let key = field.key();
+            let change = if field.field_type == FieldType::SensitiveText {
+                Change::Sensitive { changed: true }
+            } else {
+                Change::Set {
+                    before: (),
+                    after: self.input.get(&key).unwrap_or(&Value::Null),
+                }
+            };
+            map.serialize_entry(&key, &change)?;
+        }
+        map.end()
+    }
+}
+
+/// How an event shows one field's change (never a sensitive value).
+fn event_change(field: &FieldMeta, before: Value, after: Value) -> Value {
     if field.field_type == FieldType::SensitiveText {
         json!({ "changed": true })
     } else {

@@ -5,7 +5,7 @@
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
 
 use super::DataStore;
-use super::sql::{Args, Bound, quote};
+use super::sql::{Args, Row, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
@@ -162,21 +162,16 @@ pub async fn index_record(
     store.remove_entries(tx, &[record_id]).await?;
     match record {
         Some(record) => {
-            let entry = entry_row(object, record, record_id);
-            let statements =
-                store.insert_statements("_kith_search", &ENTRY_COLUMNS, vec![entry])?;
-            store.add_entries(tx, statements).await
+            store
+                .add_entries(tx, vec![entry_row(object, record, record_id)])
+                .await
         }
         None => Ok(()),
     }
 }
 
 /// The index entry of a record: its object, id, label and the rest of its searchable text.
-pub(super) fn entry_row(
-    object: &ObjectMeta,
-    record: &Value,
-    record_id: Uuid,
-) -> Vec<(ColumnType, Cell)> {
+pub(super) fn entry_row(object: &ObjectMeta, record: &Value, record_id: Uuid) -> Row {
     let (label, body) = searchable_text(object, record);
     vec![
         (ColumnType::Uuid, Cell::Uuid(object.id)),
@@ -214,39 +209,36 @@ impl DataStore {
         Ok(())
     }
 
-    /// Runs `INSERT`s of index entries (see [`ENTRY_COLUMNS`]); on SQLite also maps each new
-    /// entry's rowid to its record.
+    /// Adds index entries (rows of [`ENTRY_COLUMNS`]).
     pub(super) async fn add_entries(
         &self,
         tx: &mut Tx,
-        inserts: Vec<(String, Bound)>,
+        entries: Vec<Row>,
     ) -> Result<(), StoreError> {
-        let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
-        let last_before = match self.backend() {
-            Backend::Sqlite => {
-                let last = format!("SELECT COALESCE(max(rowid), 0) FROM {table}");
-                Some(
-                    tx.ex()
-                        .fetch_int(&last, &Args::default())
-                        .await?
-                        .unwrap_or(0),
-                )
-            }
-            Backend::Postgres => None,
-        };
-        for (sql, bound) in inserts {
+        for (sql, bound) in self.bind_statements(self.entry_statements(entries))? {
             tx.ex().execute_bound(sql, bound).await?;
         }
-        if let Some(last) = last_before {
-            // One writer at a time on SQLite: every rowid above `last` is one of these entries.
-            let mut args = Args::default();
-            let after = args.push(ColumnType::Int, Cell::Int(last));
-            let map = format!(
-                "INSERT INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table} WHERE rowid > {after}"
-            );
-            tx.ex().execute_cells(&map, &args).await?;
-        }
         Ok(())
+    }
+
+    /// The statements that add index entries: their `INSERT`s and, on SQLite, the one that maps
+    /// each new entry's rowid to its record. FTS5 numbers new entries on from its highest rowid
+    /// and a SQLite file has one writer, so the last `n` rowids up to `last_insert_rowid()` are
+    /// exactly these `n` entries.
+    pub(super) fn entry_statements(&self, entries: Vec<Row>) -> Vec<(String, Args)> {
+        let count = entries.len();
+        let mut statements = self.insert_statements("_kith_search", &ENTRY_COLUMNS, entries);
+        if self.backend() == Backend::Sqlite && count > 0 {
+            let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
+            statements.push((
+                format!(
+                    "INSERT INTO {docs} (record_id, doc) SELECT record_id, rowid FROM {table} \
+                     WHERE rowid > last_insert_rowid() - {count}"
+                ),
+                Args::default(),
+            ));
+        }
+        statements
     }
 }
 
@@ -445,8 +437,7 @@ impl DataStore {
                 .zip(&records)
                 .map(|(id, record)| entry_row(object, record, *id))
                 .collect();
-            let inserts = self.insert_statements("_kith_search", &ENTRY_COLUMNS, entries)?;
-            self.add_entries(&mut tx, inserts).await?;
+            self.add_entries(&mut tx, entries).await?;
             tx.commit().await?;
             total += ids.len();
             match ids.last() {

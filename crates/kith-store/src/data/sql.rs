@@ -5,7 +5,7 @@ use crate::db::Ex;
 use crate::{Backend, StoreError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use kith_core::fields::{Cell, ColumnType};
-use sqlx::{Arguments, Row};
+use sqlx::{Arguments, Row as _};
 
 /// A quoted identifier. Identifiers come from metadata Kith generated, never from a request, but
 /// are quoted anyway.
@@ -39,6 +39,9 @@ pub fn sqlite_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// One row to insert: each cell with the type of its column.
+pub type Row = Vec<(ColumnType, Cell)>;
+
 /// Values bound to `$1`, `$2`… in order, each with the column type it is compared with or stored
 /// in (PostgreSQL needs the type even of a NULL).
 #[derive(Debug, Default, Clone)]
@@ -57,11 +60,33 @@ impl Args {
     /// returns `?` on SQLite. sqlx finds each `$n` on SQLite by a scan over the statement's
     /// parameter names, which grows with the square of their number; anonymous `?` have no names.
     pub fn push_in_order(&mut self, backend: Backend, kind: ColumnType, cell: Cell) -> String {
-        let placeholder = self.push(kind, cell);
+        let mut placeholder = String::new();
+        self.write_in_order(&mut placeholder, backend, kind, cell);
+        placeholder
+    }
+
+    /// [`Args::push_in_order`], writing the placeholder at the end of `sql`.
+    pub fn write_in_order(
+        &mut self,
+        sql: &mut String,
+        backend: Backend,
+        kind: ColumnType,
+        cell: Cell,
+    ) {
+        self.values.push((kind, cell));
         match backend {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => placeholder,
+            Backend::Sqlite => sql.push('?'),
+            Backend::Postgres => {
+                use std::fmt::Write;
+                // Writing to a String cannot fail.
+                let _ = write!(sql, "${}", self.values.len());
+            }
         }
+    }
+
+    /// Adds `other`'s values after these (for statements run as one text on SQLite).
+    pub fn append(&mut self, other: Args) {
+        self.values.extend(other.values);
     }
 
     pub fn len(&self) -> usize {
@@ -83,6 +108,8 @@ impl Args {
 
     fn into_sqlite(self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
         let mut args = sqlx::sqlite::SqliteArguments::default();
+        // A batch stamps every row with the same instant: format it once.
+        let mut last_instant: Option<(DateTime<Utc>, String)> = None;
         for (_, cell) in self.values {
             let added = match cell {
                 Cell::Null => args.add(Option::<String>::None),
@@ -91,7 +118,14 @@ impl Args {
                 Cell::Float(f) => args.add(f),
                 Cell::Bool(b) => args.add(b),
                 Cell::Date(d) => args.add(d.format("%Y-%m-%d").to_string()),
-                Cell::DateTime(t) => args.add(sqlite_timestamp(&t)),
+                Cell::DateTime(t) => args.add(match &last_instant {
+                    Some((instant, text)) if *instant == t => text.clone(),
+                    _ => {
+                        let text = sqlite_timestamp(&t);
+                        last_instant = Some((t, text.clone()));
+                        text
+                    }
+                }),
                 Cell::Json(value) => args.add(value.to_string()),
                 Cell::Uuid(id) => args.add(id),
                 Cell::Bytes(bytes) => args.add(bytes),
@@ -114,6 +148,16 @@ impl Args {
                 (ColumnType::Json, Cell::Null) => args.add(Option::<serde_json::Value>::None),
                 (ColumnType::Uuid, Cell::Null) => args.add(Option::<uuid::Uuid>::None),
                 (ColumnType::Bytes, Cell::Null) => args.add(Option::<Vec<u8>>::None),
+                // JSON serialized ahead (a batch's events) is bound as JSON, not as text.
+                (ColumnType::Json, Cell::Text(json)) => {
+                    let raw = serde_json::value::RawValue::from_string(json).map_err(|e| {
+                        StoreError::Corrupt {
+                            column: "json",
+                            value: e.to_string(),
+                        }
+                    })?;
+                    args.add(raw)
+                }
                 (_, Cell::Text(text)) => args.add(text),
                 (_, Cell::Int(n)) => args.add(n),
                 (_, Cell::Float(f)) => args.add(f),
