@@ -371,8 +371,9 @@ pub(crate) async fn open_sqlite(
         .busy_timeout(Duration::from_secs(10));
     // The one writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB): a batch touches a
     // page of every index for each record, and re-reading them through the OS cost the writer
-    // more time than writing. The WAL is folded back into the file every 10,000 pages (40 MiB)
-    // rather than 1,000: a page written by many commits in between is copied once.
+    // more time than writing. The writer folds the WAL back into the file itself only once it
+    // reaches 30,000 pages (120 MiB; SQLite's default is 1,000): the background checkpoint does
+    // it sooner, and the writer's own is the backstop. Measured (docs/BENCHMARKS.md).
     let writer = base
         .clone()
         .create_if_missing(true)
@@ -382,7 +383,7 @@ pub(crate) async fn open_sqlite(
             SqliteSynchronous::Full
         })
         .pragma("cache_size", "-65536")
-        .pragma("wal_autocheckpoint", "10000")
+        .pragma("wal_autocheckpoint", "30000")
         // A statement's undo pages stay in memory: a batch's inserts would otherwise spill them
         // into a temporary file, written and deleted by the writer for every batch.
         .pragma("temp_store", "memory");
@@ -421,7 +422,8 @@ const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
 /// own, so the copying and its `fsync` run beside the writer instead of inside one of its commits.
 /// A passive checkpoint never waits for the writer or readers. The writer's own automatic
 /// checkpoint stays as the backstop that keeps the log bounded; it then finds little left to copy.
-/// Runs until the pool is closed; backs off while there is nothing to do.
+/// Once writes stop, the log file is emptied (a log grown by a burst would otherwise keep its
+/// size on disk). Runs until the pool is closed; backs off while there is nothing to do.
 async fn checkpoint_in_background(pool: SqlitePool) {
     let mut wait = CHECKPOINT_BUSY;
     let mut last = None;
@@ -439,6 +441,15 @@ async fn checkpoint_in_background(pool: SqlitePool) {
             // The log changed since the last look: writes are coming in.
             Ok(seen) if last != Some(seen) => {
                 last = Some(seen);
+                CHECKPOINT_BUSY
+            }
+            Ok((_, frames, _)) if frames > 0 => {
+                // Writes stopped: empty the log file. This waits for the writer, which is idle.
+                let truncated: Result<(i64, i64, i64), sqlx::Error> =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(&pool)
+                        .await;
+                last = truncated.ok();
                 CHECKPOINT_BUSY
             }
             Ok(_) => (wait * 2).min(CHECKPOINT_IDLE),

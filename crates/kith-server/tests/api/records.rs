@@ -1976,7 +1976,8 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
 }
 
 /// A workspace file's write-ahead log is folded back into the file in the background, long
-/// before the writer's own checkpoint (every 10,000 pages, about 40 MiB) would do it.
+/// before the writer's own checkpoint (at 30,000 pages, about 120 MiB) would do it, and the log
+/// file is emptied once writes stop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_files_log_is_folded_back_in_the_background() {
     let app = TestApp::start(Backend::Sqlite).await;
@@ -2001,6 +2002,15 @@ async fn a_workspace_files_log_is_folded_back_in_the_background() {
             std::time::Instant::now() < deadline,
             "the file stayed at {} bytes (from {before})",
             size()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let log = file.with_extension("db-wal");
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} kept its size",
+            log.display()
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -31,6 +31,9 @@ pub(super) const ENTRY_COLUMNS: [&str; 4] = ["object_id", "record_id", "label", 
 /// Creates the index tables (idempotent). On SQLite, FTS5 finds an entry quickly only by its
 /// rowid (a condition on `record_id` reads the whole index), so `_kith_search_docs` maps each
 /// record to its entry's rowid; a file made before the map existed gets it filled here once.
+/// The FTS5 index keeps no word positions (`detail = none`): queries are words matched by prefix
+/// and ranked here, never phrases, and without positions a batch writes a smaller index. A file
+/// whose index was made with positions keeps it; it answers the same queries.
 pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
     let table = store.table("_kith_search");
     let docs = store.table("_kith_search_docs");
@@ -38,7 +41,7 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
         Backend::Sqlite => vec![
             format!(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(object_id UNINDEXED, record_id UNINDEXED, label, body, \
-                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3', detail = none)"
             ),
             format!(
                 "CREATE TABLE IF NOT EXISTS {docs} (record_id BLOB PRIMARY KEY NOT NULL, doc INTEGER NOT NULL) WITHOUT ROWID"
