@@ -4,6 +4,7 @@
 
 use super::DataStore;
 use super::records::{check, not_found, rejected};
+use super::search::WordMatch;
 use super::sql::{Args, quote};
 use crate::StoreError;
 use kith_core::ApiError;
@@ -124,11 +125,13 @@ impl DataStore {
                 _ => {}
             }
         }
-        // Only records the search index finds by those words can match: checking those few
+        // Only records the search index finds by those whole words can match: checking those few
         // instead of every row keeps this fast on a million records (200 ms before, by a scan).
         let mut candidates = HashSet::new();
         for phrase in &phrases {
-            let hits = self.search(&[object], phrase, DUPLICATE_CANDIDATES).await?;
+            let hits = self
+                .search_words(&[object], phrase, DUPLICATE_CANDIDATES, WordMatch::Whole)
+                .await?;
             candidates.extend(hits.into_iter().map(|hit| hit.record_id));
         }
         if alternatives.is_empty() || candidates.is_empty() {

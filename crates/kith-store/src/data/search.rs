@@ -255,6 +255,16 @@ pub fn query_words(query: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a query's words match the words of an entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum WordMatch {
+    /// An entry's word starts with the query's (search as you type).
+    Prefix,
+    /// An entry's word is the query's: for finding records that hold the same words (duplicates),
+    /// and much cheaper than a prefix a great many words share (`5` in a million emails).
+    Whole,
+}
+
 impl DataStore {
     /// Records of `objects` whose words start with every word of `query`, best first.
     pub async fn search(
@@ -263,6 +273,19 @@ impl DataStore {
         query: &str,
         limit: usize,
     ) -> Result<Vec<Hit>, StoreError> {
+        self.search_words(objects, query, limit, WordMatch::Prefix)
+            .await
+    }
+
+    /// Records of `objects` with every word of `query`, matched as `matching` says, best first.
+    pub(super) async fn search_words(
+        &self,
+        objects: &[&ObjectMeta],
+        query: &str,
+        limit: usize,
+        matching: WordMatch,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let prefix = matching == WordMatch::Prefix;
         let words = query_words(query);
         if words.is_empty() || objects.is_empty() {
             return Ok(Vec::new());
@@ -277,7 +300,7 @@ impl DataStore {
             Backend::Sqlite => {
                 let expression = words
                     .iter()
-                    .map(|w| format!("\"{w}\"*"))
+                    .map(|w| format!("\"{w}\"{}", if prefix { "*" } else { "" }))
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let matcher = args.push(ColumnType::Text, Cell::Text(expression));
@@ -290,7 +313,7 @@ impl DataStore {
             Backend::Postgres => {
                 let expression = words
                     .iter()
-                    .map(|w| format!("{w}:*"))
+                    .map(|w| format!("{w}{}", if prefix { ":*" } else { "" }))
                     .collect::<Vec<_>>()
                     .join(" & ");
                 let matcher = args.push(ColumnType::Text, Cell::Text(expression));
