@@ -372,7 +372,7 @@ pub(crate) async fn open_sqlite(
     // The one writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB): a batch touches a
     // page of every index for each record, and re-reading them through the OS cost the writer
     // more time than writing. The writer folds the WAL back into the file itself only once it
-    // reaches 30,000 pages (120 MiB; SQLite's default is 1,000): the background checkpoint does
+    // reaches 60,000 pages (240 MiB; SQLite's default is 1,000): the background checkpoint does
     // it sooner, and the writer's own is the backstop. Measured (docs/BENCHMARKS.md).
     let writer = base
         .clone()
@@ -383,7 +383,7 @@ pub(crate) async fn open_sqlite(
             SqliteSynchronous::Full
         })
         .pragma("cache_size", "-65536")
-        .pragma("wal_autocheckpoint", "30000")
+        .pragma("wal_autocheckpoint", "60000")
         // A statement's undo pages stay in memory: a batch's inserts would otherwise spill them
         // into a temporary file, written and deleted by the writer for every batch.
         .pragma("temp_store", "memory");
@@ -413,9 +413,10 @@ pub(crate) async fn open_sqlite(
     })
 }
 
-/// How often the write-ahead log is folded back while writes come in, and at most how long it
-/// waits once they stop.
-const CHECKPOINT_BUSY: Duration = Duration::from_millis(100);
+/// How often the write-ahead log is folded back while writes come in (a page changed by many
+/// commits in between is copied once; 500 ms measured faster than 100 ms, docs/BENCHMARKS.md),
+/// and at most how long it waits once they stop.
+const CHECKPOINT_BUSY: Duration = Duration::from_millis(500);
 const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
 
 /// Copies committed pages from the write-ahead log into the database file on a connection of its

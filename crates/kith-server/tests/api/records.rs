@@ -1976,7 +1976,7 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
 }
 
 /// A workspace file's write-ahead log is folded back into the file in the background, long
-/// before the writer's own checkpoint (at 30,000 pages, about 120 MiB) would do it, and the log
+/// before the writer's own checkpoint (at 60,000 pages, about 240 MiB) would do it, and the log
 /// file is emptied once writes stop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_files_log_is_folded_back_in_the_background() {
