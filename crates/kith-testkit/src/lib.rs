@@ -319,6 +319,17 @@ impl Reply {
 
     /// Asserts an error answer: its status and `error.code`; returns the `error` object.
     #[track_caller]
+    /// [`Reply::expect_error`], then the fields its details name, in their order.
+    pub fn expect_error_fields(self, status: u16, code: &str) -> Vec<String> {
+        let error = self.expect_error(status, code);
+        error["details"]
+            .as_array()
+            .expect("details")
+            .iter()
+            .filter_map(|d| d["field"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     pub fn expect_error(self, status: u16, code: &str) -> Value {
         let body = self.expect_status(status);
         assert_eq!(body["error"]["code"], code, "unexpected error: {body}");

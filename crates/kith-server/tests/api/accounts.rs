@@ -133,13 +133,7 @@ async fn signup_names_every_wrong_field_and_stores_nothing(backend: Backend) {
         "/api/v1/auth/signup",
         json!({ "name": " ", "email": "not-an-email", "password": "short" }),
     );
-    let error = reply.await.expect_error(400, "validation_failed");
-    let mut fields: Vec<&str> = error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let mut fields = reply.await.expect_error_fields(400, "validation_failed");
     fields.sort_unstable();
     assert_eq!(fields, ["email", "name", "password"]);
     assert_eq!(app.db().count_users().await.expect("count"), 0);

@@ -168,13 +168,7 @@ async fn wrong_values_name_the_field_and_store_nothing(backend: Backend) {
             json!({ "amount": { "currencyCode": "EURO" }, "stage": "WON", "closeDate": "soon" }),
         )
         .await;
-    let error = many.expect_error(400, "validation_failed");
-    let mut fields: Vec<&str> = error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let mut fields = many.expect_error_fields(400, "validation_failed");
     fields.sort_unstable();
     assert_eq!(fields, ["amount.currencyCode", "closeDate", "stage"]);
     let stranger = app.signup("Stranger", "stranger@example.com").await;
@@ -682,7 +676,7 @@ async fn a_batch_writes_each_records_event_search_entry_and_relation(backend: Ba
     // Relations are checked before the write: a company in the trash or never made is refused,
     // by index, and nothing is written.
     let missing = "0190f0e0-0000-7000-8000-000000000000";
-    let error = owner
+    let fields = owner
         .post(
             "/rest/batch/people",
             json!([
@@ -692,13 +686,7 @@ async fn a_batch_writes_each_records_event_search_entry_and_relation(backend: Ba
             ]),
         )
         .await
-        .expect_error(400, "validation_failed");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+        .expect_error_fields(400, "validation_failed");
     assert_eq!(fields, ["[1].companyId", "[2].companyId"]);
     assert_eq!(
         owner
@@ -773,16 +761,10 @@ async fn batches_are_all_or_nothing_with_errors_per_index(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, _) = workspace(&app).await;
     let batch = json!([{ "name": "One" }, { "name": "Two", "employees": "many" }, { "name": "Three" }, { "shoe": 1 }]);
-    let error = owner
+    let fields = owner
         .post("/rest/batch/companies", batch)
         .await
-        .expect_error(400, "validation_failed");
-    let fields: Vec<&str> = error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+        .expect_error_fields(400, "validation_failed");
     assert_eq!(fields, ["[1].employees", "[3].shoe"]);
     let duplicate_emails = json!([{ "emails": { "primaryEmail": "x@example.com" } }, { "emails": { "primaryEmail": "x@example.com" } }]);
     let conflict = owner
