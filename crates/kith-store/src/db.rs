@@ -104,6 +104,11 @@ pub(crate) struct SqlitePair {
 }
 
 impl SqlitePair {
+    /// A transaction on the writer, flushed on commit as this file needs.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::Sqlite(self.write.begin().await?, self.sync.clone()))
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
@@ -329,7 +334,7 @@ impl Db {
     /// A transaction for several statements that must all happen or none.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?, pair.sync.clone()),
+            Pools::Sqlite(pair) => pair.begin().await?,
             Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -535,7 +540,7 @@ mod tests {
             .sync
             .clone()
             .expect("a workspace file syncs after commits");
-        let mut tx = Tx::Sqlite(pair.write.begin().await.expect("begin"), Some(sync.clone()));
+        let mut tx = pair.begin().await.expect("begin");
         tx.ex()
             .execute_cells(
                 "CREATE TABLE t (x INTEGER)",

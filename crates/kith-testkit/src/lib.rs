@@ -115,18 +115,22 @@ impl TestApp {
         self.data_dir.path()
     }
 
+    /// Where a workspace's SQLite file is (whether or not it exists).
+    pub fn workspace_file(&self, workspace: &str) -> std::path::PathBuf {
+        let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
+        self.data_dir()
+            .join("workspaces")
+            .join(format!("{}.db", workspace.simple()))
+    }
+
     /// How many rows of a workspace's `table` match `condition`, read from the database itself
     /// (the SQLite file, or the workspace's PostgreSQL schema), not through Kith. `{id:…}` in the
     /// condition stands for that UUID written as each backend stores it.
     pub async fn count_stored(&self, workspace: &str, table: &str, condition: &str) -> i64 {
-        let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
         let condition = uuid_literals(condition, self.backend);
         match self.backend {
             Backend::Sqlite => {
-                let path = self
-                    .data_dir()
-                    .join("workspaces")
-                    .join(format!("{}.db", workspace.simple()));
+                let path = self.workspace_file(workspace);
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(&path)
                     .read_only(true);
@@ -142,6 +146,7 @@ impl TestApp {
             Backend::Postgres => {
                 let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
                 let schema = format!("ws_{}", workspace.simple());
                 let sql =
                     format!("SELECT count(*) FROM \"{schema}\".\"{table}\" WHERE {condition}");

@@ -888,10 +888,7 @@ async fn deleting_a_workspace_deletes_its_data(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = workspace(&app).await;
     create(&owner, "companies", json!({ "name": "Gone soon" })).await;
-    let file = app.data_dir().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
+    let file = app.workspace_file(&ws);
     assert_eq!(file.exists(), backend == Backend::Sqlite);
     owner
         .delete(&format!("/api/v1/workspaces/{ws}"))
@@ -1964,10 +1961,7 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
 async fn a_workspace_files_log_is_folded_back_in_the_background() {
     let app = TestApp::start(Backend::Sqlite).await;
     let (owner, ws) = workspace(&app).await;
-    let file = app.data_dir().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
+    let file = app.workspace_file(&ws);
     let size = || std::fs::metadata(&file).map_or(0, |m| m.len());
     let before = size();
     let people: Vec<Value> = (0..1000)

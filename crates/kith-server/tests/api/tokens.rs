@@ -598,10 +598,7 @@ async fn a_deleted_workspace_takes_its_tokens_along(backend: Backend) {
     with_token(&app, &token, Method::GET, "/rest/companies", None)
         .await
         .expect_error(401, "unauthenticated");
-    let file = app.data_dir().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
+    let file = app.workspace_file(&ws);
     assert!(!file.exists(), "nothing brought the workspace's data back");
 }
 

@@ -123,7 +123,7 @@ impl DataStore {
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.target {
-            Target::Sqlite(pair) => Tx::Sqlite(pair.write.begin().await?, pair.sync.clone()),
+            Target::Sqlite(pair) => pair.begin().await?,
             Target::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
         })
     }
