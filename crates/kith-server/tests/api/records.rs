@@ -1991,3 +1991,67 @@ async fn a_workspace_files_log_is_folded_back_in_the_background() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A new workspace file stores events by their id, with no rowid table beside them; a file made
+/// before, whose events table has a rowid, keeps it and its timelines read and grow as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timelines_work_on_both_layouts_of_the_events_table() {
+    use sqlx::{Connection, SqliteConnection};
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (owner, ws) = workspace(&app).await;
+    let person = create(&owner, "people", json!({ "jobTitle": "Engineer" })).await;
+    let path = format!("/rest/people/{}", id_of(&person));
+    let url = format!("sqlite://{}", app.workspace_file(&ws).display());
+    let mut file = SqliteConnection::connect(&url)
+        .await
+        .expect("open the file");
+    let rowid = "SELECT count(rowid) FROM _kith_events";
+    assert!(
+        sqlx::query(rowid).execute(&mut file).await.is_err(),
+        "a new file's events table has no rowid"
+    );
+
+    let table: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = '_kith_events'")
+            .fetch_one(&mut file)
+            .await
+            .expect("events table");
+    let old_layout =
+        table
+            .replace("WITHOUT ROWID", "")
+            .replacen("\"_kith_events\"", "\"_kith_events_old\"", 1);
+    for statement in [
+        old_layout.as_str(),
+        "INSERT INTO _kith_events_old SELECT * FROM _kith_events",
+        "DROP TABLE _kith_events",
+        "ALTER TABLE _kith_events_old RENAME TO _kith_events",
+        "CREATE INDEX kith_events_record ON _kith_events (record_id, at)",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut file)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    let rows: i64 = sqlx::query_scalar(rowid)
+        .fetch_one(&mut file)
+        .await
+        .expect("the old layout has a rowid");
+    assert_eq!(rows, 1, "the created event moved to the old layout");
+    file.close().await.expect("close");
+
+    owner
+        .patch(&path, json!({ "jobTitle": "CTO" }))
+        .await
+        .expect_status(200);
+    let timeline = owner
+        .get(&format!("{path}/timeline"))
+        .await
+        .expect_status(200);
+    let events = timeline["data"]["timeline"].as_array().expect("timeline");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["updated", "created"], "{timeline}");
+    assert_eq!(
+        events[0]["changes"],
+        json!({ "jobTitle": { "before": "Engineer", "after": "CTO" } })
+    );
+}

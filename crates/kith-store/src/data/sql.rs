@@ -108,8 +108,8 @@ impl Args {
 
     fn into_sqlite(self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
         let mut args = sqlx::sqlite::SqliteArguments::default();
-        // A batch stamps every row with the same instant: format it once.
-        let mut last_instant: Option<(DateTime<Utc>, String)> = None;
+        // A batch stamps every row with the same instant: format it once, and share the text.
+        let mut last_instant: Option<(DateTime<Utc>, std::sync::Arc<str>)> = None;
         for (_, cell) in self.values {
             let added = match cell {
                 Cell::Null => args.add(Option::<String>::None),
@@ -119,10 +119,10 @@ impl Args {
                 Cell::Bool(b) => args.add(b),
                 Cell::Date(d) => args.add(d.format("%Y-%m-%d").to_string()),
                 Cell::DateTime(t) => args.add(match &last_instant {
-                    Some((instant, text)) if *instant == t => text.clone(),
+                    Some((instant, text)) if *instant == t => std::sync::Arc::clone(text),
                     _ => {
-                        let text = sqlite_timestamp(&t);
-                        last_instant = Some((t, text.clone()));
+                        let text: std::sync::Arc<str> = sqlite_timestamp(&t).into();
+                        last_instant = Some((t, std::sync::Arc::clone(&text)));
                         text
                     }
                 }),
