@@ -70,6 +70,9 @@ pub struct TestApp {
     pub backend: Backend,
     server: Option<RunningServer>,
     data_dir: TempDir,
+    /// The PostgreSQL schema made for this server alone, dropped with its workspaces' schemas
+    /// when the app is (see [`drop_postgres_schemas`]).
+    own_schema: Option<String>,
 }
 
 impl TestApp {
@@ -81,10 +84,11 @@ impl TestApp {
     /// A server whose settings `adjust` may change after the test defaults are filled in.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
+        let url = database_url(backend, &data_dir).await;
         let mut settings = Settings {
             bind: Some("127.0.0.1:0".into()),
             data_dir: Some(data_dir.path().to_owned()),
-            database_url: Some(database_url(backend, &data_dir).await),
+            database_url: Some(url.clone()),
             signup: Some(SignupPolicy::Open),
             db_max_connections: Some(4),
             // Scenarios page through thousands of records as one person; the limit itself has
@@ -93,6 +97,11 @@ impl TestApp {
             ..Settings::default()
         };
         adjust(&mut settings);
+        // A test that brings its own URL (to restart on the same data) keeps what it made.
+        let own_schema = (backend == Backend::Postgres
+            && settings.database_url.as_deref() == Some(url.as_str()))
+        .then(|| schema_of(&url))
+        .flatten();
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
         TestApp {
@@ -100,6 +109,7 @@ impl TestApp {
             backend,
             server: Some(server),
             data_dir,
+            own_schema,
         }
     }
 
@@ -109,6 +119,11 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.state().db
+    }
+
+    /// The PostgreSQL schema holding this app's control plane, when it made its own.
+    pub fn own_schema(&self) -> Option<&str> {
+        self.own_schema.as_deref()
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -268,6 +283,72 @@ pub async fn database_url(backend: Backend, data_dir: &TempDir) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("kith.db").display()),
         Backend::Postgres => fresh_postgres_schema().await,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(schema) = self.own_schema.take() {
+            drop_postgres_schemas(schema);
+        }
+    }
+}
+
+/// The schema a URL made by [`fresh_postgres_schema`] puts its connections in.
+fn schema_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.query_pairs()
+        .find(|(key, _)| key == "options[search_path]")
+        .map(|(_, schema)| schema.into_owned())
+}
+
+/// Drops a test's control-plane schema and the schemas of the workspaces it holds, so that test
+/// and benchmark runs do not fill the database's disk (a million-person benchmark leaves
+/// gigabytes). Best effort: it runs on a thread of its own (the test's runtime may be the one
+/// blocked here), gives up on a lock after two seconds rather than wait for a server that
+/// cannot move while its runtime is blocked, and says so instead of failing the test.
+fn drop_postgres_schemas(schema: String) {
+    let Ok(admin) = std::env::var("KITH_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let cleanup = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query("SET lock_timeout = '2s'")
+                .execute(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            let workspaces: Vec<uuid::Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM \"{schema}\".workspaces"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+            let schemas = workspaces
+                .iter()
+                .map(|id| format!("ws_{}", id.simple()))
+                .chain([schema.clone()]);
+            for name in schemas {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+                )))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
+            }
+            Ok::<(), String>(())
+        })
+    });
+    match cleanup.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("kith-testkit: a test schema was left in place: {e}"),
+        Err(_) => eprintln!("kith-testkit: the schema clean-up panicked"),
     }
 }
 

@@ -454,3 +454,42 @@ async fn removed_members_lose_access(backend: Backend) {
         .await;
     login.expect_status(200);
 }
+
+/// A test's PostgreSQL schemas, its control plane's and its workspaces', go with its app: test
+/// and benchmark runs used to leave thousands of them, gigabytes on the database's disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_apps_postgres_schemas_are_dropped_with_it() {
+    use sqlx::Connection;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    owner
+        .in_workspace(&ws)
+        .get("/rest/people")
+        .await
+        .expect_status(200);
+    let workspace = uuid::Uuid::parse_str(&ws).expect("workspace id");
+    let names = [
+        app.own_schema().expect("a schema of its own").to_owned(),
+        format!("ws_{}", workspace.simple()),
+    ];
+    let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let count = "SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)";
+    let present: i64 = sqlx::query_scalar(count)
+        .bind(&names[..])
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(present, 2, "{names:?} exist while the app runs");
+
+    drop(app);
+    let left: i64 = sqlx::query_scalar(count)
+        .bind(&names[..])
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "{names:?} are dropped with the app");
+}
