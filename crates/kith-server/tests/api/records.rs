@@ -43,6 +43,23 @@ async fn create(client: &TestClient, plural: &str, body: Value) -> Value {
     data.values().next().expect("created record").clone()
 }
 
+/// A record's timeline (`path` is the record's), newest first: its events and their kinds.
+async fn timeline_of(client: &TestClient, path: &str) -> (Vec<Value>, Vec<String>) {
+    let timeline = client
+        .get(&format!("{path}/timeline"))
+        .await
+        .expect_status(200);
+    let events = timeline["data"]["timeline"]
+        .as_array()
+        .cloned()
+        .expect("timeline");
+    let kinds = events
+        .iter()
+        .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+        .collect();
+    (events, kinds)
+}
+
 fn id_of(record: &Value) -> String {
     record["id"].as_str().expect("id").to_owned()
 }
@@ -935,12 +952,7 @@ async fn the_timeline_tells_what_changed_newest_first(backend: Backend) {
         .await
         .expect_status(200);
 
-    let timeline = owner
-        .get(&format!("{path}/timeline"))
-        .await
-        .expect_status(200);
-    let events = timeline["data"]["timeline"].as_array().expect("timeline");
-    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    let (events, kinds) = timeline_of(&owner, &path).await;
     assert_eq!(
         kinds,
         ["restored", "deleted", "updated", "updated", "created"],
@@ -1631,11 +1643,7 @@ async fn tasks_and_notes_link_to_records_and_show_on_their_timeline(backend: Bac
         Some(1),
         "linking twice links once"
     );
-    let timeline = owner
-        .get(&format!("{acme_path}/timeline"))
-        .await
-        .expect_status(200);
-    let events = timeline["data"]["timeline"].as_array().expect("timeline");
+    let (events, _) = timeline_of(&owner, &acme_path).await;
     assert_eq!(events[0]["kind"], "linked");
     assert_eq!(events[0]["changes"]["note"]["label"], "Met at the fair");
     assert_eq!(events[1]["changes"]["task"]["label"], "Call Acme");
@@ -2043,13 +2051,8 @@ async fn timelines_work_on_both_layouts_of_the_events_table() {
         .patch(&path, json!({ "jobTitle": "CTO" }))
         .await
         .expect_status(200);
-    let timeline = owner
-        .get(&format!("{path}/timeline"))
-        .await
-        .expect_status(200);
-    let events = timeline["data"]["timeline"].as_array().expect("timeline");
-    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
-    assert_eq!(kinds, ["updated", "created"], "{timeline}");
+    let (events, kinds) = timeline_of(&owner, &path).await;
+    assert_eq!(kinds, ["updated", "created"], "{events:?}");
     assert_eq!(
         events[0]["changes"],
         json!({ "jobTitle": { "before": "Engineer", "after": "CTO" } })

@@ -477,19 +477,14 @@ async fn a_test_apps_postgres_schemas_are_dropped_with_it() {
     ];
     let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
     let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-    let count = "SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)";
-    let present: i64 = sqlx::query_scalar(count)
-        .bind(&names[..])
-        .fetch_one(&mut conn)
-        .await
-        .expect("count");
-    assert_eq!(present, 2, "{names:?} exist while the app runs");
-
+    let mut existing = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)")
+            .bind(&names[..])
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(existing().await, 2, "{names:?} exist while the app runs");
     drop(app);
-    let left: i64 = sqlx::query_scalar(count)
-        .bind(&names[..])
-        .fetch_one(&mut conn)
-        .await
-        .expect("count");
-    assert_eq!(left, 0, "{names:?} are dropped with the app");
+    assert_eq!(existing().await, 0, "{names:?} are dropped with the app");
 }
