@@ -161,8 +161,7 @@ impl TestApp {
             Backend::Postgres => {
                 let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
-                let schema = format!("ws_{}", workspace.simple());
+                let schema = workspace_schema(workspace);
                 let sql =
                     format!("SELECT count(*) FROM \"{schema}\".\"{table}\" WHERE {condition}");
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -294,6 +293,12 @@ impl Drop for TestApp {
     }
 }
 
+/// The PostgreSQL schema of a workspace's records (as the store names it).
+pub fn workspace_schema(workspace: &str) -> String {
+    let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
+    format!("ws_{}", workspace.simple())
+}
+
 /// The schema a URL made by [`fresh_postgres_schema`] puts its connections in.
 fn schema_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
@@ -332,7 +337,7 @@ fn drop_postgres_schemas(schema: String) {
             .unwrap_or_default();
             let schemas = workspaces
                 .iter()
-                .map(|id| format!("ws_{}", id.simple()))
+                .map(|id| workspace_schema(&id.to_string()))
                 .chain([schema.clone()]);
             for name in schemas {
                 sqlx::query(sqlx::AssertSqlSafe(format!(

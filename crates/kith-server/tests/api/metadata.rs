@@ -870,7 +870,7 @@ async fn sensitive_text_is_encrypted_masked_and_kept_out_of_history(backend: Bac
             use sqlx::Connection as _;
             let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("url");
             let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-            let schema = format!("ws_{}", uuid::Uuid::parse_str(&ws).expect("uuid").simple());
+            let schema = kith_testkit::workspace_schema(&ws);
             let sql = format!("SELECT \"{column}\" FROM \"{schema}\".\"people\"");
             let stored: Vec<Option<Vec<u8>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&mut conn)

@@ -470,10 +470,9 @@ async fn a_test_apps_postgres_schemas_are_dropped_with_it() {
         .get("/rest/people")
         .await
         .expect_status(200);
-    let workspace = uuid::Uuid::parse_str(&ws).expect("workspace id");
     let names = [
         app.own_schema().expect("a schema of its own").to_owned(),
-        format!("ws_{}", workspace.simple()),
+        kith_testkit::workspace_schema(&ws),
     ];
     let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
     let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
