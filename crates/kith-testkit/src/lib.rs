@@ -84,7 +84,7 @@ impl TestApp {
     /// A server whose settings `adjust` may change after the test defaults are filled in.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let url = database_url(backend, &data_dir).await;
+        let (url, schema) = empty_database(backend, &data_dir).await;
         let mut settings = Settings {
             bind: Some("127.0.0.1:0".into()),
             data_dir: Some(data_dir.path().to_owned()),
@@ -98,10 +98,7 @@ impl TestApp {
         };
         adjust(&mut settings);
         // A test that brings its own URL (to restart on the same data) keeps what it made.
-        let own_schema = (backend == Backend::Postgres
-            && settings.database_url.as_deref() == Some(url.as_str()))
-        .then(|| schema_of(&url))
-        .flatten();
+        let own_schema = schema.filter(|_| settings.database_url.as_deref() == Some(url.as_str()));
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
         TestApp {
@@ -279,9 +276,20 @@ pub fn code_in(mail: &OutboxMail) -> String {
 
 /// A URL of an empty database: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.
 pub async fn database_url(backend: Backend, data_dir: &TempDir) -> String {
+    empty_database(backend, data_dir).await.0
+}
+
+/// [`database_url`], and on PostgreSQL the schema it made.
+async fn empty_database(backend: Backend, data_dir: &TempDir) -> (String, Option<String>) {
     match backend {
-        Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("kith.db").display()),
-        Backend::Postgres => fresh_postgres_schema().await,
+        Backend::Sqlite => (
+            format!("sqlite://{}", data_dir.path().join("kith.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let (url, schema) = fresh_postgres_schema().await;
+            (url, Some(schema))
+        }
     }
 }
 
@@ -295,16 +303,11 @@ impl Drop for TestApp {
 
 /// The PostgreSQL schema of a workspace's records (as the store names it).
 pub fn workspace_schema(workspace: &str) -> String {
-    let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
-    format!("ws_{}", workspace.simple())
+    schema_of_workspace(uuid::Uuid::parse_str(workspace).expect("workspace id"))
 }
 
-/// The schema a URL made by [`fresh_postgres_schema`] puts its connections in.
-fn schema_of(url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
-    url.query_pairs()
-        .find(|(key, _)| key == "options[search_path]")
-        .map(|(_, schema)| schema.into_owned())
+fn schema_of_workspace(workspace: uuid::Uuid) -> String {
+    format!("ws_{}", workspace.simple())
 }
 
 /// Drops a test's control-plane schema and the schemas of the workspaces it holds, so that test
@@ -337,7 +340,7 @@ fn drop_postgres_schemas(schema: String) {
             .unwrap_or_default();
             let schemas = workspaces
                 .iter()
-                .map(|id| workspace_schema(&id.to_string()))
+                .map(|id| schema_of_workspace(*id))
                 .chain([schema.clone()]);
             for name in schemas {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -357,8 +360,8 @@ fn drop_postgres_schemas(schema: String) {
     }
 }
 
-/// Creates an empty schema and returns a URL whose connections use it.
-async fn fresh_postgres_schema() -> String {
+/// Creates an empty schema; returns a URL whose connections use it, and the schema.
+async fn fresh_postgres_schema() -> (String, String) {
     let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL is set");
     let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
     let mut conn = sqlx::PgConnection::connect(&admin)
@@ -371,7 +374,7 @@ async fn fresh_postgres_schema() -> String {
     let mut url = url::Url::parse(&admin).expect("KITH_TEST_POSTGRES_URL is a URL");
     url.query_pairs_mut()
         .append_pair("options[search_path]", &schema);
-    url.to_string()
+    (url.to_string(), schema)
 }
 
 /// An HTTP client with its own cookie jar that, like the web app, copies the `kith_csrf` cookie
