@@ -388,13 +388,7 @@ async fn instances_share_one_rate_limit(backend: Backend) {
     )
     .await;
     // Stay inside one minute's window so the count cannot restart halfway.
-    let second_of_minute = kith_store::now_millis() % 60_000;
-    if second_of_minute > 50_000 {
-        tokio::time::sleep(Duration::from_millis(
-            60_000 - u64::try_from(second_of_minute).unwrap_or(0) + 200,
-        ))
-        .await;
-    }
+    wait_for_a_minute_with_time_left().await;
     for _ in 0..6 {
         with_token(&first, &token, Method::GET, "/rest/companies", None)
             .await
@@ -614,21 +608,39 @@ async fn signed_in_people_are_rate_limited_on_rest_too(backend: Backend) {
     owner.get("/api/v1/me").await.expect_status(200);
 }
 
-/// `count` requests inside one minute's rate-limit window (sent again if they straddled two).
+/// `count` requests inside one minute's rate-limit window. Close to the end of a minute it first
+/// waits for the next one: requests that straddled two windows cannot simply be sent again, since
+/// those already counted in the new window would use up part of its limit.
 async fn in_one_minute<F: Future<Output = Reply>>(
     count: usize,
     request: impl Fn() -> F,
 ) -> Vec<Reply> {
-    let minute = || kith_store::now_millis() / 60_000;
-    loop {
-        let started = minute();
-        let mut replies = Vec::with_capacity(count);
-        for _ in 0..count {
-            replies.push(request().await);
-        }
-        if minute() == started {
-            return replies;
-        }
+    wait_for_a_minute_with_time_left().await;
+    let started = kith_store::now_millis() / MINUTE_MS;
+    let mut replies = Vec::with_capacity(count);
+    for _ in 0..count {
+        replies.push(request().await);
+    }
+    assert_eq!(
+        kith_store::now_millis() / MINUTE_MS,
+        started,
+        "{count} requests took more than {} s",
+        MARGIN_MS / 1000
+    );
+    replies
+}
+
+const MINUTE_MS: kith_store::Millis = 60_000;
+
+/// How much of a rate-limit window a test needs left to run its requests in it.
+const MARGIN_MS: kith_store::Millis = 15_000;
+
+/// Returns at once if the current minute has [`MARGIN_MS`] left, else when the next begins.
+async fn wait_for_a_minute_with_time_left() {
+    let left = MINUTE_MS - kith_store::now_millis() % MINUTE_MS;
+    if left < MARGIN_MS {
+        let wait = u64::try_from(left + 50).unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
     }
 }
 
