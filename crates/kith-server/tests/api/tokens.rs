@@ -630,7 +630,8 @@ async fn in_one_minute<F: Future<Output = Reply>>(
     replies
 }
 
-const MINUTE_MS: kith_store::Millis = 60_000;
+/// The server's rate-limit window: one minute.
+const MINUTE_MS: kith_store::Millis = kith_server::http::rate_limit::WINDOW_MS;
 
 /// How much of a rate-limit window a test needs left to run its requests in it.
 const MARGIN_MS: kith_store::Millis = 15_000;
