@@ -303,11 +303,7 @@ impl Drop for TestApp {
 
 /// The PostgreSQL schema of a workspace's records (as the store names it).
 pub fn workspace_schema(workspace: &str) -> String {
-    schema_of_workspace(uuid::Uuid::parse_str(workspace).expect("workspace id"))
-}
-
-fn schema_of_workspace(workspace: uuid::Uuid) -> String {
-    format!("ws_{}", workspace.simple())
+    kith_store::data::schema_name(uuid::Uuid::parse_str(workspace).expect("workspace id"))
 }
 
 /// Drops a test's control-plane schema and the schemas of the workspaces it holds, so that test
@@ -340,7 +336,7 @@ fn drop_postgres_schemas(schema: String) {
             .unwrap_or_default();
             let schemas = workspaces
                 .iter()
-                .map(|id| schema_of_workspace(*id))
+                .map(|id| kith_store::data::schema_name(*id))
                 .chain([schema.clone()]);
             for name in schemas {
                 sqlx::query(sqlx::AssertSqlSafe(format!(

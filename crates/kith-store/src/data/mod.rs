@@ -38,7 +38,8 @@ pub(crate) enum Target {
     Postgres { pool: PgPool, schema: String },
 }
 
-fn schema_name(workspace_id: Uuid) -> String {
+/// The PostgreSQL schema holding a workspace's records (the test kit finds them by it too).
+pub fn schema_name(workspace_id: Uuid) -> String {
     format!("ws_{}", workspace_id.simple())
 }
 

@@ -6,6 +6,7 @@ use crate::{Backend, StoreError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use kith_core::fields::{Cell, ColumnType};
 use sqlx::{Arguments, Row as _};
+use std::sync::Arc;
 
 /// A quoted identifier. Identifiers come from metadata Kith generated, never from a request, but
 /// are quoted anyway.
@@ -109,7 +110,7 @@ impl Args {
     fn into_sqlite(self) -> Result<sqlx::sqlite::SqliteArguments, StoreError> {
         let mut args = sqlx::sqlite::SqliteArguments::default();
         // A batch stamps every row with the same instant: format it once, and share the text.
-        let mut last_instant: Option<(DateTime<Utc>, std::sync::Arc<str>)> = None;
+        let mut last_instant: Option<(DateTime<Utc>, Arc<str>)> = None;
         for (_, cell) in self.values {
             let added = match cell {
                 Cell::Null => args.add(Option::<String>::None),
@@ -119,10 +120,10 @@ impl Args {
                 Cell::Bool(b) => args.add(b),
                 Cell::Date(d) => args.add(d.format("%Y-%m-%d").to_string()),
                 Cell::DateTime(t) => args.add(match &last_instant {
-                    Some((instant, text)) if *instant == t => std::sync::Arc::clone(text),
+                    Some((instant, text)) if *instant == t => Arc::clone(text),
                     _ => {
-                        let text: std::sync::Arc<str> = sqlite_timestamp(&t).into();
-                        last_instant = Some((t, std::sync::Arc::clone(&text)));
+                        let text: Arc<str> = sqlite_timestamp(&t).into();
+                        last_instant = Some((t, Arc::clone(&text)));
                         text
                     }
                 }),

@@ -286,9 +286,9 @@ async fn add_and_remove_a_field(api: &Api, object: &str) -> (f64, f64) {
 }
 
 /// Creates `count` records 1,000 a request, `writers` requests at a time; returns their ids, the
-/// rate, and the microseconds of CPU (server and client together) each record took: steadier
-/// than the rate on a shared machine, whose disk and neighbours move it by a tenth from run to
-/// run. The request bodies are serialized before the clock starts: the client shares the
+/// rate, and the microseconds of CPU (server and client together) each record took, a second
+/// view of the same run (on the 2-core machine it moved with the rate, docs/BENCHMARKS.md).
+/// The request bodies are serialized before the clock starts: the client shares the
 /// server's two cores, and a load generator building its payloads is no part of the server's work.
 async fn seed(
     api: &Api,
