@@ -791,6 +791,29 @@ async fn batches_are_all_or_nothing_with_errors_per_index(backend: Backend) {
         .await
         .expect_error(409, "conflict");
     assert_eq!(conflict["details"][0]["field"], "[1].emails.primaryEmail");
+    // Relations are checked for the whole batch at once: a live company passes, a trashed one
+    // and one that never existed are named by index.
+    let live = id_of(&create(&owner, "companies", json!({ "name": "Live" })).await);
+    let trashed = id_of(&create(&owner, "companies", json!({ "name": "Trashed" })).await);
+    owner
+        .delete(&format!("/rest/companies/{trashed}"))
+        .await
+        .expect_status(200);
+    let missing = uuid::Uuid::now_v7().to_string();
+    let people = json!([{ "companyId": live }, { "companyId": missing }, { "companyId": live }, { "companyId": trashed }]);
+    let unknown = owner
+        .post("/rest/batch/people", people)
+        .await
+        .expect_error_fields(400, "validation_failed");
+    assert_eq!(unknown, ["[1].companyId", "[3].companyId"]);
+    owner
+        .delete(&format!("/rest/companies/{live}?permanent=true"))
+        .await
+        .expect_status(200);
+    owner
+        .delete(&format!("/rest/companies/{trashed}?permanent=true"))
+        .await
+        .expect_status(200);
     for plural in ["companies", "people"] {
         assert_eq!(
             owner

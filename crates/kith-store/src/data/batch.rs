@@ -276,18 +276,40 @@ impl DataStore {
         Ok(present)
     }
 
-    /// `SELECT <what> FROM <object> WHERE` live `AND id IN (<ids>)`.
+    /// `SELECT <what>` (`count(*)` or `id`) of the live records of `object` among `ids`.
+    ///
+    /// On PostgreSQL an `id IN (…)` of a thousand ids is planned as a scan of the whole table
+    /// (a hundred thousand companies: 7–17 ms a batch, measured with `EXPLAIN ANALYZE`), and so
+    /// is a join with the list. A lateral lookup with `LIMIT 1` cannot be turned into a join: it
+    /// is one probe of the primary key per id (about 2 ms).
     fn live_query(&self, object: &ObjectMeta, what: &str, ids: &[Uuid]) -> (String, Args) {
         let mut args = Args::default();
-        let placeholders: Vec<String> = ids
-            .iter()
-            .map(|id| args.push_in_order(self.backend(), ColumnType::Uuid, Cell::Uuid(*id)))
-            .collect();
-        let sql = format!(
-            "SELECT {what} FROM {} WHERE deleted_at IS NULL AND id IN ({})",
-            self.table(&object.table),
-            placeholders.join(", ")
-        );
+        let table = self.table(&object.table);
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                let placeholders: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        args.push_in_order(Backend::Sqlite, ColumnType::Uuid, Cell::Uuid(*id))
+                    })
+                    .collect();
+                format!(
+                    "SELECT {what} FROM {table} WHERE deleted_at IS NULL AND id IN ({})",
+                    placeholders.join(", ")
+                )
+            }
+            Backend::Postgres => {
+                let wanted: Vec<String> = ids
+                    .iter()
+                    .map(|id| format!("({})", args.push(ColumnType::Uuid, Cell::Uuid(*id))))
+                    .collect();
+                format!(
+                    "SELECT {what} FROM (VALUES {}) AS wanted (id) CROSS JOIN LATERAL \
+                     (SELECT 1 FROM {table} AS t WHERE t.id = wanted.id AND t.deleted_at IS NULL LIMIT 1) AS live",
+                    wanted.join(", ")
+                )
+            }
+        };
         (sql, args)
     }
 }
