@@ -5,6 +5,7 @@
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
 
 use super::DataStore;
+use super::batch::Source;
 use super::sql::{Args, Row, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
@@ -26,7 +27,12 @@ pub struct Hit {
 }
 
 /// The columns of an index entry, in the order of [`entry_row`].
-pub(super) const ENTRY_COLUMNS: [&str; 4] = ["object_id", "record_id", "label", "body"];
+pub(super) const ENTRY_COLUMNS: [(&str, Source); 4] = [
+    ("object_id", Source::Row),
+    ("record_id", Source::Row),
+    ("label", Source::Row),
+    ("body", Source::Row),
+];
 
 /// Creates the index tables (idempotent). On SQLite, FTS5 finds an entry quickly only by its
 /// rowid (a condition on `record_id` reads the whole index), so `_kith_search_docs` maps each
@@ -218,7 +224,7 @@ impl DataStore {
         tx: &mut Tx,
         entries: Vec<Row>,
     ) -> Result<(), StoreError> {
-        for (sql, bound) in self.bind_statements(self.entry_statements(entries))? {
+        for (sql, bound) in self.bind_statements(self.entry_statements(entries), Vec::new())? {
             tx.ex().execute_bound(sql, bound).await?;
         }
         Ok(())
@@ -230,7 +236,7 @@ impl DataStore {
     /// exactly these `n` entries.
     pub(super) fn entry_statements(&self, entries: Vec<Row>) -> Vec<(String, Args)> {
         let count = entries.len();
-        let mut statements = self.insert_statements("_kith_search", &ENTRY_COLUMNS, entries);
+        let mut statements = self.insert_statements("_kith_search", &ENTRY_COLUMNS, &[], entries);
         if self.backend() == Backend::Sqlite && count > 0 {
             let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
             statements.push((
