@@ -790,6 +790,41 @@ async fn a_batch_writes_each_records_event_search_entry_and_relation(backend: Ba
     assert_eq!(hits("zorbus").await, 1);
     assert_eq!(hits("marwick").await, 1);
     assert_eq!(hits("batch").await, 3);
+
+    // A batch's search entries hold every searchable part of its records.
+    let full = json!([{
+        "name": { "firstName": "Ottoline", "lastName": "Vasquez" },
+        "emails": { "primaryEmail": "otto@primarymail.org", "additionalEmails": ["ov@sidemail.net"] },
+        "phones": { "primaryPhoneNumber": "5550199", "primaryPhoneCountryCode": "US", "primaryPhoneCallingCode": "+1", "additionalPhones": [] },
+        "linkedinLink": { "primaryLinkUrl": "https://www.linkedin.com/in/ottoline", "primaryLinkLabel": "", "secondaryLinks": [] },
+        "jobTitle": "Cartographer",
+        "city": "Valparaiso",
+    }]);
+    let made = owner
+        .post("/rest/batch/people", full)
+        .await
+        .expect_status(201)["data"]["createPeople"][0]["id"]
+        .clone();
+    for q in [
+        "ottoline",
+        "vasquez",
+        "primarymail",
+        "sidemail",
+        "5550199",
+        "linkedin",
+        "cartographer",
+        "valparaiso",
+    ] {
+        let found = owner
+            .get(&format!("/rest/search?q={q}"))
+            .await
+            .expect_status(200);
+        assert_eq!(found["data"]["search"][0]["recordId"], made, "{q}: {found}");
+        assert_eq!(
+            found["data"]["search"][0]["label"], "Ottoline Vasquez",
+            "{q}"
+        );
+    }
 }
 
 async fn batches_are_all_or_nothing_with_errors_per_index(backend: Backend) {

@@ -9,13 +9,13 @@ use super::records::{
     Checked, CreatedChanges, Projection, RecordOutput, actor_cells, field_error, rejected,
     write_error,
 };
-use super::search::{entry_row, is_searchable};
+use super::search::{RecordText, entry_row};
 use super::sql::{Args, Bound, Row, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::ApiError;
-use kith_core::fields::{self, Cell, ColumnType, FieldType};
-use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
+use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -538,18 +538,50 @@ fn events(
         .collect()
 }
 
-/// The search entry of a record, from its row: only the fields search reads are turned into JSON.
+/// The search entry of a record, read from its row.
 fn search_row(object: &ObjectMeta, projection: &Projection<'_>, row: &[Cell], id: Uuid) -> Row {
-    let searched: Map<String, Value> = projection
-        .fields()
-        .iter()
-        .filter(|(field, _, _)| is_searchable(object, field))
-        .map(|(field, key, start)| {
-            let cells = projection.cells_of(row, *start, field);
-            (key.clone(), fields::output(field.field_type, cells))
-        })
-        .collect();
-    entry_row(object, &Value::Object(searched), id)
+    entry_row(object, &RowText { projection, row }, id)
+}
+
+/// A row of a [`Projection`] as search reads a record.
+struct RowText<'a> {
+    projection: &'a Projection<'a>,
+    row: &'a [Cell],
+}
+
+impl RowText<'_> {
+    /// The cell of `field`'s sub-field `part` (empty for a field of one column).
+    fn cell(&self, field: &FieldMeta, part: &str) -> Option<&Cell> {
+        let (_, _, start) = self
+            .projection
+            .fields()
+            .iter()
+            .find(|(shown, ..)| shown.id == field.id)?;
+        let index = field
+            .field_type
+            .parts()
+            .iter()
+            .position(|p| p.name == part)?;
+        self.projection.cells_of(self.row, *start, field).get(index)
+    }
+}
+
+impl RecordText for RowText<'_> {
+    fn text(&self, field: &FieldMeta, part: &str) -> Option<&str> {
+        match self.cell(field, part)? {
+            Cell::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn texts(&self, field: &FieldMeta, part: &str) -> Vec<&str> {
+        match self.cell(field, part) {
+            Some(Cell::Json(Value::Array(items))) => {
+                items.iter().filter_map(Value::as_str).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 pub(super) fn answer_error(error: serde_json::Error) -> StoreError {

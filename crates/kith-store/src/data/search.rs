@@ -94,33 +94,59 @@ pub fn is_searchable(object: &ObjectMeta, field: &FieldMeta) -> bool {
         )
 }
 
+/// A record's values as search reads them: from its JSON, or from the cells of a row a batch
+/// is about to write (which spares turning each field into JSON first).
+pub(super) trait RecordText {
+    /// The text of `field`, or of its sub-field `part` (empty for a field of one column).
+    fn text(&self, field: &FieldMeta, part: &str) -> Option<&str>;
+    /// The texts of `field`'s sub-field `part`, a list (additional emails).
+    fn texts(&self, field: &FieldMeta, part: &str) -> Vec<&str>;
+}
+
+impl RecordText for Value {
+    fn text(&self, field: &FieldMeta, part: &str) -> Option<&str> {
+        let value = &self[field.key().as_str()];
+        if part.is_empty() {
+            value.as_str()
+        } else {
+            value[part].as_str()
+        }
+    }
+
+    fn texts(&self, field: &FieldMeta, part: &str) -> Vec<&str> {
+        self[field.key().as_str()][part]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
+}
+
 /// The text of a record worth finding it by: its label, and the rest (emails, links, texts).
 /// Reads only the fields [`is_searchable`] names.
-pub fn searchable_text(object: &ObjectMeta, record: &Value) -> (String, String) {
+pub(super) fn searchable_text(object: &ObjectMeta, record: &impl RecordText) -> (String, String) {
     let label = record_label(object, record);
-    let mut body = Vec::new();
+    let mut body: Vec<String> = Vec::new();
     for field in object
         .active_fields()
         .filter(|f| f.name != object.label_field)
     {
-        let value = &record[field.key()];
+        let text = |part: &str| record.text(field, part).map(str::to_owned);
         match field.field_type {
-            FieldType::Text | FieldType::RichText => body.extend(value.as_str().map(str::to_owned)),
+            FieldType::Text | FieldType::RichText => body.extend(text("")),
             FieldType::Emails => {
-                body.extend(value["primaryEmail"].as_str().map(str::to_owned));
+                body.extend(text("primaryEmail"));
                 body.extend(
-                    value["additionalEmails"]
-                        .as_array()
+                    record
+                        .texts(field, "additionalEmails")
                         .into_iter()
-                        .flatten()
-                        .filter_map(|e| e.as_str().map(str::to_owned)),
+                        .map(str::to_owned),
                 );
             }
-            FieldType::Links => body.extend(value["primaryLinkUrl"].as_str().map(domain_words)),
-            FieldType::FullName => body.push(full_name(value)),
-            FieldType::Phones => {
-                body.extend(value["primaryPhoneNumber"].as_str().map(str::to_owned))
-            }
+            FieldType::Links => body.extend(record.text(field, "primaryLinkUrl").map(domain_words)),
+            FieldType::FullName => body.push(full_name(record, field)),
+            FieldType::Phones => body.extend(text("primaryPhoneNumber")),
             _ => {}
         }
     }
@@ -133,13 +159,16 @@ pub fn searchable_text(object: &ObjectMeta, record: &Value) -> (String, String) 
     )
 }
 
-fn full_name(value: &Value) -> String {
-    [value["firstName"].as_str(), value["lastName"].as_str()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+fn full_name(record: &impl RecordText, field: &FieldMeta) -> String {
+    [
+        record.text(field, "firstName"),
+        record.text(field, "lastName"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// `https://www.acme.com/x` is found by `acme` as well as by the address itself.
@@ -152,11 +181,11 @@ fn domain_words(url: &str) -> String {
 }
 
 /// What names a record: its label field, shown in results and relations.
-pub fn record_label(object: &ObjectMeta, record: &Value) -> String {
-    let value = &record[&object.label_field];
-    match object.field(&object.label_field).map(|f| f.field_type) {
-        Some(FieldType::FullName) => full_name(value),
-        _ => value.as_str().unwrap_or_default().to_owned(),
+pub(super) fn record_label(object: &ObjectMeta, record: &impl RecordText) -> String {
+    match object.field(&object.label_field) {
+        Some(field) if field.field_type == FieldType::FullName => full_name(record, field),
+        Some(field) => record.text(field, "").unwrap_or_default().to_owned(),
+        None => String::new(),
     }
 }
 
@@ -180,7 +209,7 @@ pub async fn index_record(
 }
 
 /// The index entry of a record: its object, id, label and the rest of its searchable text.
-pub(super) fn entry_row(object: &ObjectMeta, record: &Value, record_id: Uuid) -> Row {
+pub(super) fn entry_row(object: &ObjectMeta, record: &impl RecordText, record_id: Uuid) -> Row {
     let (label, body) = searchable_text(object, record);
     vec![
         (ColumnType::Uuid, Cell::Uuid(object.id)),
