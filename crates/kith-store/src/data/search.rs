@@ -127,36 +127,41 @@ impl RecordText for Value {
 /// Reads only the fields [`is_searchable`] names.
 pub(super) fn searchable_text(object: &ObjectMeta, record: &impl RecordText) -> (String, String) {
     let label = record_label(object, record);
-    let mut body: Vec<String> = Vec::new();
+    let mut body = String::new();
+    let mut add = |text: &str| {
+        if !text.is_empty() {
+            if !body.is_empty() {
+                body.push(' ');
+            }
+            body.push_str(text);
+        }
+    };
     for field in object
         .active_fields()
         .filter(|f| f.name != object.label_field)
     {
-        let text = |part: &str| record.text(field, part).map(str::to_owned);
+        let text = |part: &str| record.text(field, part).unwrap_or_default();
         match field.field_type {
-            FieldType::Text | FieldType::RichText => body.extend(text("")),
+            FieldType::Text | FieldType::RichText => add(text("")),
             FieldType::Emails => {
-                body.extend(text("primaryEmail"));
-                body.extend(
-                    record
-                        .texts(field, "additionalEmails")
-                        .into_iter()
-                        .map(str::to_owned),
-                );
+                add(text("primaryEmail"));
+                record
+                    .texts(field, "additionalEmails")
+                    .into_iter()
+                    .for_each(&mut add);
             }
-            FieldType::Links => body.extend(record.text(field, "primaryLinkUrl").map(domain_words)),
-            FieldType::FullName => body.push(full_name(record, field)),
-            FieldType::Phones => body.extend(text("primaryPhoneNumber")),
+            FieldType::Links => {
+                let url = text("primaryLinkUrl");
+                if !url.is_empty() {
+                    add(&domain_words(url));
+                }
+            }
+            FieldType::FullName => add(&full_name(record, field)),
+            FieldType::Phones => add(text("primaryPhoneNumber")),
             _ => {}
         }
     }
-    (
-        label,
-        body.into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    (label, body)
 }
 
 fn full_name(record: &impl RecordText, field: &FieldMeta) -> String {
