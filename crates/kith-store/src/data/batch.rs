@@ -183,8 +183,8 @@ impl DataStore {
     /// `shared`. On SQLite those are `?1`, `?2`… of the whole text ([`DataStore::bind_statements`]
     /// binds them once): `INSERT … SELECT v.column1, shared.column2, … FROM (VALUES (?1, ?2, …))
     /// AS shared, (VALUES (?, ?), …) AS v`. Every `?N` comes before the first `?` and all of them
-    /// are named, so that SQLite numbers the anonymous ones after them. On PostgreSQL each row
-    /// carries a copy.
+    /// are named, so that SQLite numbers the anonymous ones after them. On PostgreSQL they are
+    /// `$1`, `$2`… of each statement, which every row names.
     pub(super) fn insert_statements(
         &self,
         table: &str,
@@ -193,39 +193,49 @@ impl DataStore {
         rows: Vec<Row>,
     ) -> Vec<(String, Args)> {
         let backend = self.backend();
-        let share = backend == Backend::Sqlite && columns.iter().any(|(_, s)| *s != Source::Row);
+        let shares = columns.iter().any(|(_, s)| *s != Source::Row);
         let row_width = columns.iter().filter(|(_, s)| *s == Source::Row).count();
-        let per_statement = if share {
-            MAX_PARAMS.saturating_sub(shared.len()) / row_width.max(1)
-        } else {
-            MAX_PARAMS / columns.len().max(1)
-        }
-        .max(1);
-        let head = self.insert_head(table, columns, shared, share);
+        let per_statement = (MAX_PARAMS.saturating_sub(shared.len()) / row_width.max(1)).max(1);
+        let selects_rows = shares && backend == Backend::Sqlite;
+        let head = self.insert_head(table, columns, shared, selects_rows);
         let mut statements = Vec::new();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut args = Args::default();
+            if shares && backend == Backend::Postgres {
+                for (kind, cell) in shared {
+                    args.push(*kind, cell.clone());
+                }
+            }
             let mut sql = head.clone();
             for (index, row) in rows.by_ref().take(per_statement).enumerate() {
                 sql.push_str(if index == 0 { "(" } else { ", (" });
                 let mut cells = row.into_iter();
                 let mut written = 0;
                 for (_, source) in columns {
-                    let (kind, cell) = match source {
-                        Source::Row => cells.next().unwrap_or((ColumnType::Text, Cell::Null)),
-                        Source::Shared(_) if share => continue,
-                        Source::Shared(at) => shared[*at].clone(),
-                    };
+                    if *source != Source::Row && selects_rows {
+                        continue;
+                    }
                     if written > 0 {
                         sql.push_str(", ");
                     }
-                    args.write_in_order(&mut sql, backend, kind, cell);
                     written += 1;
+                    match source {
+                        Source::Row => {
+                            let (kind, cell) =
+                                cells.next().unwrap_or((ColumnType::Text, Cell::Null));
+                            args.write_in_order(&mut sql, backend, kind, cell);
+                        }
+                        Source::Shared(at) => {
+                            use std::fmt::Write;
+                            // Writing to a String cannot fail.
+                            let _ = write!(sql, "${}", at + 1);
+                        }
+                    }
                 }
                 sql.push(')');
             }
-            if share {
+            if selects_rows {
                 sql.push_str(") AS v");
             }
             statements.push((sql, args));
