@@ -243,17 +243,18 @@ impl DataStore {
         statements
     }
 
-    /// The text of [`DataStore::insert_statements`] up to its first row.
+    /// The text of [`DataStore::insert_statements`] up to its first row: `VALUES`, or with
+    /// `selects_rows` the `SELECT` that reads the shared values beside the rows (SQLite).
     fn insert_head(
         &self,
         table: &str,
         columns: &[(&str, Source)],
         shared: &[(ColumnType, Cell)],
-        share: bool,
+        selects_rows: bool,
     ) -> String {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
         let insert = format!("INSERT INTO {} ({})", self.table(table), names.join(", "));
-        if !share {
+        if !selects_rows {
             return format!("{insert} VALUES ");
         }
         let mut in_row = 0;
