@@ -97,7 +97,8 @@ impl TestApp {
             ..Settings::default()
         };
         adjust(&mut settings);
-        // A test that brings its own URL (to restart on the same data) keeps what it made.
+        // A test that brings its own URL (to restart on the same data) owns none of it: its
+        // `TestDatabase` drops it after the last app.
         let own_schema = schema.filter(|_| settings.database_url.as_deref() == Some(url.as_str()));
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
@@ -274,9 +275,33 @@ pub fn code_in(mail: &OutboxMail) -> String {
         .to_owned()
 }
 
-/// A URL of an empty database: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.
-pub async fn database_url(backend: Backend, data_dir: &TempDir) -> String {
-    empty_database(backend, data_dir).await.0
+/// An empty database for a test that starts several apps on the same data (none of them owns
+/// it): a SQLite file in its data folder, or a fresh PostgreSQL schema, dropped with the schemas
+/// of its workspaces when this is (declare it before the apps, so that it outlives them).
+pub struct TestDatabase {
+    pub url: String,
+    schema: Option<String>,
+}
+
+impl TestDatabase {
+    /// The PostgreSQL schema holding its control plane.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(schema) = self.schema.take() {
+            drop_postgres_schemas(schema);
+        }
+    }
+}
+
+/// A [`TestDatabase`]: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.
+pub async fn test_database(backend: Backend, data_dir: &TempDir) -> TestDatabase {
+    let (url, schema) = empty_database(backend, data_dir).await;
+    TestDatabase { url, schema }
 }
 
 /// [`database_url`], and on PostgreSQL the schema it made.

@@ -219,7 +219,8 @@ on_both_backends!(admin_commands_work_on_the_database_the_server_uses);
 
 async fn admin_commands_work_on_the_database_the_server_uses(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
-    let url = kith_testkit::database_url(backend, &dir).await;
+    let database_guard = kith_testkit::test_database(backend, &dir).await;
+    let url = database_guard.url.clone();
     let admin = |args: &[&str]| {
         let mut command = kith(dir.path());
         command

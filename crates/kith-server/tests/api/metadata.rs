@@ -888,7 +888,8 @@ async fn sensitive_text_is_encrypted_masked_and_kept_out_of_history(backend: Bac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_different_key_is_refused_clearly() {
     let dir = tempfile::tempdir().expect("dir");
-    let url = kith_testkit::database_url(Backend::Sqlite, &dir).await;
+    let database_guard = kith_testkit::test_database(Backend::Sqlite, &dir).await;
+    let url = database_guard.url.clone();
     let first_key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; // 32 bytes of 'A', base64
     let settings = |key: &'static str| {
         let url = url.clone();

@@ -1330,7 +1330,8 @@ async fn idempotency_keys_replay_the_first_answer(backend: Backend) {
 async fn the_trash_is_purged_by_a_job_that_survives_restarts(backend: Backend) {
     use kith_server::jobs;
     let database = tempfile::tempdir().expect("dir");
-    let url = kith_testkit::database_url(backend, &database).await;
+    let database_guard = kith_testkit::test_database(backend, &database).await;
+    let url = database_guard.url.clone();
     let settings = |s: &mut kith_server::Settings| {
         s.database_url = Some(url.clone());
         s.data_dir = Some(database.path().to_owned());
@@ -1955,7 +1956,8 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_sqlite_file_gets_its_search_map_filled() {
     let database = tempfile::tempdir().expect("dir");
-    let url = kith_testkit::database_url(Backend::Sqlite, &database).await;
+    let database_guard = kith_testkit::test_database(Backend::Sqlite, &database).await;
+    let url = database_guard.url.clone();
     let settings = |s: &mut kith_server::Settings| {
         s.database_url = Some(url.clone());
         s.data_dir = Some(database.path().to_owned());

@@ -372,7 +372,8 @@ async fn a_token_only_ever_sees_its_own_workspace(backend: Backend) {
 
 async fn instances_share_one_rate_limit(backend: Backend) {
     let database = tempfile::tempdir().expect("dir");
-    let url = kith_testkit::database_url(backend, &database).await;
+    let database_guard = kith_testkit::test_database(backend, &database).await;
+    let url = database_guard.url.clone();
     let settings = |s: &mut kith_server::Settings| {
         s.database_url = Some(url.clone());
         s.data_dir = Some(database.path().to_owned());

@@ -487,3 +487,48 @@ async fn a_test_apps_postgres_schemas_are_dropped_with_it() {
     drop(app);
     assert_eq!(existing().await, 0, "{names:?} are dropped with the app");
 }
+
+/// A database that several apps share in turn is dropped with its workspaces after the last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_test_databases_schemas_are_dropped_with_it() {
+    use sqlx::Connection;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
+    let url = database.url.clone();
+    let app = TestApp::start_with(Backend::Postgres, |s| s.database_url = Some(url)).await;
+    assert_eq!(
+        app.own_schema(),
+        None,
+        "the app does not own a database it was given"
+    );
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    owner
+        .in_workspace(&ws)
+        .get("/rest/people")
+        .await
+        .expect_status(200);
+    let names = [
+        database.schema().expect("a schema").to_owned(),
+        kith_testkit::workspace_schema(&ws),
+    ];
+    drop(app);
+    let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    let mut existing = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)")
+            .bind(&names[..])
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(existing().await, 2, "{names:?} outlive the app");
+    drop(database);
+    assert_eq!(
+        existing().await,
+        0,
+        "{names:?} are dropped with the database"
+    );
+}
