@@ -459,39 +459,30 @@ async fn removed_members_lose_access(backend: Backend) {
 /// and benchmark runs used to leave thousands of them, gigabytes on the database's disk.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_apps_postgres_schemas_are_dropped_with_it() {
-    use sqlx::Connection;
     if !kith_testkit::postgres_available() {
         return;
     }
     let app = TestApp::start(Backend::Postgres).await;
-    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    owner
-        .in_workspace(&ws)
-        .get("/rest/people")
-        .await
-        .expect_status(200);
     let names = [
         app.own_schema().expect("a schema of its own").to_owned(),
-        kith_testkit::workspace_schema(&ws),
+        provisioned_workspace_schema(&app).await,
     ];
-    let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-    let mut existing = async || -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)")
-            .bind(&names[..])
-            .fetch_one(&mut conn)
-            .await
-            .expect("count")
-    };
-    assert_eq!(existing().await, 2, "{names:?} exist while the app runs");
+    assert_eq!(
+        existing_schemas(&names).await,
+        2,
+        "{names:?} exist while the app runs"
+    );
     drop(app);
-    assert_eq!(existing().await, 0, "{names:?} are dropped with the app");
+    assert_eq!(
+        existing_schemas(&names).await,
+        0,
+        "{names:?} are dropped with the app"
+    );
 }
 
 /// A database that several apps share in turn is dropped with its workspaces after the last.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_test_databases_schemas_are_dropped_with_it() {
-    use sqlx::Connection;
     if !kith_testkit::postgres_available() {
         return;
     }
@@ -504,31 +495,43 @@ async fn a_shared_test_databases_schemas_are_dropped_with_it() {
         None,
         "the app does not own a database it was given"
     );
+    let names = [
+        database.schema().expect("a schema").to_owned(),
+        provisioned_workspace_schema(&app).await,
+    ];
+    drop(app);
+    assert_eq!(
+        existing_schemas(&names).await,
+        2,
+        "{names:?} outlive the app"
+    );
+    drop(database);
+    assert_eq!(
+        existing_schemas(&names).await,
+        0,
+        "{names:?} are dropped with the database"
+    );
+}
+
+/// The schema of a new workspace of `app`, made by a first request to its records.
+async fn provisioned_workspace_schema(app: &TestApp) -> String {
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
     owner
         .in_workspace(&ws)
         .get("/rest/people")
         .await
         .expect_status(200);
-    let names = [
-        database.schema().expect("a schema").to_owned(),
-        kith_testkit::workspace_schema(&ws),
-    ];
-    drop(app);
-    let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-    let mut existing = async || -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)")
-            .bind(&names[..])
-            .fetch_one(&mut conn)
-            .await
-            .expect("count")
-    };
-    assert_eq!(existing().await, 2, "{names:?} outlive the app");
-    drop(database);
-    assert_eq!(
-        existing().await,
-        0,
-        "{names:?} are dropped with the database"
-    );
+    kith_testkit::workspace_schema(&ws)
+}
+
+/// How many of `names` are schemas of the test database.
+async fn existing_schemas(names: &[String]) -> i64 {
+    use sqlx::Connection;
+    let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    sqlx::query_scalar("SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)")
+        .bind(names)
+        .fetch_one(&mut conn)
+        .await
+        .expect("count")
 }
