@@ -98,8 +98,16 @@ impl TestApp {
         };
         adjust(&mut settings);
         // A test that brings its own URL (to restart on the same data) owns none of it: its
-        // `TestDatabase` drops it after the last app.
-        let own_schema = schema.filter(|_| settings.database_url.as_deref() == Some(url.as_str()));
+        // `TestDatabase` drops it after the last app. The fresh schema made above then stays
+        // empty, and goes now.
+        let own_schema = match schema {
+            Some(schema) if settings.database_url.as_deref() == Some(url.as_str()) => Some(schema),
+            Some(unused) => {
+                drop_postgres_schemas(unused);
+                None
+            }
+            None => None,
+        };
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
         TestApp {
