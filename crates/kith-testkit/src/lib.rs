@@ -70,9 +70,9 @@ pub struct TestApp {
     pub backend: Backend,
     server: Option<RunningServer>,
     data_dir: TempDir,
-    /// The PostgreSQL schema made for this server alone, dropped with its workspaces' schemas
-    /// when the app is (see [`drop_postgres_schemas`]).
-    own_schema: Option<String>,
+    /// The database made for this server alone, unless the test brought its own URL. Declared
+    /// after the server, so that it is dropped (with its workspaces' schemas) after the server.
+    own_database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -84,11 +84,9 @@ impl TestApp {
     /// A server whose settings `adjust` may change after the test defaults are filled in.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let (url, schema) = empty_database(backend, &data_dir).await;
         let mut settings = Settings {
             bind: Some("127.0.0.1:0".into()),
             data_dir: Some(data_dir.path().to_owned()),
-            database_url: Some(url.clone()),
             signup: Some(SignupPolicy::Open),
             db_max_connections: Some(4),
             // Scenarios page through thousands of records as one person; the limit itself has
@@ -98,15 +96,14 @@ impl TestApp {
         };
         adjust(&mut settings);
         // A test that brings its own URL (to restart on the same data) owns none of it: its
-        // `TestDatabase` drops it after the last app. The fresh schema made above then stays
-        // empty, and goes now.
-        let own_schema = match schema {
-            Some(schema) if settings.database_url.as_deref() == Some(url.as_str()) => Some(schema),
-            Some(unused) => {
-                drop_postgres_schemas(unused);
-                None
+        // `TestDatabase` drops it after the last app.
+        let own_database = match settings.database_url {
+            Some(_) => None,
+            None => {
+                let database = test_database(backend, &data_dir).await;
+                settings.database_url = Some(database.url.clone());
+                Some(database)
             }
-            None => None,
         };
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
@@ -115,7 +112,7 @@ impl TestApp {
             backend,
             server: Some(server),
             data_dir,
-            own_schema,
+            own_database,
         }
     }
 
@@ -129,7 +126,7 @@ impl TestApp {
 
     /// The PostgreSQL schema holding this app's control plane, when it made its own.
     pub fn own_schema(&self) -> Option<&str> {
-        self.own_schema.as_deref()
+        self.own_database.as_ref().and_then(TestDatabase::schema)
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -308,28 +305,17 @@ impl Drop for TestDatabase {
 
 /// A [`TestDatabase`]: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.
 pub async fn test_database(backend: Backend, data_dir: &TempDir) -> TestDatabase {
-    let (url, schema) = empty_database(backend, data_dir).await;
-    TestDatabase { url, schema }
-}
-
-/// [`database_url`], and on PostgreSQL the schema it made.
-async fn empty_database(backend: Backend, data_dir: &TempDir) -> (String, Option<String>) {
     match backend {
-        Backend::Sqlite => (
-            format!("sqlite://{}", data_dir.path().join("kith.db").display()),
-            None,
-        ),
+        Backend::Sqlite => TestDatabase {
+            url: format!("sqlite://{}", data_dir.path().join("kith.db").display()),
+            schema: None,
+        },
         Backend::Postgres => {
             let (url, schema) = fresh_postgres_schema().await;
-            (url, Some(schema))
-        }
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(schema) = self.own_schema.take() {
-            drop_postgres_schemas(schema);
+            TestDatabase {
+                url,
+                schema: Some(schema),
+            }
         }
     }
 }
