@@ -47,7 +47,7 @@ impl DataStore {
     ) -> Result<BatchPlan, StoreError> {
         let now = chrono::Utc::now();
         let shared = shared_values(object, actor, now)?;
-        let columns = batch_columns(actor, checked);
+        let columns = batch_columns(&shared, checked);
         let column_at: HashMap<&str, usize> = columns
             .iter()
             .enumerate()
@@ -453,8 +453,11 @@ const EVENT_COLUMNS: [(&str, Source); 7] = [
 ];
 
 /// The columns a batch writes, with where their values come from: the system columns, then every
-/// column any record sets.
-fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnType, Source)> {
+/// column any record sets. The actor's columns have the types of its `shared` values.
+fn batch_columns(
+    shared: &[(ColumnType, Cell)],
+    checked: &[Checked<'_>],
+) -> Vec<(String, ColumnType, Source)> {
     let mut columns: Vec<(String, ColumnType, Source)> = vec![
         ("id".into(), ColumnType::Uuid, Source::Row),
         (
@@ -470,12 +473,12 @@ fn batch_columns(actor: &Actor, checked: &[Checked<'_>]) -> Vec<(String, ColumnT
         ("position".into(), ColumnType::Float, Source::Row),
     ];
     for prefix in ["created_by", "updated_by"] {
-        for ((suffix, (kind, _)), at) in ["source", "member_id", "name"]
-            .into_iter()
-            .zip(actor_cells(actor))
-            .zip(ACTOR_CELLS)
-        {
-            columns.push((format!("{prefix}_{suffix}"), kind, Source::Shared(at)));
+        for (suffix, at) in ["source", "member_id", "name"].into_iter().zip(ACTOR_CELLS) {
+            columns.push((
+                format!("{prefix}_{suffix}"),
+                shared[at].0,
+                Source::Shared(at),
+            ));
         }
     }
     let mut seen: HashSet<String> = columns.iter().map(|(name, ..)| name.clone()).collect();
