@@ -1188,6 +1188,23 @@ async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Back
             entries
         );
     }
+    // A word longer than PostgreSQL indexes is left out, and the rest of the text is still found,
+    // quotes, backslashes and accents included.
+    let long_word = "x".repeat(3_000);
+    let odd = format!("{long_word} O'Brien Zoë back\\slash");
+    create(
+        &owner,
+        "notes",
+        json!({ "title": "Odd words", "body": odd }),
+    )
+    .await;
+    for query in ["o'brien", "ZOË", "slash", "back"] {
+        assert_eq!(
+            search(query).await,
+            [("note".to_owned(), "Odd words".to_owned())],
+            "{query}"
+        );
+    }
 }
 
 async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {
@@ -2015,6 +2032,121 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
     };
     assert_eq!(labels("byro").await, ["Ada Byron"]);
     assert!(labels("lovel").await.is_empty(), "the old entry is gone");
+}
+
+/// A PostgreSQL schema made when the database found the search words itself (a generated column)
+/// and kept events' changes as `JSONB` is brought up to date when a workspace opens: its old
+/// entries are still found, and new records, changes and timelines work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_postgres_schema_is_brought_up_to_date() {
+    use sqlx::Connection as _;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
+    let url = database.url.clone();
+    let settings = |s: &mut kith_server::Settings| {
+        s.database_url = Some(url.clone());
+        s.data_dir = Some(dir.path().to_owned());
+    };
+    let app = TestApp::start_with(Backend::Postgres, settings).await;
+    let (owner, ws) = workspace(&app).await;
+    let ada = create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" }, "jobTitle": "Engineer" }),
+    )
+    .await;
+    app.stop().await;
+
+    let schema = kith_testkit::workspace_schema(&ws);
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let old_layout = [
+        format!("ALTER TABLE \"{schema}\"._kith_search DROP COLUMN words"),
+        format!(
+            "ALTER TABLE \"{schema}\"._kith_search ADD COLUMN words TSVECTOR GENERATED ALWAYS AS \
+             (to_tsvector('simple', regexp_replace(label || ' ' || body, '[^[:alnum:]]+', ' ', 'g'))) STORED"
+        ),
+        format!("CREATE INDEX kith_search_words ON \"{schema}\"._kith_search USING GIN (words)"),
+        format!(
+            "ALTER TABLE \"{schema}\"._kith_events ALTER COLUMN changes TYPE JSONB USING changes::jsonb"
+        ),
+    ];
+    for statement in &old_layout {
+        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    assert_eq!(
+        words_and_changes(&mut conn, &schema).await,
+        "changes jsonb NEVER, words tsvector ALWAYS"
+    );
+
+    let app = TestApp::start_with(Backend::Postgres, settings).await;
+    let owner = app.login("owner@example.com").await.in_workspace(&ws);
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Grace", "lastName": "Hopper" } }),
+    )
+    .await;
+    assert_eq!(
+        words_and_changes(&mut conn, &schema).await,
+        "changes text NEVER, words tsvector NEVER"
+    );
+    conn.close().await.expect("close");
+    owner
+        .post(
+            "/rest/batch/people",
+            json!([{ "name": { "firstName": "Alan", "lastName": "Turing" } }]),
+        )
+        .await
+        .expect_status(201);
+    for (query, label) in [
+        ("lovel", "Ada Lovelace"),
+        ("engin", "Ada Lovelace"),
+        ("hopp", "Grace Hopper"),
+        ("turi", "Alan Turing"),
+    ] {
+        let hits = owner
+            .get(&format!("/rest/search?q={query}"))
+            .await
+            .expect_status(200);
+        assert_eq!(hits["data"]["search"][0]["label"], label, "{query}: {hits}");
+    }
+
+    let path = format!("/rest/people/{}", id_of(&ada));
+    owner
+        .patch(&path, json!({ "jobTitle": "CTO" }))
+        .await
+        .expect_status(200);
+    let (events, kinds) = timeline_of(&owner, &path).await;
+    assert_eq!(kinds, ["updated", "created"], "{events:?}");
+    assert_eq!(
+        events[0]["changes"],
+        json!({ "jobTitle": { "before": "Engineer", "after": "CTO" } })
+    );
+    assert_eq!(
+        events[1]["changes"]["jobTitle"],
+        json!({ "before": null, "after": "Engineer" }),
+        "the event written as JSONB reads the same"
+    );
+}
+
+/// The type of a PostgreSQL workspace's search words and events' changes, and whether each is
+/// generated.
+async fn words_and_changes(conn: &mut sqlx::PgConnection, schema: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_generated, ', ' \
+         ORDER BY column_name) FROM information_schema.columns WHERE table_schema = $1 \
+         AND column_name IN ('words', 'changes')",
+    )
+    .bind(schema)
+    .fetch_one(conn)
+    .await
+    .expect("columns")
 }
 
 /// A workspace file's write-ahead log is folded back into the file in the background, long

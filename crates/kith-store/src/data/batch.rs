@@ -77,7 +77,7 @@ impl DataStore {
                 }
             }
             ids.push(id);
-            search.push(search_row(object, &projection, &read, id));
+            search.push(search_row(self.backend(), object, &projection, &read, id));
             let answer = RecordOutput {
                 projection: &projection,
                 row: &read,
@@ -524,8 +524,8 @@ fn row_cells(
 }
 
 /// A `created` event for each record, with the values given: the cells of its columns that
-/// come from the row (see [`EVENT_COLUMNS`]). The changes are bound as their JSON text,
-/// serialized once here rather than built as values first.
+/// come from the row (see [`EVENT_COLUMNS`]). The changes are JSON text, serialized once here
+/// rather than built as values first.
 fn events(
     inputs: &[Map<String, Value>],
     checked: &[Checked<'_>],
@@ -544,7 +544,7 @@ fn events(
                 (ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
                 (ColumnType::Uuid, Cell::Uuid(*id)),
                 (
-                    ColumnType::Json,
+                    ColumnType::Text,
                     Cell::Text(serde_json::to_string(&changes).map_err(answer_error)?),
                 ),
             ])
@@ -553,8 +553,14 @@ fn events(
 }
 
 /// The search entry of a record, read from its row.
-fn search_row(object: &ObjectMeta, projection: &Projection<'_>, row: &[Cell], id: Uuid) -> Row {
-    entry_row(object, &RowText { projection, row }, id)
+fn search_row(
+    backend: Backend,
+    object: &ObjectMeta,
+    projection: &Projection<'_>,
+    row: &[Cell],
+    id: Uuid,
+) -> Row {
+    entry_row(backend, object, &RowText { projection, row }, id)
 }
 
 /// A row of a [`Projection`] as search reads a record.

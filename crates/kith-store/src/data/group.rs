@@ -85,7 +85,10 @@ impl DataStore {
         filter: Option<&Filter>,
     ) -> Result<Vec<Value>, StoreError> {
         let column = resolve(object, group).map_err(|m| invalid("field", m))?;
-        if matches!(column.kind, ColumnType::Json | ColumnType::Bytes) {
+        if matches!(
+            column.kind,
+            ColumnType::Json | ColumnType::Bytes | ColumnType::Words
+        ) {
             return Err(invalid(
                 "field",
                 format!("{} cannot be grouped by", column.path),

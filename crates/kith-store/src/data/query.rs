@@ -160,7 +160,7 @@ fn typed(column: &Column, value: &FilterValue) -> Result<Cell, String> {
             .map(Cell::Uuid)
             .map_err(|_| wrong("a record id")),
         ColumnType::Json => Ok(Cell::Text(text.to_owned())),
-        ColumnType::Bytes => Err(format!("{} cannot be filtered", column.path)),
+        ColumnType::Bytes | ColumnType::Words => Err(format!("{} cannot be filtered", column.path)),
     }
 }
 
@@ -517,6 +517,6 @@ fn json_to_cell(value: &Value, kind: ColumnType) -> Option<Cell> {
                 .with_timezone(&chrono::Utc),
         ),
         ColumnType::Uuid => Cell::Uuid(uuid::Uuid::parse_str(value.as_str()?).ok()?),
-        ColumnType::Json | ColumnType::Bytes => return None,
+        ColumnType::Json | ColumnType::Bytes | ColumnType::Words => return None,
     })
 }

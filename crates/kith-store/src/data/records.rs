@@ -928,7 +928,7 @@ impl DataStore {
                 ColumnType::Json,
                 Cell::Json(serde_json::to_value(actor).unwrap_or(Value::Null)),
             ),
-            args.push(ColumnType::Json, Cell::Json(changes)),
+            args.push(ColumnType::Text, Cell::Text(changes.to_string())),
             args.push(ColumnType::DateTime, now()),
         ];
         let sql = format!(
@@ -1114,7 +1114,7 @@ impl DataStore {
             ColumnType::Uuid,
             ColumnType::Text,
             ColumnType::Json,
-            ColumnType::Json,
+            ColumnType::Text,
             ColumnType::DateTime,
         ];
         let mut conn = self.read().await?;
@@ -1125,15 +1125,24 @@ impl DataStore {
             .iter()
             .map(|row| {
                 let value = |i: usize| fields::output(FieldType::RawJson, &[row[i].clone()]);
-                json!({
+                let changes = match &row[3] {
+                    Cell::Text(text) => {
+                        serde_json::from_str(text).map_err(|_| StoreError::Corrupt {
+                            column: "_kith_events.changes",
+                            value: text.clone(),
+                        })?
+                    }
+                    _ => Value::Null,
+                };
+                Ok(json!({
                     "id": value(0),
                     "kind": value(1),
                     "actor": value(2),
-                    "changes": value(3),
+                    "changes": changes,
                     "happenedAt": fields::output(FieldType::DateTime, &[row[4].clone()]),
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok((events, more))
     }
 

@@ -23,6 +23,7 @@ pub fn sql_type(backend: Backend, kind: ColumnType) -> &'static str {
         (Backend::Sqlite, ColumnType::Int | ColumnType::Bool) => "INTEGER",
         (Backend::Sqlite, ColumnType::Float) => "REAL",
         (Backend::Sqlite, ColumnType::Uuid | ColumnType::Bytes) => "BLOB",
+        (Backend::Sqlite, ColumnType::Words) => "TEXT",
         (Backend::Postgres, ColumnType::Text) => "TEXT",
         (Backend::Postgres, ColumnType::Int) => "BIGINT",
         (Backend::Postgres, ColumnType::Float) => "DOUBLE PRECISION",
@@ -32,6 +33,7 @@ pub fn sql_type(backend: Backend, kind: ColumnType) -> &'static str {
         (Backend::Postgres, ColumnType::Json) => "JSONB",
         (Backend::Postgres, ColumnType::Uuid) => "UUID",
         (Backend::Postgres, ColumnType::Bytes) => "BYTEA",
+        (Backend::Postgres, ColumnType::Words) => "TSVECTOR",
     }
 }
 
@@ -54,7 +56,9 @@ impl Args {
     /// Adds a value; returns its placeholder.
     pub fn push(&mut self, kind: ColumnType, cell: Cell) -> String {
         self.values.push((kind, cell));
-        format!("${}", self.values.len())
+        let mut placeholder = String::new();
+        self.write_numbered(&mut placeholder);
+        placeholder
     }
 
     /// Adds a value for a statement whose every value appears exactly once, in the order added;
@@ -77,11 +81,22 @@ impl Args {
         self.values.push((kind, cell));
         match backend {
             Backend::Sqlite => sql.push('?'),
-            Backend::Postgres => {
-                use std::fmt::Write;
-                // Writing to a String cannot fail.
-                let _ = write!(sql, "${}", self.values.len());
-            }
+            Backend::Postgres => self.write_numbered(sql),
+        }
+    }
+
+    /// Writes `$n` for the last value added. Words are bound as text and cast: sqlx names the
+    /// type of every value it sends, and PostgreSQL does not take text for a `tsvector` column.
+    fn write_numbered(&self, sql: &mut String) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(sql, "${}", self.values.len());
+        if self
+            .values
+            .last()
+            .is_some_and(|(kind, _)| *kind == ColumnType::Words)
+        {
+            sql.push_str("::tsvector");
         }
     }
 
@@ -140,7 +155,9 @@ impl Args {
         let mut args = sqlx::postgres::PgArguments::default();
         for (kind, cell) in self.values {
             let added = match (kind, cell) {
-                (ColumnType::Text, Cell::Null) => args.add(Option::<String>::None),
+                (ColumnType::Text | ColumnType::Words, Cell::Null) => {
+                    args.add(Option::<String>::None)
+                }
                 (ColumnType::Int, Cell::Null) => args.add(Option::<i64>::None),
                 (ColumnType::Float, Cell::Null) => args.add(Option::<f64>::None),
                 (ColumnType::Bool, Cell::Null) => args.add(Option::<bool>::None),
@@ -294,7 +311,9 @@ fn sqlite_cell(
     kind: ColumnType,
 ) -> Result<Cell, StoreError> {
     let cell = match kind {
-        ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        ColumnType::Text | ColumnType::Words => {
+            row.try_get::<Option<String>, _>(i)?.map(Cell::Text)
+        }
         ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
         ColumnType::Float => row.try_get::<Option<f64>, _>(i)?.map(Cell::Float),
         ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
@@ -330,7 +349,10 @@ fn postgres_cell(
     kind: ColumnType,
 ) -> Result<Cell, StoreError> {
     let cell = match kind {
-        ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        // Words are only read as `words::text`.
+        ColumnType::Text | ColumnType::Words => {
+            row.try_get::<Option<String>, _>(i)?.map(Cell::Text)
+        }
         ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
         ColumnType::Float => row.try_get::<Option<f64>, _>(i)?.map(Cell::Float),
         ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
