@@ -9,8 +9,8 @@ use super::records::{
     Checked, CreatedChanges, Projection, RecordOutput, actor_cells, field_error, rejected,
     write_error,
 };
-use super::search::{RecordText, entry_row};
-use super::sql::{Args, Bound, Row, quote};
+use super::search::{RecordText, entry_columns, entry_row};
+use super::sql::{Args, Bound, CopyData, Row, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::ApiError;
@@ -31,9 +31,16 @@ const ID_CHUNK: usize = 1_000;
 pub(super) struct BatchPlan {
     /// The created records as the answer shows them, already serialized.
     pub records: Vec<Box<RawValue>>,
-    /// The `INSERT`s of the rows, then of their events and search entries (see
-    /// [`DataStore::bind_statements`]).
-    statements: Vec<(String, Bound)>,
+    /// The rows, then their events and search entries.
+    writes: Vec<Write>,
+}
+
+/// How a batch's rows reach the database. On SQLite: `INSERT`s, run as one text (see
+/// [`DataStore::bind_statements`]). On PostgreSQL: a binary `COPY` per table, which spares the
+/// database evaluating a thousand rows of `VALUES` and parsing anything ([`CopyData`]).
+enum Write {
+    Statement(String, Bound),
+    Copy { sql: String, data: Vec<u8> },
 }
 
 impl DataStore {
@@ -103,13 +110,67 @@ impl DataStore {
             .zip(&columns)
             .map(|(name, (_, _, source))| (name.as_str(), *source))
             .collect();
-        let mut statements = self.insert_statements(&object.table, &sources, &shared, rows);
         let events = events(inputs, checked, &ids)?;
-        statements.extend(self.insert_statements("_kith_events", &EVENT_COLUMNS, &shared, events));
-        statements.extend(self.entry_statements(search));
-        Ok(BatchPlan {
-            statements: self.bind_statements(statements, shared)?,
-            records,
+        let writes = match self.backend() {
+            Backend::Sqlite => {
+                let mut statements = self.insert_statements(&object.table, &sources, &shared, rows);
+                statements.extend(self.insert_statements(
+                    "_kith_events",
+                    &EVENT_COLUMNS,
+                    &shared,
+                    events,
+                ));
+                statements.extend(self.entry_statements(search));
+                self.bind_statements(statements, shared)?
+                    .into_iter()
+                    .map(|(sql, bound)| Write::Statement(sql, bound))
+                    .collect()
+            }
+            Backend::Postgres => vec![
+                self.copy(&object.table, &sources, &shared, rows)?,
+                self.copy("_kith_events", &EVENT_COLUMNS, &shared, events)?,
+                self.copy(
+                    "_kith_search",
+                    entry_columns(Backend::Postgres),
+                    &[],
+                    search,
+                )?,
+            ],
+        };
+        Ok(BatchPlan { records, writes })
+    }
+
+    /// The `COPY` of `rows` into `table` (PostgreSQL). Columns whose [`Source`] is shared take
+    /// their value from `shared`.
+    fn copy(
+        &self,
+        table: &str,
+        columns: &[(&str, Source)],
+        shared: &[(ColumnType, Cell)],
+        rows: Vec<Row>,
+    ) -> Result<Write, StoreError> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            self.table(table),
+            names.join(", ")
+        );
+        let mut data = CopyData::default();
+        for row in &rows {
+            data.row(columns.len());
+            let mut cells = row.iter();
+            for (_, source) in columns {
+                let value = match source {
+                    Source::Row => cells.next(),
+                    Source::Shared(at) => shared.get(*at),
+                };
+                let (kind, cell) = value.unwrap_or(&(ColumnType::Text, Cell::Null));
+                data.value(*kind, cell)?;
+            }
+        }
+        Ok(Write::Copy {
+            sql,
+            data: data.finish(),
         })
     }
 
@@ -121,11 +182,12 @@ impl DataStore {
         object: &ObjectMeta,
         plan: BatchPlan,
     ) -> Result<Vec<Box<RawValue>>, StoreError> {
-        for (sql, bound) in plan.statements {
-            tx.ex()
-                .execute_bound(sql, bound)
-                .await
-                .map_err(|e| write_error(object, e))?;
+        for write in plan.writes {
+            match write {
+                Write::Statement(sql, bound) => tx.ex().execute_bound(sql, bound).await,
+                Write::Copy { sql, data } => tx.ex().copy_in(&sql, &data).await,
+            }
+            .map_err(|e| write_error(object, e))?;
         }
         Ok(plan.records)
     }
@@ -137,8 +199,8 @@ impl DataStore {
     /// On SQLite the `shared` values are bound once, first, by a statement that selects nothing:
     /// sqlx binds the anonymous `?` of each statement from where the previous one stopped, and a
     /// numbered `?N` to the N-th value of the whole call, so the `INSERT`s that follow reach the
-    /// shared values as `?1`, `?2`… (see [`DataStore::insert_statements`]). On PostgreSQL each
-    /// statement carries its own copy of them already.
+    /// shared values as `?1`, `?2`… (see [`DataStore::insert_statements`]). On PostgreSQL, where
+    /// batches are copied instead ([`Write`]), there are none and each statement is bound alone.
     pub(super) fn bind_statements(
         &self,
         statements: Vec<(String, Args)>,
@@ -179,12 +241,12 @@ impl DataStore {
     /// `INSERT INTO table (columns) VALUES (…), (…)…`, as few statements as the parameter limit
     /// allows. On SQLite the values are anonymous `?`, so several of these can run as one text.
     ///
-    /// A row holds the values of the columns whose [`Source`] is the row; the others come from
-    /// `shared`. On SQLite those are `?1`, `?2`… of the whole text ([`DataStore::bind_statements`]
-    /// binds them once): `INSERT … SELECT v.column1, shared.column2, … FROM (VALUES (?1, ?2, …))
-    /// AS shared, (VALUES (?, ?), …) AS v`. Every `?N` comes before the first `?` and all of them
-    /// are named, so that SQLite numbers the anonymous ones after them. On PostgreSQL they are
-    /// `$1`, `$2`… of each statement, which every row names.
+    /// A row holds the values of the columns whose [`Source`] is the row. The others, in SQLite's
+    /// batches only (PostgreSQL's are copied, see [`Write`]), come from `shared` as `?1`, `?2`…
+    /// of the whole text ([`DataStore::bind_statements`] binds them once): `INSERT … SELECT
+    /// v.column1, shared.column2, … FROM (VALUES (?1, ?2, …)) AS shared, (VALUES (?, ?), …) AS v`.
+    /// Every `?N` comes before the first `?` and all of them are named, so that SQLite numbers the
+    /// anonymous ones after them.
     pub(super) fn insert_statements(
         &self,
         table: &str,
@@ -193,45 +255,25 @@ impl DataStore {
         rows: Vec<Row>,
     ) -> Vec<(String, Args)> {
         let backend = self.backend();
-        let shares = columns.iter().any(|(_, s)| *s != Source::Row);
+        let selects_rows = columns.iter().any(|(_, s)| *s != Source::Row);
+        debug_assert!(!selects_rows || backend == Backend::Sqlite);
         let row_width = columns.iter().filter(|(_, s)| *s == Source::Row).count();
         let per_statement = (MAX_PARAMS.saturating_sub(shared.len()) / row_width.max(1)).max(1);
-        let selects_rows = shares && backend == Backend::Sqlite;
         let head = self.insert_head(table, columns, shared, selects_rows);
         let mut statements = Vec::new();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut args = Args::default();
-            if shares && backend == Backend::Postgres {
-                for (kind, cell) in shared {
-                    args.push(*kind, cell.clone());
-                }
-            }
             let mut sql = head.clone();
             for (index, row) in rows.by_ref().take(per_statement).enumerate() {
                 sql.push_str(if index == 0 { "(" } else { ", (" });
                 let mut cells = row.into_iter();
-                let mut written = 0;
-                for (_, source) in columns {
-                    if *source != Source::Row && selects_rows {
-                        continue;
-                    }
-                    if written > 0 {
+                for at in 0..row_width {
+                    if at > 0 {
                         sql.push_str(", ");
                     }
-                    written += 1;
-                    match source {
-                        Source::Row => {
-                            let (kind, cell) =
-                                cells.next().unwrap_or((ColumnType::Text, Cell::Null));
-                            args.write_in_order(&mut sql, backend, kind, cell);
-                        }
-                        Source::Shared(at) => {
-                            use std::fmt::Write;
-                            // Writing to a String cannot fail.
-                            let _ = write!(sql, "${}", at + 1);
-                        }
-                    }
+                    let (kind, cell) = cells.next().unwrap_or((ColumnType::Text, Cell::Null));
+                    args.write_in_order(&mut sql, backend, kind, cell);
                 }
                 sql.push(')');
             }

@@ -3,7 +3,7 @@
 
 use crate::db::Ex;
 use crate::{Backend, StoreError};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use kith_core::fields::{Cell, ColumnType};
 use sqlx::{Arguments, Row as _};
 use std::sync::Arc;
@@ -292,6 +292,106 @@ impl Ex<'_> {
                 .rows_affected(),
             _ => return Err(StoreError::BackendMismatch),
         })
+    }
+}
+
+impl Ex<'_> {
+    /// Runs `COPY … FROM STDIN` (PostgreSQL) with `data` ([`CopyData`]); gives the rows copied.
+    /// A copy that fails midway is aborted by sqlx when dropped, and fails the transaction.
+    pub async fn copy_in(self, sql: &str, data: &[u8]) -> Result<u64, StoreError> {
+        match self {
+            Ex::Postgres(conn) => {
+                let mut copy = conn.copy_in_raw(sql).await?;
+                copy.send(data).await?;
+                Ok(copy.finish().await?)
+            }
+            Ex::Sqlite(_) => Err(StoreError::BackendMismatch),
+        }
+    }
+}
+
+/// Rows in PostgreSQL's binary `COPY` format: each value as PostgreSQL itself sends its type, so
+/// that the database parses no text (a `COPY` of text parses every id, instant and number).
+pub struct CopyData {
+    bytes: Vec<u8>,
+}
+
+/// Days and microseconds in PostgreSQL's binary dates and instants count from 2000-01-01.
+const POSTGRES_EPOCH_DAYS_FROM_CE: i32 = 730_120;
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl Default for CopyData {
+    /// The format's header, without rows.
+    fn default() -> CopyData {
+        let mut bytes = b"PGCOPY\n\xff\r\n\0".to_vec();
+        // No flags, no header extension.
+        bytes.extend_from_slice(&[0; 8]);
+        CopyData { bytes }
+    }
+}
+
+impl CopyData {
+    /// Starts a row of `values` values.
+    pub fn row(&mut self, values: usize) {
+        let count = i16::try_from(values).unwrap_or(i16::MAX);
+        self.bytes.extend_from_slice(&count.to_be_bytes());
+    }
+
+    /// Adds a value to the row, for a column of type `kind`.
+    pub fn value(&mut self, kind: ColumnType, cell: &Cell) -> Result<(), StoreError> {
+        match (kind, cell) {
+            (_, Cell::Null) => self.bytes.extend_from_slice(&(-1i32).to_be_bytes()),
+            (ColumnType::Text, Cell::Text(text)) => self.field(&[], text.as_bytes()),
+            // JSONB's binary form is its version, 1, and the JSON text.
+            (ColumnType::Json, Cell::Text(json)) => self.field(&[1], json.as_bytes()),
+            (ColumnType::Json, Cell::Json(value)) => self.field(&[1], value.to_string().as_bytes()),
+            (ColumnType::Words, Cell::Text(words)) => self.words(words),
+            (ColumnType::Int, Cell::Int(n)) => self.field(&[], &n.to_be_bytes()),
+            (ColumnType::Float, Cell::Float(f)) => self.field(&[], &f.to_bits().to_be_bytes()),
+            (ColumnType::Bool, Cell::Bool(b)) => self.field(&[], &[u8::from(*b)]),
+            (ColumnType::Date, Cell::Date(day)) => {
+                let days = day.num_days_from_ce() - POSTGRES_EPOCH_DAYS_FROM_CE;
+                self.field(&[], &days.to_be_bytes());
+            }
+            (ColumnType::DateTime, Cell::DateTime(t)) => {
+                let micros = t.timestamp_micros() - POSTGRES_EPOCH_MICROS;
+                self.field(&[], &micros.to_be_bytes());
+            }
+            (ColumnType::Uuid, Cell::Uuid(id)) => self.field(&[], id.as_bytes()),
+            (ColumnType::Bytes, Cell::Bytes(bytes)) => self.field(&[], bytes),
+            (kind, cell) => {
+                return Err(corrupt("copy", format!("{cell:?} for a {kind:?} column")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows with the end mark.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.bytes.extend_from_slice(&(-1i16).to_be_bytes());
+        self.bytes
+    }
+
+    fn field(&mut self, prefix: &[u8], value: &[u8]) {
+        let length = i32::try_from(prefix.len() + value.len()).unwrap_or(i32::MAX);
+        self.bytes.extend_from_slice(&length.to_be_bytes());
+        self.bytes.extend_from_slice(prefix);
+        self.bytes.extend_from_slice(value);
+    }
+
+    /// A `tsvector` of the distinct, sorted words of `words` (separated by spaces): their count,
+    /// then each word ended by a zero byte and followed by its number of positions, none.
+    fn words(&mut self, words: &str) {
+        let words: Vec<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
+        let length = 4 + words.iter().map(|w| w.len() + 3).sum::<usize>();
+        self.bytes
+            .extend_from_slice(&i32::try_from(length).unwrap_or(i32::MAX).to_be_bytes());
+        let count = i32::try_from(words.len()).unwrap_or(i32::MAX);
+        self.bytes.extend_from_slice(&count.to_be_bytes());
+        for word in words {
+            self.bytes.extend_from_slice(word.as_bytes());
+            self.bytes.extend_from_slice(&[0, 0, 0]);
+        }
     }
 }
 
