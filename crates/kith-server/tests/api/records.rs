@@ -1205,6 +1205,7 @@ async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Back
             "{query}"
         );
     }
+    assert!(search(&"y".repeat(3_000)).await.is_empty());
 }
 
 async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {

@@ -1,8 +1,9 @@
 //! Creating many records at once. A batch is planned before its write transaction starts: the
-//! ids, the rows, the events and search entries, the SQL of a few multi-row `INSERT`s, and the
-//! records the answer returns, built from the cells written instead of read back. Relations are
-//! checked on a reader beforehand, so the transaction only runs those statements (on SQLite, in
-//! one call) and a SQLite file's single writer is held as briefly as possible.
+//! ids, the rows, the events and search entries, the SQL of a few multi-row `INSERT`s (SQLite) or
+//! the data of a `COPY` per table (PostgreSQL), and the records the answer returns, built from the
+//! cells written instead of read back. Relations are checked on a reader beforehand, so the
+//! transaction only runs those writes (on SQLite, in one call) and a SQLite file's single writer
+//! is held as briefly as possible.
 
 use super::DataStore;
 use super::records::{
