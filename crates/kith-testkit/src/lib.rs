@@ -357,15 +357,29 @@ fn drop_postgres_schemas(schema: String) {
                 .iter()
                 .map(|id| kith_store::data::schema_name(*id))
                 .chain([schema.clone()]);
+            // Each schema is tried up to three times (a lock held a moment too long, or a
+            // deadlock with a server's last queries), and a failure leaves the others to go.
+            let mut failures = Vec::new();
             for name in schemas {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
-                )))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| format!("{name}: {e}"))?;
+                let drop = format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+                let mut attempt = 1;
+                while let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop.clone()))
+                    .execute(&mut conn)
+                    .await
+                {
+                    if attempt == 3 {
+                        failures.push(format!("{name}: {e}"));
+                        break;
+                    }
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
             }
-            Ok::<(), String>(())
+            if failures.is_empty() {
+                Ok::<(), String>(())
+            } else {
+                Err(failures.join("; "))
+            }
         })
     });
     match cleanup.join() {
