@@ -289,6 +289,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// Points a server's settings at this database, and at `data_dir` (the folder it was made
+    /// in) for the rest of its data: for [`TestApp::start_with`], once for each app.
+    pub fn settings<'a>(&'a self, data_dir: &'a TempDir) -> impl Fn(&mut Settings) + Copy + 'a {
+        move |s| {
+            s.database_url = Some(self.url.clone());
+            s.data_dir = Some(data_dir.path().to_owned());
+        }
+    }
+
     /// The PostgreSQL schema holding its control plane.
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()

@@ -1347,13 +1347,9 @@ async fn idempotency_keys_replay_the_first_answer(backend: Backend) {
 
 async fn the_trash_is_purged_by_a_job_that_survives_restarts(backend: Backend) {
     use kith_server::jobs;
-    let database = tempfile::tempdir().expect("dir");
-    let database_guard = kith_testkit::test_database(backend, &database).await;
-    let url = database_guard.url.clone();
-    let settings = |s: &mut kith_server::Settings| {
-        s.database_url = Some(url.clone());
-        s.data_dir = Some(database.path().to_owned());
-    };
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(backend, &dir).await;
+    let settings = database.settings(&dir);
     let app = TestApp::start_with(backend, settings).await;
     let (owner, ws) = workspace(&app).await;
     let old = create(&owner, "companies", json!({ "name": "Long gone" })).await;
@@ -1973,13 +1969,9 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
 /// start, so changing a record still replaces its entry instead of leaving the old one behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_sqlite_file_gets_its_search_map_filled() {
-    let database = tempfile::tempdir().expect("dir");
-    let database_guard = kith_testkit::test_database(Backend::Sqlite, &database).await;
-    let url = database_guard.url.clone();
-    let settings = |s: &mut kith_server::Settings| {
-        s.database_url = Some(url.clone());
-        s.data_dir = Some(database.path().to_owned());
-    };
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Sqlite, &dir).await;
+    let settings = database.settings(&dir);
     let app = TestApp::start_with(Backend::Sqlite, settings).await;
     let (owner, ws) = workspace(&app).await;
     let ada = create(
@@ -1990,7 +1982,7 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
     .await;
     app.stop().await;
 
-    let file = database.path().join("workspaces").join(format!(
+    let file = dir.path().join("workspaces").join(format!(
         "{}.db",
         uuid::Uuid::parse_str(&ws).expect("uuid").simple()
     ));
@@ -2046,11 +2038,7 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
     }
     let dir = tempfile::tempdir().expect("dir");
     let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
-    let url = database.url.clone();
-    let settings = |s: &mut kith_server::Settings| {
-        s.database_url = Some(url.clone());
-        s.data_dir = Some(dir.path().to_owned());
-    };
+    let settings = database.settings(&dir);
     let app = TestApp::start_with(Backend::Postgres, settings).await;
     let (owner, ws) = workspace(&app).await;
     let ada = create(
@@ -2062,7 +2050,9 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
     app.stop().await;
 
     let schema = kith_testkit::workspace_schema(&ws);
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let mut conn = sqlx::PgConnection::connect(&database.url)
+        .await
+        .expect("connect");
     let old_layout = [
         format!("ALTER TABLE \"{schema}\"._kith_search DROP COLUMN words"),
         format!(
@@ -2119,16 +2109,7 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
     }
 
     let path = format!("/rest/people/{}", id_of(&ada));
-    owner
-        .patch(&path, json!({ "jobTitle": "CTO" }))
-        .await
-        .expect_status(200);
-    let (events, kinds) = timeline_of(&owner, &path).await;
-    assert_eq!(kinds, ["updated", "created"], "{events:?}");
-    assert_eq!(
-        events[0]["changes"],
-        json!({ "jobTitle": { "before": "Engineer", "after": "CTO" } })
-    );
+    let events = engineer_becomes_cto(&owner, &path).await;
     assert_eq!(
         events[1]["changes"]["jobTitle"],
         json!({ "before": null, "after": "Engineer" }),
@@ -2235,14 +2216,21 @@ async fn timelines_work_on_both_layouts_of_the_events_table() {
     assert_eq!(rows, 1, "the created event moved to the old layout");
     file.close().await.expect("close");
 
+    engineer_becomes_cto(&owner, &path).await;
+}
+
+/// Changes a person's job title from Engineer to CTO: the timeline shows the change above the
+/// creation. Gives the events, newest first.
+async fn engineer_becomes_cto(owner: &TestClient, path: &str) -> Vec<Value> {
     owner
-        .patch(&path, json!({ "jobTitle": "CTO" }))
+        .patch(path, json!({ "jobTitle": "CTO" }))
         .await
         .expect_status(200);
-    let (events, kinds) = timeline_of(&owner, &path).await;
+    let (events, kinds) = timeline_of(owner, path).await;
     assert_eq!(kinds, ["updated", "created"], "{events:?}");
     assert_eq!(
         events[0]["changes"],
         json!({ "jobTitle": { "before": "Engineer", "after": "CTO" } })
     );
+    events
 }

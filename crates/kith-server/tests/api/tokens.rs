@@ -371,12 +371,11 @@ async fn a_token_only_ever_sees_its_own_workspace(backend: Backend) {
 }
 
 async fn instances_share_one_rate_limit(backend: Backend) {
-    let database = tempfile::tempdir().expect("dir");
-    let database_guard = kith_testkit::test_database(backend, &database).await;
-    let url = database_guard.url.clone();
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(backend, &dir).await;
+    let on_database = database.settings(&dir);
     let settings = |s: &mut kith_server::Settings| {
-        s.database_url = Some(url.clone());
-        s.data_dir = Some(database.path().to_owned());
+        on_database(s);
         s.token_rate_limit = Some(10);
     };
     let first = TestApp::start_with(backend, settings).await;

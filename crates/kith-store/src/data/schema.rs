@@ -189,16 +189,7 @@ pub async fn create_object(
 /// Turns the `JSONB` changes of a PostgreSQL schema made before they were text into text (this
 /// rewrites the events table, once).
 async fn changes_as_text(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
-    let Target::Postgres { schema, .. } = &store.target else {
-        return Ok(());
-    };
-    let mut args = Args::default();
-    let sql = format!(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = {} \
-         AND table_name = '_kith_events' AND column_name = 'changes' AND data_type = 'jsonb'",
-        args.push(ColumnType::Text, Cell::Text(schema.clone()))
-    );
-    if tx.ex().fetch_int(&sql, &args).await? == Some(1) {
+    if postgres_column_is(store, tx, "_kith_events", "changes", "data_type = 'jsonb'").await? {
         let alter = format!(
             "ALTER TABLE {} ALTER COLUMN changes TYPE TEXT USING changes::text",
             store.table("_kith_events")
@@ -206,6 +197,29 @@ async fn changes_as_text(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErro
         run(tx, &alter).await?;
     }
     Ok(())
+}
+
+/// Whether this workspace's PostgreSQL column `table.column` meets `condition`, a condition on
+/// `information_schema.columns` (`data_type = 'jsonb'`). Never on SQLite.
+pub(super) async fn postgres_column_is(
+    store: &DataStore,
+    tx: &mut Tx,
+    table: &str,
+    column: &str,
+    condition: &str,
+) -> Result<bool, StoreError> {
+    let Target::Postgres { schema, .. } = &store.target else {
+        return Ok(false);
+    };
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = {} \
+         AND table_name = {} AND column_name = {} AND {condition}",
+        args.push(ColumnType::Text, Cell::Text(schema.clone())),
+        args.push(ColumnType::Text, Cell::Text(table.to_owned())),
+        args.push(ColumnType::Text, Cell::Text(column.to_owned())),
+    );
+    Ok(tx.ex().fetch_int(&sql, &args).await? == Some(1))
 }
 
 /// Writes an object's changed metadata (names and the whole description).

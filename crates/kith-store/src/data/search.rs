@@ -4,9 +4,9 @@
 //! A query takes a bounded set of candidates from the index without ranking (ranking every match
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
 
+use super::DataStore;
 use super::batch::Source;
 use super::sql::{Args, Row, quote};
-use super::{DataStore, Target};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
@@ -77,17 +77,10 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
     for sql in statements {
         tx.ex().execute_cells(&sql, &Args::default()).await?;
     }
-    if let Target::Postgres { schema, .. } = &store.target {
-        let mut args = Args::default();
-        let generated = format!(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = {} \
-             AND table_name = '_kith_search' AND column_name = 'words' AND is_generated = 'ALWAYS'",
-            args.push(ColumnType::Text, Cell::Text(schema.clone()))
-        );
-        if tx.ex().fetch_int(&generated, &args).await? == Some(1) {
-            let stop = format!("ALTER TABLE {table} ALTER COLUMN words DROP EXPRESSION");
-            tx.ex().execute_cells(&stop, &Args::default()).await?;
-        }
+    let generated = "is_generated = 'ALWAYS'";
+    if super::schema::postgres_column_is(store, tx, "_kith_search", "words", generated).await? {
+        let stop = format!("ALTER TABLE {table} ALTER COLUMN words DROP EXPRESSION");
+        tx.ex().execute_cells(&stop, &Args::default()).await?;
     }
     if store.backend() == Backend::Sqlite {
         let mapped = format!("SELECT count(*) FROM (SELECT 1 FROM {docs} LIMIT 1)");
