@@ -168,6 +168,7 @@ async fn main() {
         println!(
             "companies: {company_rate:.0} records/s, people: {people_rate:.0} records/s, {people_cpu_us:.1} µs of CPU per person"
         );
+        app.stop().await;
         return;
     }
     let page = latencies(&api, 1000, |i| {
@@ -235,6 +236,9 @@ async fn main() {
         company_ids.len(),
         options.backend
     );
+    // Stopped before its database is dropped: the catch-up after the field's removal may still
+    // be indexing people again, and dropping the schema under it can deadlock.
+    app.stop().await;
 }
 
 struct Api {
