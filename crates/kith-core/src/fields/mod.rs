@@ -132,8 +132,8 @@ pub enum ColumnType {
     Json,
     Uuid,
     Bytes,
-    /// The words a search index finds a record by, written as text (`'acme' 'ada'`): never a
-    /// field's part, only the `words` of PostgreSQL's index, a `tsvector` there.
+    /// The words a search index finds a record by, as text (`acme ada`): never a field's part,
+    /// only the `words` of PostgreSQL's index, a `tsvector` there.
     Words,
 }
 

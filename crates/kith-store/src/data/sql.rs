@@ -293,9 +293,7 @@ impl Ex<'_> {
             _ => return Err(StoreError::BackendMismatch),
         })
     }
-}
 
-impl Ex<'_> {
     /// Runs `COPY … FROM STDIN` (PostgreSQL) with `data` ([`CopyData`]); gives the rows copied.
     /// A copy that fails midway is aborted by sqlx when dropped, and fails the transaction.
     pub async fn copy_in(self, sql: &str, data: &[u8]) -> Result<u64, StoreError> {
@@ -449,7 +447,7 @@ fn postgres_cell(
     kind: ColumnType,
 ) -> Result<Cell, StoreError> {
     let cell = match kind {
-        // Words are only read as `words::text`.
+        // Words are never read back; `words::text` would read as text.
         ColumnType::Text | ColumnType::Words => {
             row.try_get::<Option<String>, _>(i)?.map(Cell::Text)
         }
