@@ -2029,7 +2029,8 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
 
 /// A PostgreSQL schema made when the database found the search words itself (a generated column)
 /// and kept events' changes as `JSONB` is brought up to date when a workspace opens: its old
-/// entries are still found, and new records, changes and timelines work.
+/// entries are still found, new records, changes and timelines work, and the catch-up with field
+/// changes indexes the old records again with words split as queries are.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_postgres_schema_is_brought_up_to_date() {
     use sqlx::Connection as _;
@@ -2047,6 +2048,12 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
         json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" }, "jobTitle": "Engineer" }),
     )
     .await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Zoë", "lastName": "Ådahl" } }),
+    )
+    .await;
     app.stop().await;
 
     let schema = kith_testkit::workspace_schema(&ws);
@@ -2055,9 +2062,10 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
         .expect("connect");
     let old_layout = [
         format!("ALTER TABLE \"{schema}\"._kith_search DROP COLUMN words"),
+        // Split as a database that knows only ASCII letters would split them.
         format!(
             "ALTER TABLE \"{schema}\"._kith_search ADD COLUMN words TSVECTOR GENERATED ALWAYS AS \
-             (to_tsvector('simple', regexp_replace(label || ' ' || body, '[^[:alnum:]]+', ' ', 'g'))) STORED"
+             (to_tsvector('simple', regexp_replace(label || ' ' || body, '[^a-zA-Z0-9]+', ' ', 'g'))) STORED"
         ),
         format!("CREATE INDEX kith_search_words ON \"{schema}\"._kith_search USING GIN (words)"),
         format!(
@@ -2107,6 +2115,25 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
             .expect_status(200);
         assert_eq!(hits["data"]["search"][0]["label"], label, "{query}: {hits}");
     }
+    let zoe = || async {
+        owner
+            .get("/rest/search?q=zo%C3%AB")
+            .await
+            .expect_status(200)["data"]["search"]
+            .clone()
+    };
+    assert_eq!(zoe().await, json!([]), "her old entry has `zo` and `dahl`");
+    let workspace_id = uuid::Uuid::parse_str(&ws).expect("workspace id");
+    let reindexed = app
+        .db()
+        .data_for_system_job(workspace_id)
+        .await
+        .expect("workspace data")
+        .catch_up_fields()
+        .await
+        .expect("catch up");
+    assert_eq!(reindexed, 4, "the four people");
+    assert_eq!(zoe().await[0]["label"], "Zoë Ådahl");
 
     let path = format!("/rest/people/{}", id_of(&ada));
     let events = engineer_becomes_cto(&owner, &path).await;
