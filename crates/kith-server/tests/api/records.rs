@@ -2144,6 +2144,77 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
     );
 }
 
+/// A company erased after a batch's relation check but before its write fails the batch's
+/// foreign key (here the erasing transaction holds the row until the `COPY` waits on it): the
+/// batch is redone record by record, which names the record, and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_erased_while_a_batch_is_written_is_named() {
+    use sqlx::Connection as _;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let (owner, ws) = workspace(&app).await;
+    let kept = create(&owner, "companies", json!({ "name": "Kept" })).await;
+    let doomed = create(&owner, "companies", json!({ "name": "Doomed" })).await;
+    let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+    let mut eraser = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    let schema = kith_testkit::workspace_schema(&ws);
+    sqlx::query("BEGIN")
+        .execute(&mut eraser)
+        .await
+        .expect("begin");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM \"{schema}\".companies WHERE id = $1"
+    )))
+    .bind(uuid::Uuid::parse_str(&id_of(&doomed)).expect("uuid"))
+    .execute(&mut eraser)
+    .await
+    .expect("erase, not yet committed");
+
+    let batch = tokio::spawn(owner.post(
+        "/rest/batch/people",
+        json!([
+            { "name": { "firstName": "Ada" }, "companyId": id_of(&kept) },
+            { "name": { "firstName": "Alan" }, "companyId": id_of(&doomed) },
+        ]),
+    ));
+    // Watched from a connection of its own: inside a transaction, pg_stat_activity stays as it
+    // was first read.
+    let mut watcher = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+        )
+        .bind(format!("COPY \"{schema}\".%"))
+        .fetch_one(&mut watcher)
+        .await
+        .expect("activity");
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch's COPY never waited on the erased company"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sqlx::query("COMMIT")
+        .execute(&mut eraser)
+        .await
+        .expect("commit the erasure");
+    eraser.close().await.expect("close");
+    watcher.close().await.expect("close");
+
+    let fields = batch
+        .await
+        .expect("batch task")
+        .expect_error_fields(400, "validation_failed");
+    assert_eq!(fields, ["[1].companyId"]);
+    assert_eq!(app.count_stored(&ws, "people", "1 = 1").await, 0);
+}
+
 /// The type of a PostgreSQL workspace's search words and events' changes, and whether each is
 /// generated.
 async fn words_and_changes(conn: &mut sqlx::PgConnection, schema: &str) -> String {
