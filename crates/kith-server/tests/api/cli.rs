@@ -293,11 +293,7 @@ async fn admin_commands_work_on_the_database_the_server_uses(backend: Backend) {
     let (_, stdout, _) = run(&mut admin(&["list-workspaces"])).await;
     assert!(stdout.contains("no workspaces yet"), "{stdout}");
 
-    let app = TestApp::start_with(backend, |s| {
-        s.database_url = Some(url.clone());
-        s.data_dir = Some(dir.path().to_owned());
-    })
-    .await;
+    let app = TestApp::start_with(backend, database_guard.settings(&dir)).await;
     let root = app.client();
     root.post(
         "/api/v1/auth/login",

@@ -488,8 +488,7 @@ async fn a_shared_test_databases_schemas_are_dropped_with_it() {
     }
     let dir = tempfile::tempdir().expect("dir");
     let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
-    let url = database.url.clone();
-    let app = TestApp::start_with(Backend::Postgres, |s| s.database_url = Some(url)).await;
+    let app = TestApp::start_with(Backend::Postgres, database.settings(&dir)).await;
     assert_eq!(
         app.own_schema(),
         None,
