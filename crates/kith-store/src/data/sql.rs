@@ -166,16 +166,6 @@ impl Args {
                 (ColumnType::Json, Cell::Null) => args.add(Option::<serde_json::Value>::None),
                 (ColumnType::Uuid, Cell::Null) => args.add(Option::<uuid::Uuid>::None),
                 (ColumnType::Bytes, Cell::Null) => args.add(Option::<Vec<u8>>::None),
-                // JSON serialized ahead (a batch's events) is bound as JSON, not as text.
-                (ColumnType::Json, Cell::Text(json)) => {
-                    let raw = serde_json::value::RawValue::from_string(json).map_err(|e| {
-                        StoreError::Corrupt {
-                            column: "json",
-                            value: e.to_string(),
-                        }
-                    })?;
-                    args.add(raw)
-                }
                 (_, Cell::Text(text)) => args.add(text),
                 (_, Cell::Int(n)) => args.add(n),
                 (_, Cell::Float(f)) => args.add(f),
