@@ -1,0 +1,78 @@
+//! The REST API for records, by URL area: one record at a time (`crud`), lists with filters,
+//! sorting, cursor paging, `depth` and `fields` (`list`), batches, timelines, search, `groupBy`,
+//! idempotency keys, tasks and notes linked to records, duplicates and merge, the trash's purge
+//! job, and how records are stored (`storage`). Helpers shared by several of them live here.
+
+mod batch;
+mod crud;
+mod duplicates;
+mod group_by;
+mod idempotency;
+mod links;
+mod list;
+mod search;
+mod storage;
+mod timeline;
+mod trash_purge;
+
+use kith_testkit::{TestApp, TestClient};
+use serde_json::Value;
+
+/// An owner's client working in a fresh workspace.
+async fn workspace(app: &TestApp) -> (TestClient, String) {
+    let (owner, id) = app.owner_with_workspace("owner@example.com").await;
+    (owner.in_workspace(&id), id)
+}
+
+async fn create(client: &TestClient, plural: &str, body: Value) -> Value {
+    let reply = client
+        .post(&format!("/rest/{plural}"), body)
+        .await
+        .expect_status(201);
+    let data = reply["data"].as_object().expect("data");
+    data.values().next().expect("created record").clone()
+}
+
+/// A record's timeline (`path` is the record's), newest first: its events and their kinds.
+async fn timeline_of(client: &TestClient, path: &str) -> (Vec<Value>, Vec<String>) {
+    let timeline = client
+        .get(&format!("{path}/timeline"))
+        .await
+        .expect_status(200);
+    let events = timeline["data"]["timeline"]
+        .as_array()
+        .cloned()
+        .expect("timeline");
+    let kinds = events
+        .iter()
+        .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+        .collect();
+    (events, kinds)
+}
+
+fn id_of(record: &Value) -> String {
+    record["id"].as_str().expect("id").to_owned()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Joins `ws` as `role`; the client is bound to the workspace for `/rest`.
+async fn join_as(
+    app: &TestApp,
+    owner: &TestClient,
+    ws: &str,
+    email: &str,
+    role: &str,
+) -> (TestClient, String) {
+    let (client, _) = app.join(owner, ws, email, role).await;
+    (client.in_workspace(ws), ws.to_owned())
+}
