@@ -113,9 +113,12 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Vec<FieldError>,
-    /// Seconds until a rate-limited caller may try again.
+    /// Seconds until the caller may try again (rate limits, and every outage).
     pub retry_after: Option<u64>,
 }
+
+/// When a caller told the server is unavailable should try again, in seconds.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -123,7 +126,8 @@ impl ApiError {
             code,
             message: message.into(),
             details: Vec::new(),
-            retry_after: None,
+            // An outage always says when to come back, so clients back off instead of hammering.
+            retry_after: (code == ErrorCode::Unavailable).then_some(UNAVAILABLE_RETRY_SECS),
         }
     }
 

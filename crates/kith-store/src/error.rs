@@ -36,12 +36,22 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the database could not be reached in time (as opposed to refusing the query).
+    /// Whether the database could not be reached, or went away mid-request (as opposed to
+    /// refusing the query): worth a retry once it is back.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
-        )
+        match self {
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_),
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| is_outage_sqlstate(&code))
+            }
+            _ => false,
+        }
     }
 
     /// Whether the database refused a write because a unique constraint holds the value.
@@ -57,6 +67,29 @@ impl StoreError {
             } else {
                 StoreError::Database(err)
             }
+        }
+    }
+}
+
+/// SQLSTATEs of a server that is going away or not taking connections: class 08 (connection
+/// exception), class 57 (operator intervention: `terminating connection due to administrator
+/// command`, crash shutdown, cannot connect now) and 53300 (too many connections).
+fn is_outage_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P") || code == "53300"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_outage_sqlstate;
+
+    #[test]
+    fn a_server_going_away_is_an_outage_and_a_refused_query_is_not() {
+        for outage in ["57P01", "57P02", "57P03", "08006", "08001", "53300"] {
+            assert!(is_outage_sqlstate(outage), "{outage}");
+        }
+        // unique violation, syntax error, query cancelled by timeout, serialization failure
+        for refusal in ["23505", "42601", "57014", "40001"] {
+            assert!(!is_outage_sqlstate(refusal), "{refusal}");
         }
     }
 }

@@ -175,6 +175,73 @@ impl TestApp {
         }
     }
 
+    /// How many rows the control plane's `table` holds, read from the database itself.
+    pub async fn count_control_plane(&self, table: &str) -> i64 {
+        let sql = match (self.backend, self.own_schema()) {
+            (Backend::Postgres, Some(schema)) => {
+                format!("SELECT count(*) FROM \"{schema}\".\"{table}\"")
+            }
+            _ => format!("SELECT count(*) FROM \"{table}\""),
+        };
+        match self.backend {
+            Backend::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(self.data_dir().join("kith.db"))
+                    .read_only(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the control-plane file");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+            Backend::Postgres => {
+                let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+        }
+    }
+
+    /// Takes a lock that makes every write to a workspace's `table` wait until the returned
+    /// holder is released: the SQLite file's write lock, or a PostgreSQL table lock.
+    pub async fn hold_writes(&self, workspace: &str, table: &str) -> WriteLock {
+        match self.backend {
+            Backend::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(self.workspace_file(workspace));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the workspace file");
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut conn)
+                    .await
+                    .expect("take the write lock");
+                WriteLock::Sqlite(conn)
+            }
+            Backend::Postgres => {
+                let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query("BEGIN")
+                    .execute(&mut conn)
+                    .await
+                    .expect("begin");
+                let schema = workspace_schema(workspace);
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "LOCK TABLE \"{schema}\".\"{table}\" IN SHARE ROW EXCLUSIVE MODE"
+                )))
+                .execute(&mut conn)
+                .await
+                .expect("lock the table");
+                WriteLock::Postgres(conn)
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -278,6 +345,34 @@ pub fn code_in(mail: &OutboxMail) -> String {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no code in mail: {}", mail.body))
         .to_owned()
+}
+
+/// A lock on a workspace's writes, taken by [`TestApp::hold_writes`].
+pub enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    /// Ends the lock's transaction, letting the waiting writes through.
+    pub async fn release(self) {
+        match self {
+            WriteLock::Sqlite(mut conn) => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut conn)
+                    .await
+                    .expect("rollback");
+                conn.close().await.expect("close");
+            }
+            WriteLock::Postgres(mut conn) => {
+                sqlx::query("ROLLBACK")
+                    .execute(&mut conn)
+                    .await
+                    .expect("rollback");
+                conn.close().await.expect("close");
+            }
+        }
+    }
 }
 
 /// An empty database for a test that starts several apps on the same data (none of them owns
@@ -395,6 +490,33 @@ fn drop_postgres_schemas(schema: String) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => eprintln!("kith-testkit: a test schema was left in place: {e}"),
         Err(_) => eprintln!("kith-testkit: the schema clean-up panicked"),
+    }
+}
+
+/// Waits (up to 10 s) until a PostgreSQL query whose text is `LIKE pattern` waits on a lock;
+/// returns that backend's process id. Watched from a connection of its own: inside a
+/// transaction, `pg_stat_activity` stays as it was first read.
+pub async fn postgres_backend_waiting_on_lock(pattern: &str) -> i32 {
+    let admin = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL is set");
+    let mut watcher = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: Option<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 LIMIT 1",
+        )
+        .bind(pattern)
+        .fetch_optional(&mut watcher)
+        .await
+        .expect("activity");
+        if let Some(pid) = waiting {
+            watcher.close().await.expect("close");
+            return pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no query like {pattern:?} waited on a lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

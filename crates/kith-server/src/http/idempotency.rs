@@ -1,18 +1,22 @@
-//! `Idempotency-Key` on POST: the same key (from the same caller) with the same request within
-//! 24 hours gets the first answer again instead of doing the work twice.
+//! `Idempotency-Key` on POST: the same key from the same caller in the same workspace, with the
+//! same request, within 24 hours gets the first answer again instead of doing the work twice.
+//!
+//! The caller is authenticated before a key is claimed, so only someone let in can store keys,
+//! and a key belongs to one workspace and one principal (a person or an API token): the same
+//! key sent to two workspaces runs twice. A request that does not finish (a time-out, a client
+//! gone, a 5xx) gives its key back, so a retry runs again.
 
 use super::AppError;
 use crate::AppState;
-use crate::auth::session::SESSION_COOKIE;
 use crate::auth::tokens::token_hash;
+use crate::records::{Authenticated, RestAccess};
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::CookieJar;
 use kith_core::{ApiError, ErrorCode};
-use kith_store::Claim;
+use kith_store::{Claim, Db};
 
 pub const HEADER: &str = "idempotency-key";
 const TTL_MS: i64 = 24 * 60 * 60 * 1000;
@@ -25,29 +29,28 @@ pub async fn idempotent_posts(
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let Some(key) = request
-        .headers()
-        .get(HEADER)
-        .map(|v| v.to_str().map(str::to_owned))
-    else {
-        return next.run(request).await;
-    };
-    let key = match key {
-        Ok(key) if (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => {
-            key
+    let key = match request.headers().get(HEADER).map(HeaderValue::to_str) {
+        None => return next.run(request).await,
+        Some(Ok(key))
+            if (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            key.to_owned()
         }
-        _ => {
+        Some(_) => {
             return error(ApiError::invalid_field(
                 "Idempotency-Key",
                 "must be 1 to 255 visible ASCII characters",
             ));
         }
     };
-    // Keys belong to the caller: its token or session.
-    let Some(scope) = caller(&request) else {
-        return next.run(request).await;
+    let (mut parts, body) = request.into_parts();
+    let access = match RestAccess::from_request_parts(&mut parts, &state).await {
+        Ok(access) => access,
+        Err(refused) => return refused.into_response(),
     };
-    let (parts, body) = request.into_parts();
+    let scope = access.idempotency_scope();
+    // The handler takes this access instead of authenticating (and counting) the request again.
+    parts.extensions.insert(Authenticated::new(access));
     let Ok(bytes) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
         return error(ApiError::new(
             ErrorCode::PayloadTooLarge,
@@ -79,6 +82,12 @@ pub async fn idempotent_posts(
         Ok(Claim::Done { status, body, .. }) => return replay(status, body),
         Err(e) => return AppError::from(e).into_response(),
     }
+    let claim = HeldClaim {
+        db: state.db.clone(),
+        scope,
+        key,
+        settled: false,
+    };
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -86,31 +95,54 @@ pub async fn idempotent_posts(
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    let outcome = if parts.status.is_server_error() {
-        state.db.release_idempotency_key(&scope, &key).await
-    } else {
-        state
-            .db
-            .finish_idempotency_key(&scope, &key, parts.status.as_u16(), &body)
-            .await
-    };
-    if let Err(e) = outcome {
-        tracing::error!(error = %e, "could not record an idempotent answer");
-    }
+    claim.settle(parts.status, &body).await;
     Response::from_parts(parts, Body::from(body))
 }
 
-/// A digest of the request's credential: its bearer token, or its session cookie.
-fn caller(request: &Request) -> Option<String> {
-    if let Some(auth) = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        return Some(token_hash(auth));
+/// A claimed key whose request is running. Settled with the answer; dropped unsettled (the
+/// request was cancelled: a time-out, or the client went away), it gives the key back.
+struct HeldClaim {
+    db: Db,
+    scope: String,
+    key: String,
+    settled: bool,
+}
+
+impl HeldClaim {
+    /// Stores the answer for replays, or frees the key after a server error so a retry runs.
+    async fn settle(mut self, status: StatusCode, body: &[u8]) {
+        self.settled = true;
+        let outcome = if status.is_server_error() {
+            self.db
+                .release_idempotency_key(&self.scope, &self.key)
+                .await
+        } else {
+            self.db
+                .finish_idempotency_key(&self.scope, &self.key, status.as_u16(), body)
+                .await
+        };
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "could not record an idempotent answer");
+        }
     }
-    let jar = CookieJar::from_headers(request.headers());
-    jar.get(SESSION_COOKIE).map(|c| token_hash(c.value()))
+}
+
+impl Drop for HeldClaim {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (db, scope, key) = (
+            self.db.clone(),
+            std::mem::take(&mut self.scope),
+            std::mem::take(&mut self.key),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = db.release_idempotency_key(&scope, &key).await {
+                tracing::error!(error = %e, "could not free the Idempotency-Key of a cancelled request");
+            }
+        });
+    }
 }
 
 fn replay(status: u16, body: Vec<u8>) -> Response {

@@ -112,7 +112,14 @@ pub async fn error_bodies(request: Request, next: Next) -> Response {
         _ if !original.is_empty() => String::from_utf8_lossy(&original).into_owned(),
         _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
     };
-    let body = ApiError::new(code, message).to_json().to_string();
+    let error = ApiError::new(code, message);
+    if let Some(seconds) = error.retry_after {
+        parts
+            .headers
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from(seconds));
+    }
+    let body = error.to_json().to_string();
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -14,6 +14,7 @@ use kith_core::metadata::{Actor, ActorSource, ObjectMeta};
 use kith_core::scope::Scope;
 use kith_core::{ApiError, ErrorCode, Role};
 use kith_store::{ApiToken, DataStore, Tenant, now_millis};
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 pub const WORKSPACE_HEADER: &str = "x-kith-workspace";
@@ -85,6 +86,34 @@ impl RestAccess {
     }
 }
 
+impl RestAccess {
+    /// Whose `Idempotency-Key`s these are: one workspace and one principal.
+    pub fn idempotency_scope(&self) -> String {
+        let principal = match (&self.token, self.actor.workspace_member_id) {
+            (Some(token), _) => format!("token:{}", token.id),
+            (None, Some(user)) => format!("user:{user}"),
+            (None, None) => format!("user:{}", self.tenant.user_id()),
+        };
+        format!("{}:{principal}", self.tenant.workspace_id())
+    }
+}
+
+/// A request's access, already built by a layer that needed it first (idempotency), handed to
+/// the handler's extractor in the request's extensions so the request is authenticated and
+/// counted once.
+#[derive(Clone)]
+pub(crate) struct Authenticated(Arc<Mutex<Option<RestAccess>>>);
+
+impl Authenticated {
+    pub(crate) fn new(access: RestAccess) -> Self {
+        Authenticated(Arc::new(Mutex::new(Some(access))))
+    }
+
+    fn take(&self) -> Option<RestAccess> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
 impl FromRequestParts<AppState> for RestAccess {
     type Rejection = AppError;
 
@@ -92,6 +121,13 @@ impl FromRequestParts<AppState> for RestAccess {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(access) = parts
+            .extensions
+            .get::<Authenticated>()
+            .and_then(Authenticated::take)
+        {
+            return Ok(access);
+        }
         let (tenant, actor, token) = match bearer(parts)? {
             Some(secret) => token_access(state, &secret).await?,
             None => session_access(parts, state).await?,

@@ -9,6 +9,7 @@ mod metadata;
 pub mod openapi;
 mod shape;
 
+pub(crate) use access::Authenticated;
 pub use access::RestAccess;
 
 use crate::AppState;

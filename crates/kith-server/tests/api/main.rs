@@ -8,5 +8,6 @@ mod mail;
 mod metadata;
 mod openapi;
 mod records;
+mod resilience;
 mod tokens;
 mod workspaces;

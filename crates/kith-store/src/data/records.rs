@@ -545,6 +545,15 @@ pub(super) fn write_error(object: &ObjectMeta, error: StoreError) -> StoreError 
         return error;
     }
     let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+    // SQLite names the column (`companies.id`), PostgreSQL the primary key (`companies_pkey`).
+    if text.contains(&format!("{}.id", object.table)) || text.ends_with("_pkey") {
+        let mut api = ApiError::conflict(format!(
+            "another {} already has this id",
+            object.label_singular.to_lowercase()
+        ));
+        api.details = vec![field_error("id", "is already the id of another record")];
+        return rejected(api);
+    }
     let field = object.active_fields().filter(|f| f.is_unique).find(|f| {
         text.contains(&format!("ux_{}", f.id.simple()))
             || f.columns().iter().any(|c| text.contains(c.as_str()))
@@ -946,6 +955,88 @@ impl DataStore {
         object: &ObjectMeta,
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
+        let statement = self.list_statement(object, query)?;
+        let projection = &statement.projection;
+        let mut conn = self.read().await?;
+        let mut rows = conn
+            .ex()
+            .fetch_cells(&statement.sql, &statement.args, &statement.kinds)
+            .await?;
+        let more = rows.len() > statement.limit;
+        rows.truncate(statement.limit);
+        if statement.backward {
+            rows.reverse();
+        }
+        let cursor_of = |row: &Vec<Cell>| encode_cursor(&row[projection.kinds.len()..]);
+        let total_count = if query.with_total {
+            Some(self.count(&mut conn, object, query.filter.as_ref()).await?)
+        } else {
+            None
+        };
+        Ok(Page {
+            start_cursor: rows.first().map(cursor_of),
+            end_cursor: rows.last().map(cursor_of),
+            has_next_page: if statement.backward { true } else { more },
+            has_previous_page: if statement.backward {
+                more
+            } else {
+                query.starting_after.is_some()
+            },
+            records: rows
+                .iter()
+                .map(|row| projection.record(row))
+                .collect::<Result<Vec<_>, _>>()?,
+            total_count,
+        })
+    }
+
+    /// The database's plan for the statement of [`DataStore::list_records`], one line per step,
+    /// with sorting made a last resort on PostgreSQL (`enable_sort = off`; on a small table it
+    /// would sort rather than walk an index): whether an index serves a list's order.
+    pub async fn list_plan(
+        &self,
+        object: &ObjectMeta,
+        query: &ListQuery,
+    ) -> Result<Vec<String>, StoreError> {
+        let statement = self.list_statement(object, query)?;
+        let mut tx = self.begin().await?;
+        let lines = match tx.backend() {
+            crate::Backend::Postgres => {
+                tx.ex()
+                    .execute_cells("SET LOCAL enable_sort = off", &Args::default())
+                    .await?;
+                let sql = format!("EXPLAIN {}", statement.sql);
+                tx.ex()
+                    .fetch_cells(&sql, &statement.args, &[ColumnType::Text])
+                    .await?
+            }
+            crate::Backend::Sqlite => {
+                let sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+                let kinds = [
+                    ColumnType::Int,
+                    ColumnType::Int,
+                    ColumnType::Int,
+                    ColumnType::Text,
+                ];
+                tx.ex().fetch_cells(&sql, &statement.args, &kinds).await?
+            }
+        };
+        Ok(lines
+            .into_iter()
+            .filter_map(|row| match row.last() {
+                Some(Cell::Text(line)) => Some(line.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The `SELECT` of one page: the projection, then the sort keys (for cursors), in the order
+    /// asked (flipped when paging backward), one row more than the page to tell if more follow.
+    fn list_statement<'o>(
+        &self,
+        object: &'o ObjectMeta,
+        query: &ListQuery,
+    ) -> Result<ListStatement<'o>, StoreError> {
         if query.starting_after.is_some() && query.ending_before.is_some() {
             return Err(rejected(ApiError::invalid_field(
                 "ending_before",
@@ -994,33 +1085,13 @@ impl DataStore {
         );
         let mut kinds = projection.kinds.clone();
         kinds.extend(sort.iter().map(|(c, _)| c.kind));
-        let mut conn = self.read().await?;
-        let mut rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        if backward {
-            rows.reverse();
-        }
-        let cursor_of = |row: &Vec<Cell>| encode_cursor(&row[projection.kinds.len()..]);
-        let total_count = if query.with_total {
-            Some(self.count(&mut conn, object, query.filter.as_ref()).await?)
-        } else {
-            None
-        };
-        Ok(Page {
-            start_cursor: rows.first().map(cursor_of),
-            end_cursor: rows.last().map(cursor_of),
-            has_next_page: if backward { true } else { more },
-            has_previous_page: if backward {
-                more
-            } else {
-                query.starting_after.is_some()
-            },
-            records: rows
-                .iter()
-                .map(|row| projection.record(row))
-                .collect::<Result<Vec<_>, _>>()?,
-            total_count,
+        Ok(ListStatement {
+            sql,
+            args,
+            kinds,
+            projection,
+            limit,
+            backward,
         })
     }
 
@@ -1066,6 +1137,16 @@ impl DataStore {
             _ => 0,
         })
     }
+}
+
+/// The statement of one page, built by [`DataStore::list_statement`].
+struct ListStatement<'o> {
+    sql: String,
+    args: Args,
+    kinds: Vec<ColumnType>,
+    projection: Projection<'o>,
+    limit: usize,
+    backward: bool,
 }
 
 fn mentions(filter: &Filter, field: &str) -> bool {

@@ -25,6 +25,18 @@ pub const SYSTEM_COLUMNS: [(&str, ColumnType); 11] = [
     ("position", ColumnType::Float),
 ];
 
+/// The system columns that are never NULL (`id` is the primary key besides).
+pub const NOT_NULL_SYSTEM_COLUMNS: [&str; 8] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "created_by_source",
+    "created_by_name",
+    "updated_by_source",
+    "updated_by_name",
+    "position",
+];
+
 /// Creates Kith's tables and the standard objects if they are missing. Idempotent, and safe when
 /// two instances run it at once (PostgreSQL: an advisory lock per workspace).
 pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
@@ -141,8 +153,7 @@ pub async fn create_object(
         .map(|(name, kind)| {
             let constraint = match *name {
                 "id" => " PRIMARY KEY NOT NULL",
-                "created_at" | "updated_at" | "created_by_source" | "created_by_name"
-                | "updated_by_source" | "updated_by_name" | "position" => " NOT NULL",
+                name if NOT_NULL_SYSTEM_COLUMNS.contains(&name) => " NOT NULL",
                 _ => "",
             };
             format!("{} {}{constraint}", quote(name), sql_type(backend, *kind))
@@ -338,10 +349,17 @@ pub async fn create_field_indexes(
         let name = index_name("ux", field);
         run(tx, &format!("CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}")).await?;
     } else if field.is_indexed || field.field_type == FieldType::Relation {
+        // The API's default directions are Twenty's: `Asc` puts NULLs first, `Desc` last. SQLite
+        // orders NULLs first anyway; PostgreSQL's indexes put them last unless told, and could
+        // then serve neither default.
+        let nulls = match store.backend() {
+            crate::Backend::Postgres => " NULLS FIRST",
+            crate::Backend::Sqlite => "",
+        };
         run(
             tx,
             &format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {table} ({column}, id)",
+                "CREATE INDEX IF NOT EXISTS {} ON {table} ({column}{nulls}, id)",
                 index_name("ix", field)
             ),
         )
