@@ -2,6 +2,7 @@
 //! validation of the values people type in, and the filter and sort grammar of the API.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod error;
 pub mod fields;
 pub mod filter;

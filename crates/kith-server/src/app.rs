@@ -27,6 +27,9 @@ pub struct AppState {
     pub mailer: Mailer,
     pub rate_limiter: crate::http::rate_limit::RateLimiter,
     pub token_cache: crate::http::token_cache::TokenCache,
+    /// Workspaces whose field changes the job runner should catch up with now (it alone holds
+    /// the capability to act on workspace data for nobody).
+    pub catch_up: tokio::sync::mpsc::UnboundedSender<uuid::Uuid>,
 }
 
 impl AppState {

@@ -91,6 +91,10 @@ pub struct Settings {
     /// Database connections per instance [default: 10]
     #[arg(long, env = "KITH_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
+    /// SQLite: workspace files kept open while unused (each holds connections, threads and
+    /// memory); a file in use is never closed, one unused for a minute always is [default: 16]
+    #[arg(long, env = "KITH_OPEN_WORKSPACE_FILES", global = true)]
+    pub open_workspace_files: Option<u32>,
 }
 
 /// The effective configuration, checked.
@@ -111,6 +115,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
     pub db_max_connections: u32,
+    pub open_workspace_files: usize,
     /// Requests per minute one API token may make.
     pub token_rate_limit: u32,
     /// Requests per minute one signed-in person may make to `/rest`.
@@ -164,6 +169,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
             request_timeout_secs: self.request_timeout_secs.or(fallback.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(fallback.db_max_connections),
+            open_workspace_files: self.open_workspace_files.or(fallback.open_workspace_files),
             token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
             user_rate_limit: self.user_rate_limit.or(fallback.user_rate_limit),
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
@@ -264,6 +270,11 @@ impl Config {
                 s.db_max_connections.unwrap_or(10).into(),
             )?)
             .unwrap_or(u32::MAX),
+            open_workspace_files: usize::try_from(positive(
+                "KITH_OPEN_WORKSPACE_FILES",
+                s.open_workspace_files.unwrap_or(16).into(),
+            )?)
+            .unwrap_or(usize::MAX),
             token_rate_limit: u32::try_from(positive(
                 "KITH_TOKEN_RATE_LIMIT",
                 s.token_rate_limit.unwrap_or(600).into(),
@@ -350,6 +361,10 @@ impl Config {
                 self.request_timeout.as_secs().to_string(),
             ),
             ("db_max_connections", self.db_max_connections.to_string()),
+            (
+                "open_workspace_files",
+                self.open_workspace_files.to_string(),
+            ),
             ("token_rate_limit", self.token_rate_limit.to_string()),
             ("user_rate_limit", self.user_rate_limit.to_string()),
             ("secret_key", self.secret_key_source()),

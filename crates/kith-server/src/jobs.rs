@@ -2,7 +2,7 @@
 //! and with several instances each due run happens on one of them.
 
 use crate::AppState;
-use kith_store::{StoreError, now_millis};
+use kith_store::{JobRunner, StoreError, now_millis};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -34,16 +34,16 @@ pub async fn schedule(state: &AppState) -> Result<(), StoreError> {
 
 /// Runs every job that is due and not running elsewhere; returns how many ran to the end. A job
 /// that fails is logged, keeps its error in its schedule and runs again at its next turn.
-pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
+pub async fn run_due(state: &AppState, runner: &JobRunner) -> Result<usize, StoreError> {
     let mut ran = 0;
     for (kind, every_ms) in JOBS {
         if !state.db.claim_job(kind, LOCK_MS).await? {
             continue;
         }
         let outcome = match kind {
-            PURGE_TRASH => purge_trash(state).await,
+            PURGE_TRASH => purge_trash(state, runner).await,
             // CATCH_UP_FIELDS, the only other entry of JOBS.
-            _ => catch_up_fields_everywhere(state).await,
+            _ => catch_up_fields_everywhere(runner).await,
         };
         let error = outcome.as_ref().err().map(ToString::to_string);
         match &outcome {
@@ -61,40 +61,39 @@ pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
     Ok(ran)
 }
 
-/// Starts catching up with one workspace's field changes in the background.
+/// Asks the job runner to catch up with one workspace's field changes now, in the background.
 pub fn catch_up_fields_soon(state: &AppState, workspace_id: Uuid) {
-    let db = state.db.clone();
-    tokio::spawn(async move {
-        let outcome = async {
-            db.data_for_system_job(workspace_id)
-                .await?
-                .catch_up_fields()
-                .await
-        };
-        match outcome.await {
-            Ok(count) => tracing::info!(%workspace_id, count, "caught up with field changes"),
-            Err(e) => {
-                tracing::error!(%workspace_id, error = %e, "catching up with field changes failed; the job retries")
-            }
-        }
-    });
+    if state.catch_up.send(workspace_id).is_err() {
+        tracing::warn!(%workspace_id, "the job runner has stopped; the hourly job catches up");
+    }
 }
 
-async fn catch_up_fields_everywhere(state: &AppState) -> Result<u64, StoreError> {
+/// Catches up with one workspace's field changes (asked for by [`catch_up_fields_soon`]).
+pub async fn catch_up_workspace(runner: &JobRunner, workspace_id: Uuid) {
+    let outcome = async { runner.data(workspace_id).await?.catch_up_fields().await };
+    match outcome.await {
+        Ok(count) => tracing::info!(%workspace_id, count, "caught up with field changes"),
+        Err(e) => {
+            tracing::error!(%workspace_id, error = %e, "catching up with field changes failed; the job retries")
+        }
+    }
+}
+
+async fn catch_up_fields_everywhere(runner: &JobRunner) -> Result<u64, StoreError> {
     let mut count = 0;
-    for workspace_id in state.db.workspace_ids().await? {
-        let data = state.db.data_for_system_job(workspace_id).await?;
+    for workspace_id in runner.workspace_ids().await? {
+        let data = runner.data(workspace_id).await?;
         count += data.catch_up_fields().await? as u64;
     }
     Ok(count)
 }
 
-async fn purge_trash(state: &AppState) -> Result<u64, StoreError> {
+async fn purge_trash(state: &AppState, runner: &JobRunner) -> Result<u64, StoreError> {
     let cutoff = chrono::Utc::now()
         - chrono::Duration::from_std(state.config.trash_retention).unwrap_or_default();
     let mut purged = 0;
-    for workspace_id in state.db.workspace_ids().await? {
-        let data = state.db.data_for_system_job(workspace_id).await?;
+    for workspace_id in runner.workspace_ids().await? {
+        let data = runner.data(workspace_id).await?;
         let catalog = data.objects().await?;
         purged += data.purge_trash(&catalog, cutoff).await?;
     }

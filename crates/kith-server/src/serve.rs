@@ -6,7 +6,7 @@ use crate::auth::password::Hasher;
 use crate::auth::throttle;
 use crate::config::{Config, ConfigError};
 use crate::mail::Mailer;
-use kith_store::{Db, DbOptions, StoreError, redact_url};
+use kith_store::{Db, DbOptions, JobRunner, StoreError, redact_url};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// Why Kith could not start, each said in one line with what to do about it.
@@ -49,6 +49,7 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
     let options = DbOptions {
         url: config.database_url.clone(),
         max_connections: config.db_max_connections,
+        open_workspace_files: config.open_workspace_files,
         connect_timeout: Duration::from_secs(10),
         data_dir: config.data_dir.clone(),
         secret_key: secret_key(config)?,
@@ -117,7 +118,11 @@ fn ensure_writable_dir(path: &std::path::Path) -> Result<(), StartupError> {
     std::fs::remove_file(&probe).map_err(fail)
 }
 
-pub async fn app_state(config: Config, db: Db) -> Result<AppState, StartupError> {
+pub async fn app_state(
+    config: Config,
+    db: Db,
+    catch_up: mpsc::UnboundedSender<uuid::Uuid>,
+) -> Result<AppState, StartupError> {
     let mailer = Mailer::new(db.clone(), &config)?;
     let hashers = std::thread::available_parallelism().map_or(2, usize::from);
     Ok(AppState {
@@ -127,6 +132,7 @@ pub async fn app_state(config: Config, db: Db) -> Result<AppState, StartupError>
         mailer,
         rate_limiter: crate::http::rate_limit::RateLimiter::default(),
         token_cache: crate::http::token_cache::TokenCache::default(),
+        catch_up,
     })
 }
 
@@ -151,6 +157,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The capability the background jobs act with (tests run jobs with it).
+    pub jobs: JobRunner,
     stop: watch::Sender<bool>,
     task: JoinHandle<Result<(), std::io::Error>>,
 }
@@ -173,7 +181,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
     let db = open_database(&config).await?;
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
-    let state = app_state(config, db).await?;
+    let jobs = db.take_job_runner().ok_or_else(|| {
+        StartupError::Serve(std::io::Error::other("the job runner was already taken"))
+    })?;
+    let (catch_up, catch_up_requests) = mpsc::unbounded_channel();
+    let state = app_state(config, db, catch_up).await?;
     let (stop, stopped) = watch::channel(false);
     crate::jobs::schedule(&state)
         .await
@@ -182,7 +194,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
             source,
         })?;
     tokio::spawn(maintenance(state.clone(), stopped.clone()));
-    tokio::spawn(job_runner(state.clone(), stopped.clone()));
+    tokio::spawn(job_runner(
+        state.clone(),
+        jobs.clone(),
+        catch_up_requests,
+        stopped.clone(),
+    ));
     tokio::spawn(rate_exchange(state.clone(), stopped.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
@@ -193,6 +210,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
     Ok(RunningServer {
         addr,
         state,
+        jobs,
         stop,
         task,
     })
@@ -268,15 +286,35 @@ async fn rate_exchange(state: AppState, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-/// Runs due background jobs every minute until told to stop.
-async fn job_runner(state: AppState, mut stopped: watch::Receiver<bool>) {
+/// Runs due background jobs every minute, and catches up with a workspace's field changes as
+/// soon as a request asks, until told to stop.
+async fn job_runner(
+    state: AppState,
+    runner: JobRunner,
+    mut catch_up_requests: mpsc::UnboundedReceiver<uuid::Uuid>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut next_poll = tokio::time::Instant::now();
     loop {
-        if let Err(e) = crate::jobs::run_due(&state).await {
-            tracing::warn!(error = %e, "running background jobs failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(crate::jobs::POLL_EVERY) => {}
+        let asked = tokio::select! {
+            _ = tokio::time::sleep_until(next_poll) => None,
+            Some(workspace_id) = catch_up_requests.recv() => Some(workspace_id),
             _ = stopped.wait_for(|stop| *stop) => return,
+        };
+        match asked {
+            // Each catch-up runs beside the loop, as it did when requests started it.
+            Some(workspace_id) => {
+                let runner = runner.clone();
+                tokio::spawn(async move {
+                    crate::jobs::catch_up_workspace(&runner, workspace_id).await
+                });
+            }
+            None => {
+                if let Err(e) = crate::jobs::run_due(&state, &runner).await {
+                    tracing::warn!(error = %e, "running background jobs failed");
+                }
+                next_poll = tokio::time::Instant::now() + crate::jobs::POLL_EVERY;
+            }
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct DbOptions {
     pub data_dir: PathBuf,
     /// The key sensitive field values are encrypted with.
     pub secret_key: [u8; 32],
+    /// SQLite: how many workspace files stay open while nobody uses them (see [`WorkspaceFiles`]).
+    pub open_workspace_files: usize,
 }
 
 /// The database: a reader pool and a single-writer pool on SQLite (SQLite allows one writer at a
@@ -43,6 +45,8 @@ pub struct Db {
     pub(crate) pools: Pools,
     pub(crate) workspace_files: Arc<WorkspaceFiles>,
     pub(crate) cipher: crate::Cipher,
+    /// Whether the [`crate::JobRunner`] was handed out.
+    pub(crate) job_runner_taken: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,19 +55,79 @@ pub(crate) enum Pools {
     Postgres(PgPool),
 }
 
-/// Where workspace files live and the pools already open on them.
+/// Where workspace files live and the pools open on them. An open file costs connections (a
+/// thread each) and their memory, so only the files in use and a few recently used stay open:
+/// past [`DbOptions::open_workspace_files`] unused ones, the least recently used is closed, and
+/// one unused for [`IDLE_FILE_TIMEOUT`] is closed by [`close_idle_files`]. A file is in use while
+/// a `DataStore` holds its pools (the `Arc` has other owners than this map); it is reopened on
+/// its next request.
 #[derive(Debug)]
 pub(crate) struct WorkspaceFiles {
     pub dir: PathBuf,
     pub readers: u32,
-    pub open: Mutex<HashMap<Uuid, SqlitePair>>,
+    pub open: Mutex<HashMap<Uuid, OpenFile>>,
+    pub keep_unused: usize,
     /// Workspaces whose data this process has already checked or created (saves a query per request).
     pub provisioned: Mutex<std::collections::HashSet<Uuid>>,
     /// Workspaces' object catalogs as last read, with when (see `DataStore::objects`).
     pub catalogs: Mutex<CatalogCache>,
 }
 
+/// How long an unused workspace file stays open at most.
+pub const IDLE_FILE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A workspace file's pools and when a request last took them.
+#[derive(Debug)]
+pub(crate) struct OpenFile {
+    pub pair: Arc<SqlitePair>,
+    pub last_used: std::time::Instant,
+}
+
+impl OpenFile {
+    fn unused(&self) -> bool {
+        Arc::strong_count(&self.pair) == 1
+    }
+}
+
 impl WorkspaceFiles {
+    /// How many workspace files are open now.
+    pub fn open_count(&self) -> usize {
+        self.open.lock().map_or(0, |open| open.len())
+    }
+
+    /// Takes out of the map the files to close: every unused one idle for longer than `idle`,
+    /// then the least recently used unused ones beyond [`WorkspaceFiles::keep_unused`]. Taken
+    /// under the map's lock, which a request also holds to take a file's pools, so a file
+    /// counted unused here cannot be taken meanwhile.
+    fn take_closable(&self, idle: Duration) -> Vec<Arc<SqlitePair>> {
+        let Ok(mut open) = self.open.lock() else {
+            return Vec::new();
+        };
+        let mut unused: Vec<(std::time::Instant, Uuid)> = open
+            .iter()
+            .filter(|(_, file)| file.unused())
+            .map(|(id, file)| (file.last_used, *id))
+            .collect();
+        unused.sort();
+        let over = unused.len().saturating_sub(self.keep_unused);
+        let now = std::time::Instant::now();
+        unused
+            .iter()
+            .enumerate()
+            .filter(|(i, (last_used, _))| *i < over || now.duration_since(*last_used) > idle)
+            .filter_map(|(_, (_, id))| open.remove(id))
+            .map(|file| file.pair)
+            .collect()
+    }
+
+    /// Forgets catalogs read longer ago than they may be used (see `DataStore::objects`), so
+    /// that workspaces used once do not keep theirs.
+    fn forget_stale_catalogs(&self) {
+        if let Ok(mut catalogs) = self.catalogs.lock() {
+            catalogs.retain(|_, (read_at, _)| read_at.elapsed() < crate::data::CATALOG_TTL);
+        }
+    }
+
     pub fn is_provisioned(&self, workspace_id: Uuid) -> bool {
         self.provisioned
             .lock()
@@ -288,12 +352,15 @@ impl Db {
             dir: options.data_dir.join("workspaces"),
             readers: options.max_connections,
             open: Mutex::new(HashMap::new()),
+            keep_unused: options.open_workspace_files,
             provisioned: Mutex::new(std::collections::HashSet::new()),
             catalogs: Mutex::new(HashMap::new()),
         });
+        tokio::spawn(close_idle_files(Arc::downgrade(&workspace_files)));
         Ok(Db {
             pools,
             workspace_files,
+            job_runner_taken: Arc::default(),
             cipher: crate::Cipher::new(&options.secret_key),
         })
     }
@@ -339,6 +406,11 @@ impl Db {
         })
     }
 
+    /// How many workspace files (SQLite) this process has open now.
+    pub fn open_workspace_files(&self) -> usize {
+        self.workspace_files.open_count()
+    }
+
     /// Whether the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.read().await?;
@@ -351,8 +423,8 @@ impl Db {
             Pools::Sqlite(pair) => pair.close().await,
             Pools::Postgres(pool) => pool.close().await,
         }
-        let open: Vec<SqlitePair> = match self.workspace_files.open.lock() {
-            Ok(mut open) => open.drain().map(|(_, pair)| pair).collect(),
+        let open: Vec<Arc<SqlitePair>> = match self.workspace_files.open.lock() {
+            Ok(mut open) => open.drain().map(|(_, file)| file.pair).collect(),
             Err(_) => Vec::new(),
         };
         for pair in open {
@@ -468,19 +540,20 @@ async fn checkpoint_in_background(pool: SqlitePool) {
     }
 }
 
-/// The pools of a workspace's file, opened once per process and kept.
+/// The pools of a workspace's file, opened on its first request and kept while it is used
+/// (see [`WorkspaceFiles`]).
 pub(crate) async fn workspace_file(
     files: &WorkspaceFiles,
     workspace_id: Uuid,
-) -> Result<SqlitePair, StoreError> {
-    if let Some(pair) = files
+) -> Result<Arc<SqlitePair>, StoreError> {
+    if let Some(file) = files
         .open
         .lock()
         .map_err(|_| StoreError::Poisoned)?
-        .get(&workspace_id)
-        .cloned()
+        .get_mut(&workspace_id)
     {
-        return Ok(pair);
+        file.last_used = std::time::Instant::now();
+        return Ok(Arc::clone(&file.pair));
     }
     std::fs::create_dir_all(&files.dir).map_err(|e| StoreError::Io(files.dir.clone(), e))?;
     let path = workspace_file_path(&files.dir, workspace_id);
@@ -490,9 +563,39 @@ pub(crate) async fn workspace_file(
         Some(&path),
     )
     .await?;
-    let mut open = files.open.lock().map_err(|_| StoreError::Poisoned)?;
-    // Two first requests may race to open the file; both get the pools stored first.
-    Ok(open.entry(workspace_id).or_insert(pair).clone())
+    let pair = {
+        let mut open = files.open.lock().map_err(|_| StoreError::Poisoned)?;
+        // Two first requests may race to open the file; both get the pools stored first (the
+        // other's are closed below, unused).
+        let file = open.entry(workspace_id).or_insert_with(|| OpenFile {
+            pair: Arc::new(pair),
+            last_used: std::time::Instant::now(),
+        });
+        Arc::clone(&file.pair)
+    };
+    close_all(files.take_closable(IDLE_FILE_TIMEOUT)).await;
+    Ok(pair)
+}
+
+async fn close_all(pairs: Vec<Arc<SqlitePair>>) {
+    for pair in pairs {
+        pair.close().await;
+    }
+}
+
+/// Every few seconds, closes the workspace files unused for [`IDLE_FILE_TIMEOUT`] and forgets
+/// stale catalogs, until the database is dropped.
+async fn close_idle_files(files: std::sync::Weak<WorkspaceFiles>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let Some(files) = files.upgrade() else {
+            return;
+        };
+        let closable = files.take_closable(IDLE_FILE_TIMEOUT);
+        files.forget_stale_catalogs();
+        drop(files);
+        close_all(closable).await;
+    }
 }
 
 pub(crate) fn workspace_file_path(dir: &Path, workspace_id: Uuid) -> PathBuf {
@@ -501,13 +604,13 @@ pub(crate) fn workspace_file_path(dir: &Path, workspace_id: Uuid) -> PathBuf {
 
 /// Closes and forgets the pools of a workspace file that is about to be deleted.
 pub(crate) async fn close_workspace_file(files: &WorkspaceFiles, workspace_id: Uuid) {
-    let pair = files
+    let file = files
         .open
         .lock()
         .ok()
         .and_then(|mut open| open.remove(&workspace_id));
-    if let Some(pair) = pair {
-        pair.close().await;
+    if let Some(file) = file {
+        file.pair.close().await;
     }
 }
 

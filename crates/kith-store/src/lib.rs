@@ -31,7 +31,8 @@ pub use sessions::{LoginEvent, NewSession, SessionUser};
 pub use tokens::{ApiToken, NewToken};
 pub use users::{NewUser, ProfileChange, Theme, User};
 pub use workspaces::{
-    Invitation, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore, WorkspaceSummary,
+    Invitation, JobRunner, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore,
+    WorkspaceSummary,
 };
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.

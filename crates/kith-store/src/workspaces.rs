@@ -162,7 +162,7 @@ impl Db {
         insert_membership(&mut tx, workspace.id, owner, Role::Owner).await?;
         tx.commit().await?;
         // Create the workspace's tables now rather than on its first request.
-        crate::data::DataStore::open(self, workspace.id).await?;
+        crate::data::DataStore::open(self, kith_core::access::Access::system(workspace.id)).await?;
         Ok(workspace)
     }
 
@@ -602,9 +602,18 @@ pub(crate) async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<()
 }
 
 impl WorkspaceStore<'_> {
-    /// This workspace's records and their metadata.
-    pub async fn data(&self) -> Result<crate::data::DataStore, StoreError> {
-        crate::data::DataStore::open(self.db, self.tenant.workspace_id).await
+    /// This workspace's records and their metadata, as `access` may reach them (it must be for
+    /// this workspace).
+    pub async fn data(
+        &self,
+        access: kith_core::access::Access,
+    ) -> Result<crate::data::DataStore, StoreError> {
+        if access.workspace_id != self.tenant.workspace_id {
+            return Err(StoreError::Rejected(kith_core::ApiError::not_found(
+                "workspace",
+            )));
+        }
+        crate::data::DataStore::open(self.db, access).await
     }
 }
 
@@ -624,13 +633,33 @@ impl Db {
     }
 }
 
+/// The capability to act on any workspace's data for nobody: Kith's own background jobs (the
+/// trash purge, reindexing). There is one per [`Db`], taken once by whoever runs the jobs
+/// ([`Db::take_job_runner`]); requests never reach it.
+#[derive(Clone)]
+pub struct JobRunner {
+    db: Db,
+}
+
+impl JobRunner {
+    /// A workspace's data with every right (`Access::system`).
+    pub async fn data(&self, workspace_id: Uuid) -> Result<crate::data::DataStore, StoreError> {
+        crate::data::DataStore::open(&self.db, kith_core::access::Access::system(workspace_id))
+            .await
+    }
+
+    /// Every workspace's id, for jobs that visit them all.
+    pub async fn workspace_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+        self.db.workspace_ids().await
+    }
+}
+
 impl Db {
-    /// A workspace's data for Kith's own background jobs (purging the trash), which act for no
-    /// member. Never reachable from a request.
-    pub async fn data_for_system_job(
-        &self,
-        workspace_id: Uuid,
-    ) -> Result<crate::data::DataStore, StoreError> {
-        crate::data::DataStore::open(self, workspace_id).await
+    /// The [`JobRunner`], the first time it is asked for; `None` after.
+    pub fn take_job_runner(&self) -> Option<JobRunner> {
+        let taken = self
+            .job_runner_taken
+            .swap(true, std::sync::atomic::Ordering::SeqCst);
+        (!taken).then(|| JobRunner { db: self.clone() })
     }
 }

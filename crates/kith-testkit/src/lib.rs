@@ -120,6 +120,11 @@ impl TestApp {
         &self.server.as_ref().expect("server is running").state
     }
 
+    /// The capability background jobs act with: a workspace's data with every right.
+    pub fn jobs(&self) -> &kith_store::JobRunner {
+        &self.server.as_ref().expect("server is running").jobs
+    }
+
     pub fn db(&self) -> &Db {
         &self.state().db
     }

@@ -10,6 +10,7 @@ use crate::http::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use kith_core::access::{Access, Action, Principal};
 use kith_core::metadata::{Actor, ActorSource, ObjectMeta};
 use kith_core::scope::Scope;
 use kith_core::{ApiError, ErrorCode, Role};
@@ -30,6 +31,12 @@ pub struct RestAccess {
 }
 
 impl RestAccess {
+    /// Who calls and what they may do; the data handle applies it to every read and write,
+    /// the handlers ask it first for clearer errors.
+    pub fn policy(&self) -> &Access {
+        self.data.access()
+    }
+
     /// The object whose plural API name is `plural`, if the caller may read it.
     pub fn readable(&self, plural: &str) -> Result<&ObjectMeta, AppError> {
         self.require_scope(Scope::RecordsRead)?;
@@ -43,12 +50,7 @@ impl RestAccess {
                     format!("this workspace has no object called {plural:?}"),
                 )
             })?;
-        if let Some(allowed) = self.token.as_ref().and_then(|t| t.objects.as_ref())
-            && !allowed.iter().any(|p| p == plural)
-        {
-            let message = format!("this API token is limited to {}", allowed.join(", "));
-            return Err(ApiError::forbidden(message).into());
-        }
+        self.policy().check(Action::Read, object)?;
         Ok(object)
     }
 
@@ -60,29 +62,11 @@ impl RestAccess {
     }
 
     pub fn require_role(&self, needed: Role, action: &str) -> Result<(), AppError> {
-        if self.tenant.role() >= needed {
-            return Ok(());
-        }
-        let who = if self.token.is_some() {
-            "an API token".to_owned()
-        } else {
-            format!("you are {}", self.tenant.role())
-        };
-        Err(ApiError::forbidden(format!(
-            "{action} needs the {needed} role or higher; {who} in this workspace"
-        ))
-        .into())
+        Ok(self.policy().require_role(needed, action)?)
     }
 
     pub fn require_scope(&self, scope: Scope) -> Result<(), AppError> {
-        match &self.token {
-            Some(token) if !token.scopes.contains(&scope) => Err(ApiError::forbidden(format!(
-                "this API token lacks the {} scope",
-                scope.as_str()
-            ))
-            .into()),
-            _ => Ok(()),
-        }
+        Ok(self.policy().require_scope(scope)?)
     }
 }
 
@@ -132,7 +116,11 @@ impl FromRequestParts<AppState> for RestAccess {
             Some(secret) => token_access(state, &secret).await?,
             None => session_access(parts, state).await?,
         };
-        let data = state.db.workspace(&tenant).data().await?;
+        let data = state
+            .db
+            .workspace(&tenant)
+            .data(policy(&tenant, token.as_ref()))
+            .await?;
         let catalog = data.objects().await?;
         Ok(RestAccess {
             tenant,
@@ -141,6 +129,24 @@ impl FromRequestParts<AppState> for RestAccess {
             catalog,
             token,
         })
+    }
+}
+
+/// The access of a member, or of a token (which acts with its creator's role, narrowed by its
+/// scopes and objects).
+fn policy(tenant: &Tenant, token: Option<&ApiToken>) -> Access {
+    let person = Access::person(tenant.workspace_id(), tenant.user_id(), tenant.role());
+    match token {
+        None => person,
+        Some(token) => Access {
+            principal: Principal::Token {
+                token_id: token.id,
+                created_by: tenant.user_id(),
+            },
+            scopes: Some(token.scopes.clone()),
+            objects: token.objects.clone(),
+            ..person
+        },
     }
 }
 

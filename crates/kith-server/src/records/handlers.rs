@@ -35,7 +35,11 @@ fn body_object(body: Value) -> AppResult<Map<String, Value>> {
 
 pub async fn list_objects(access: RestAccess) -> AppResult<Json<Value>> {
     access.require_scope(kith_core::scope::Scope::RecordsRead)?;
-    let objects: Vec<&kith_core::metadata::ObjectMeta> = access.catalog.iter().collect();
+    let objects: Vec<&kith_core::metadata::ObjectMeta> = access
+        .catalog
+        .iter()
+        .filter(|o| access.policy().may_read(o))
+        .collect();
     Ok(Json(json!({ "data": { "objects": objects } })))
 }
 
@@ -79,7 +83,6 @@ pub async fn list(
     let depth = super::shape::depth(params.depth)?;
     let keys = super::shape::field_list(object, params.fields.as_deref())?;
     let mut page = access.data.list_records(object, &query).await?;
-    super::shape::mask_for_viewers(&access, object, &mut page.records);
     if depth == 1 {
         super::shape::embed_relations(&state, &access, object, &mut page.records).await?;
     }
@@ -126,7 +129,6 @@ pub async fn show(
         .await?
         .ok_or_else(|| ApiError::not_found(&object.label_singular))?;
     let mut records = [record];
-    super::shape::mask_for_viewers(&access, object, &mut records);
     if depth == 1 {
         super::shape::embed_relations(&state, &access, object, &mut records).await?;
     }

@@ -49,8 +49,9 @@ pub async fn embed_relations(
     object: &ObjectMeta,
     records: &mut [Value],
 ) -> AppResult<()> {
-    let relations: Vec<_> = object
-        .active_fields()
+    let relations: Vec<_> = access
+        .policy()
+        .visible_fields(object)
         .filter(|f| f.field_type == FieldType::Relation && f.relation.is_some())
         .collect();
     let mut members: Option<HashMap<String, Value>> = None;
@@ -79,9 +80,10 @@ pub async fn embed_relations(
                 .iter()
                 .find(|o| o.name_singular == relation.target)
             {
+                // A record of an object the caller may not read is not embedded at all.
+                Some(target) if !access.policy().may_read(target) => continue,
                 Some(target) if !ids.is_empty() => {
-                    let mut found = access.data.records_by_ids(target, &ids).await?;
-                    mask_for_viewers(access, target, &mut found);
+                    let found = access.data.records_by_ids(target, &ids).await?;
                     found
                         .into_iter()
                         .filter_map(|r| r["id"].as_str().map(|id| (id.to_owned(), r.clone())))
@@ -111,23 +113,5 @@ pub fn keep_fields(record: Value, keys: &[String]) -> Value {
                 .collect::<Map<String, Value>>(),
         ),
         other => other,
-    }
-}
-
-/// What a viewer sees of a sensitive value that is set.
-pub const MASK: &str = "••••••";
-
-/// Viewers see that a sensitive value is set, never the value.
-pub fn mask_for_viewers(access: &RestAccess, object: &ObjectMeta, records: &mut [Value]) {
-    if access.tenant.role() > kith_core::Role::Viewer {
-        return;
-    }
-    for field in object
-        .active_fields()
-        .filter(|f| f.field_type == FieldType::SensitiveText)
-    {
-        for record in records.iter_mut().filter(|r| r[&field.name].is_string()) {
-            record[&field.name] = json!(MASK);
-        }
     }
 }

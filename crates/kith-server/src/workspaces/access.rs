@@ -20,6 +20,15 @@ impl WorkspaceAccess {
         self.tenant.role()
     }
 
+    /// The member's access to the workspace's records.
+    pub fn policy(&self) -> kith_core::access::Access {
+        kith_core::access::Access::person(
+            self.tenant.workspace_id(),
+            self.tenant.user_id(),
+            self.tenant.role(),
+        )
+    }
+
     pub fn store<'a>(&'a self, state: &'a AppState) -> WorkspaceStore<'a> {
         state.db.workspace(&self.tenant)
     }

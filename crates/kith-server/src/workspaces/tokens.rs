@@ -90,7 +90,12 @@ pub async fn create(
         }
     };
     if let Some(objects) = &body.objects {
-        let catalog = access.store(&state).data().await?.objects().await?;
+        let catalog = access
+            .store(&state)
+            .data(access.policy())
+            .await?
+            .objects()
+            .await?;
         for plural in objects {
             if !catalog.iter().any(|o| o.name_plural == *plural) {
                 error(

@@ -1,5 +1,6 @@
 //! Kith through its HTTP surface, as a client sees it, on SQLite and on PostgreSQL.
 
+mod access;
 mod accounts;
 mod cli;
 mod http;

@@ -1002,8 +1002,8 @@ async fn field_changes_reach_search_and_deleted_values_are_erased(backend: Backe
         .expect_status(201);
     search_becomes(&owner, "quixo", &["Hedy Test"]).await;
     let data = app
-        .db()
-        .data_for_system_job(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .jobs()
+        .data(uuid::Uuid::parse_str(&ws).expect("uuid"))
         .await
         .expect("data");
     let alias_id = uuid::Uuid::parse_str(alias["id"].as_str().unwrap_or_default()).expect("uuid");
@@ -1023,7 +1023,12 @@ async fn field_changes_reach_search_and_deleted_values_are_erased(backend: Backe
         .make_job_due(kith_server::jobs::CATCH_UP_FIELDS)
         .await
         .expect("due");
-    assert!(kith_server::jobs::run_due(app.state()).await.expect("run") >= 1);
+    assert!(
+        kith_server::jobs::run_due(app.state(), app.jobs())
+            .await
+            .expect("run")
+            >= 1
+    );
     search_becomes(&owner, "quixo", &[]).await;
     if backend == Backend::Sqlite {
         assert_eq!(

@@ -3,9 +3,11 @@
 
 use super::DataStore;
 use super::query::{Column, filter_sql, resolve};
+use super::records::rejected;
 use super::sql::{Args, quote};
 use crate::{Backend, StoreError};
 use kith_core::ApiError;
+use kith_core::access::Action;
 use kith_core::fields::{self, Cell, ColumnType, FieldType};
 use kith_core::filter::{FieldPath, Filter};
 use kith_core::metadata::ObjectMeta;
@@ -84,6 +86,20 @@ impl DataStore {
         aggregates: &[AggregateRequest],
         filter: Option<&Filter>,
     ) -> Result<Vec<Value>, StoreError> {
+        self.allow(Action::Read, object)?;
+        self.access
+            .check_query(object, filter, &[])
+            .map_err(rejected)?;
+        self.access
+            .check_named(object, "field", &group.field)
+            .map_err(rejected)?;
+        for aggregate in aggregates {
+            if let Some(path) = &aggregate.path {
+                self.access
+                    .check_named(object, "aggregate", &path.field)
+                    .map_err(rejected)?;
+            }
+        }
         let column = resolve(object, group).map_err(|m| invalid("field", m))?;
         if matches!(
             column.kind,

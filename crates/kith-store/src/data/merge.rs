@@ -8,6 +8,7 @@ use super::search::WordMatch;
 use super::sql::{Args, quote};
 use crate::StoreError;
 use kith_core::ApiError;
+use kith_core::access::Action;
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta};
 use serde_json::{Map, Value, json};
@@ -50,6 +51,7 @@ impl DataStore {
         candidate: &Map<String, Value>,
         except: Option<Uuid>,
     ) -> Result<Vec<Value>, StoreError> {
+        self.allow(Action::Read, object)?;
         let mut args = Args::default();
         let mut alternatives = Vec::new();
         // What each alternative looks for, in words the search index holds.
@@ -172,6 +174,8 @@ impl DataStore {
         others: &[Uuid],
         actor: &Actor,
     ) -> Result<Value, StoreError> {
+        self.allow(Action::Write, object)?;
+        self.allow(Action::Delete, object)?;
         if others.is_empty() || others.contains(&keep) {
             return Err(rejected(ApiError::invalid_field(
                 "mergeIds",
@@ -224,7 +228,7 @@ impl DataStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(merged)
+        Ok(self.presented(object, merged))
     }
 
     /// Points every relation and task or note link at `from` to `to` instead.

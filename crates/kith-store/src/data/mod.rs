@@ -16,25 +16,32 @@ mod targets;
 pub use group::{Aggregate, AggregateRequest};
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
+pub use records::CATALOG_TTL;
 pub use search::Hit;
 
 use crate::db::{
     Conn, Pools, SqlitePair, Tx, close_workspace_file, workspace_file, workspace_file_path,
 };
 use crate::{Backend, Db, StoreError};
+use kith_core::access::{Access, Action};
+use kith_core::metadata::ObjectMeta;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// One workspace's data. Made by [`crate::WorkspaceStore::data`], so only for a member.
+/// One workspace's data, as one principal may reach it: every read and write asks its
+/// [`Access`] first, and answers show only what it may see (hidden fields absent, sensitive
+/// values masked). Made by [`crate::WorkspaceStore::data`], so only for a member, or by the job
+/// runner's [`crate::JobRunner`].
 pub struct DataStore {
     workspace_id: Uuid,
+    pub(crate) access: std::sync::Arc<Access>,
     pub(crate) target: Target,
     /// The control plane, for checks against memberships.
     db: Db,
 }
 
 pub(crate) enum Target {
-    Sqlite(SqlitePair),
+    Sqlite(std::sync::Arc<SqlitePair>),
     Postgres { pool: PgPool, schema: String },
 }
 
@@ -45,7 +52,8 @@ pub fn schema_name(workspace_id: Uuid) -> String {
 
 impl DataStore {
     /// Opens a workspace's data, creating its tables and standard objects the first time.
-    pub(crate) async fn open(db: &Db, workspace_id: Uuid) -> Result<DataStore, StoreError> {
+    pub(crate) async fn open(db: &Db, access: Access) -> Result<DataStore, StoreError> {
+        let workspace_id = access.workspace_id;
         let target = match &db.pools {
             Pools::Sqlite(_) => {
                 Target::Sqlite(workspace_file(&db.workspace_files, workspace_id).await?)
@@ -57,6 +65,7 @@ impl DataStore {
         };
         let store = DataStore {
             workspace_id,
+            access: std::sync::Arc::new(access),
             target,
             db: db.clone(),
         };
@@ -103,6 +112,18 @@ impl DataStore {
 
     pub fn workspace_id(&self) -> Uuid {
         self.workspace_id
+    }
+
+    /// Who this handle acts for, and what they may do.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// Refuses `action` on `object` unless the access allows it.
+    pub(crate) fn allow(&self, action: Action, object: &ObjectMeta) -> Result<(), StoreError> {
+        self.access
+            .check(action, object)
+            .map_err(StoreError::Rejected)
     }
 
     /// A table's name as SQL, qualified by the workspace's schema on PostgreSQL.

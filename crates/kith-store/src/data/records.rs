@@ -12,6 +12,7 @@ use super::search::index_record;
 use super::sql::{Args, quote};
 use crate::StoreError;
 use crate::db::Tx;
+use kith_core::access::Action;
 use kith_core::fields::{self, Cell, CellOutput, ColumnType, FieldType, Output};
 use kith_core::filter::Filter;
 use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
@@ -353,12 +354,14 @@ impl DataStore {
         input: &Map<String, Value>,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
+        self.allow(Action::Write, object)?;
+        self.access.check_input(object, input).map_err(rejected)?;
         let mut tx = self.begin().await?;
         let record = self
             .create_in(&mut tx, catalog, object, input, actor)
             .await?;
         tx.commit().await?;
-        Ok(record)
+        Ok(self.presented(object, record))
     }
 
     /// Creates a record inside `tx`: the row, its event, its search entry; returns the record.
@@ -390,6 +393,12 @@ impl DataStore {
         inputs: &[Map<String, Value>],
         actor: &Actor,
     ) -> Result<Vec<Box<RawValue>>, StoreError> {
+        self.allow(Action::Write, object)?;
+        for (index, input) in inputs.iter().enumerate() {
+            self.access
+                .check_input(object, input)
+                .map_err(|e| at_index(rejected(e), index))?;
+        }
         if inputs.len() > BATCH_MAX {
             return Err(rejected(ApiError::invalid_field(
                 "data",
@@ -420,7 +429,7 @@ impl DataStore {
         match self.write_batch(&mut tx, object, plan).await {
             Ok(records) => {
                 tx.commit().await?;
-                return Ok(records);
+                return self.presented_raw(object, records);
             }
             // A duplicate somewhere in the batch, or a related record erased since the check:
             // redo it record by record to say which.
@@ -448,12 +457,13 @@ impl DataStore {
             index_record(self, &mut tx, object, *id, Some(record)).await?;
         }
         tx.commit().await?;
-        records
+        let raw = records
             .iter()
             .map(|record| {
                 serde_json::value::to_raw_value(record).map_err(super::batch::answer_error)
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        self.presented_raw(object, raw)
     }
 
     async fn insert_record(
@@ -585,6 +595,7 @@ impl DataStore {
         object: &ObjectMeta,
         id: Uuid,
     ) -> Result<Option<Value>, StoreError> {
+        self.allow(Action::Read, object)?;
         let projection = Projection::of(object, self);
         let mut args = Args::default();
         let sql = format!(
@@ -598,7 +609,11 @@ impl DataStore {
             .ex()
             .fetch_cells(&sql, &args, &projection.kinds)
             .await?;
-        rows.first().map(|row| projection.record(row)).transpose()
+        Ok(rows
+            .first()
+            .map(|row| projection.record(row))
+            .transpose()?
+            .map(|record| self.presented(object, record)))
     }
 
     pub(super) async fn read_in(
@@ -647,13 +662,15 @@ impl DataStore {
         input: &Map<String, Value>,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
+        self.allow(Action::Write, object)?;
+        self.access.check_input(object, input).map_err(rejected)?;
         let checked = check(object, input, false).map_err(rejected)?;
         let mut tx = self.begin().await?;
         let after = self
             .update_in(&mut tx, catalog, object, id, &checked, actor)
             .await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(self.presented(object, after))
     }
 
     /// Applies checked changes to a live record inside `tx`: the update, its event, its search entry.
@@ -737,6 +754,7 @@ impl DataStore {
         id: Uuid,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
+        self.allow(Action::Delete, object)?;
         let mut tx = self.begin().await?;
         if !self
             .trash_in(&mut tx, object, id, actor, "deleted", json!({}))
@@ -749,7 +767,7 @@ impl DataStore {
             .await?
             .ok_or_else(|| not_found(object))?;
         tx.commit().await?;
-        Ok(record)
+        Ok(self.presented(object, record))
     }
 
     /// Moves a live record to the trash inside `tx`, with an event of `kind` and without its
@@ -786,6 +804,7 @@ impl DataStore {
         id: Uuid,
         actor: &Actor,
     ) -> Result<Value, StoreError> {
+        self.allow(Action::Write, object)?;
         let mut tx = self.begin().await?;
         let mut args = Args::default();
         let sql = format!(
@@ -809,7 +828,7 @@ impl DataStore {
             .ok_or_else(|| not_found(object))?;
         index_record(self, &mut tx, object, id, Some(&record)).await?;
         tx.commit().await?;
-        Ok(record)
+        Ok(self.presented(object, record))
     }
 
     /// Deletes a record for good. Relations to it follow their on-delete rule; a `RESTRICT`
@@ -817,6 +836,7 @@ impl DataStore {
     /// Deletes a record for good, with its history, links and search entry; gives the record
     /// as it was.
     pub async fn destroy_record(&self, object: &ObjectMeta, id: Uuid) -> Result<Value, StoreError> {
+        self.allow(Action::Delete, object)?;
         let mut tx = self.begin().await?;
         let record = self
             .read_in(&mut tx, object, id)
@@ -955,6 +975,10 @@ impl DataStore {
         object: &ObjectMeta,
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
+        self.allow(Action::Read, object)?;
+        self.access
+            .check_query(object, query.filter.as_ref(), &query.order_by)
+            .map_err(rejected)?;
         let statement = self.list_statement(object, query)?;
         let projection = &statement.projection;
         let mut conn = self.read().await?;
@@ -984,8 +1008,8 @@ impl DataStore {
             },
             records: rows
                 .iter()
-                .map(|row| projection.record(row))
-                .collect::<Result<Vec<_>, _>>()?,
+                .map(|row| Ok(self.presented(object, projection.record(row)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?,
             total_count,
         })
     }
@@ -998,6 +1022,7 @@ impl DataStore {
         object: &ObjectMeta,
         query: &ListQuery,
     ) -> Result<Vec<String>, StoreError> {
+        self.allow(Action::Read, object)?;
         let statement = self.list_statement(object, query)?;
         let mut tx = self.begin().await?;
         let lines = match tx.backend() {
@@ -1168,6 +1193,7 @@ impl DataStore {
         limit: usize,
         before: Option<Uuid>,
     ) -> Result<(Vec<Value>, bool), StoreError> {
+        self.allow(Action::Read, object)?;
         let mut args = Args::default();
         let mut conditions = vec![
             format!(
@@ -1206,7 +1232,7 @@ impl DataStore {
             .iter()
             .map(|row| {
                 let value = |i: usize| fields::output(FieldType::RawJson, &[row[i].clone()]);
-                let changes = match &row[3] {
+                let mut changes = match &row[3] {
                     Cell::Text(text) => {
                         serde_json::from_str(text).map_err(|_| StoreError::Corrupt {
                             column: "_kith_events.changes",
@@ -1215,6 +1241,7 @@ impl DataStore {
                     }
                     _ => Value::Null,
                 };
+                self.access.present_changes(object, &mut changes);
                 Ok(json!({
                     "id": value(0),
                     "kind": value(1),
@@ -1229,6 +1256,7 @@ impl DataStore {
 
     /// Whether a record exists, in the trash or not.
     pub async fn record_exists(&self, object: &ObjectMeta, id: Uuid) -> Result<bool, StoreError> {
+        self.allow(Action::Read, object)?;
         let mut args = Args::default();
         let sql = format!(
             "SELECT id FROM {} WHERE id = {}",
@@ -1287,6 +1315,7 @@ impl DataStore {
         id: Uuid,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
+        self.allow(Action::Delete, object)?;
         let mut args = Args::default();
         let sql = format!(
             "UPDATE {} SET deleted_at = {} WHERE id = {}",
@@ -1307,6 +1336,7 @@ impl DataStore {
         object: &ObjectMeta,
         ids: &[Uuid],
     ) -> Result<Vec<Value>, StoreError> {
+        self.allow(Action::Read, object)?;
         let projection = Projection::of(object, self);
         let mut records = Vec::with_capacity(ids.len());
         let mut conn = self.read().await?;
@@ -1317,10 +1347,39 @@ impl DataStore {
                 .fetch_cells(&sql, &args, &projection.kinds)
                 .await?;
             for row in &rows {
-                records.push(projection.record(row)?);
+                records.push(self.presented(object, projection.record(row)?));
             }
         }
         Ok(records)
+    }
+}
+
+impl DataStore {
+    /// A record as this handle's access may see it.
+    pub(super) fn presented(&self, object: &ObjectMeta, mut record: Value) -> Value {
+        self.access.present(object, &mut record);
+        record
+    }
+
+    /// A batch's serialized records as the access may see them; written again only when it
+    /// hides or masks something of this object.
+    fn presented_raw(
+        &self,
+        object: &ObjectMeta,
+        records: Vec<Box<RawValue>>,
+    ) -> Result<Vec<Box<RawValue>>, StoreError> {
+        if !self.access.alters(object) {
+            return Ok(records);
+        }
+        records
+            .into_iter()
+            .map(|raw| {
+                let record: Value =
+                    serde_json::from_str(raw.get()).map_err(super::batch::answer_error)?;
+                serde_json::value::to_raw_value(&self.presented(object, record))
+                    .map_err(super::batch::answer_error)
+            })
+            .collect()
     }
 }
 
@@ -1337,6 +1396,8 @@ impl DataStore {
         input: &Map<String, Value>,
         actor: &Actor,
     ) -> Result<(Value, bool), StoreError> {
+        self.allow(Action::Write, object)?;
+        self.access.check_input(object, input).map_err(rejected)?;
         let checked = check(object, input, false).map_err(rejected)?;
         let unique: Vec<&FieldMeta> = object.active_fields().filter(|f| f.is_unique).collect();
         let key = unique.iter().find_map(|field| {
@@ -1382,7 +1443,7 @@ impl DataStore {
             ),
         };
         tx.commit().await?;
-        Ok((record, created))
+        Ok((self.presented(object, record), created))
     }
 
     /// Live records matching `filter`, at most [`BULK_MAX`].
@@ -1423,6 +1484,11 @@ impl DataStore {
         input: &Map<String, Value>,
         actor: &Actor,
     ) -> Result<usize, StoreError> {
+        self.allow(Action::Write, object)?;
+        self.access.check_input(object, input).map_err(rejected)?;
+        self.access
+            .check_query(object, Some(filter), &[])
+            .map_err(rejected)?;
         let checked = check(object, input, false).map_err(rejected)?;
         let mut tx = self.begin().await?;
         let ids = self.ids_where(&mut tx, object, filter).await?;
@@ -1441,6 +1507,10 @@ impl DataStore {
         filter: &Filter,
         actor: &Actor,
     ) -> Result<usize, StoreError> {
+        self.allow(Action::Delete, object)?;
+        self.access
+            .check_query(object, Some(filter), &[])
+            .map_err(rejected)?;
         let mut tx = self.begin().await?;
         let ids = self.ids_where(&mut tx, object, filter).await?;
         for id in &ids {

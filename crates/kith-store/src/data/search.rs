@@ -9,6 +9,7 @@ use super::sql::{Args, Row, quote};
 use super::{DataStore, schema};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
+use kith_core::access::Action;
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{FieldMeta, ObjectMeta};
 use serde_json::Value;
@@ -380,6 +381,9 @@ impl DataStore {
         query: &str,
         limit: usize,
     ) -> Result<Vec<Hit>, StoreError> {
+        for object in objects {
+            self.allow(Action::Read, object)?;
+        }
         self.search_words(objects, query, limit, WordMatch::Prefix)
             .await
     }

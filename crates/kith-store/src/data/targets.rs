@@ -6,6 +6,7 @@ use super::records::{field_error, rejected};
 use super::sql::Args;
 use crate::StoreError;
 use kith_core::ApiError;
+use kith_core::access::Action;
 use kith_core::fields::{Cell, ColumnType};
 use kith_core::metadata::{Actor, ObjectMeta};
 use serde_json::{Value, json};
@@ -26,6 +27,8 @@ impl DataStore {
         target_id: Uuid,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        self.allow(Action::Write, source)?;
+        self.allow(Action::Read, target)?;
         if !links_to_targets(source) {
             return Err(rejected(ApiError::bad_request(format!(
                 "{} records do not link to other records",
@@ -76,6 +79,8 @@ impl DataStore {
         target_id: Uuid,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
+        self.allow(Action::Write, source)?;
+        self.allow(Action::Read, target)?;
         let mut tx = self.begin().await?;
         let mut args = Args::default();
         let sql = format!(
@@ -115,7 +120,11 @@ impl DataStore {
             .iter()
             .filter_map(|row| match row.as_slice() {
                 [Cell::Uuid(object_id), Cell::Uuid(id)] => {
-                    let object = catalog.iter().find(|o| o.id == *object_id)?;
+                    // A link to an object the caller may not read is left out, like its record.
+                    let object = catalog
+                        .iter()
+                        .find(|o| o.id == *object_id)
+                        .filter(|o| self.access.may_read(o))?;
                     Some(json!({ "targetObject": object.name_singular, "targetId": id }))
                 }
                 _ => None,
@@ -129,6 +138,7 @@ impl DataStore {
         source: &ObjectMeta,
         target_id: Uuid,
     ) -> Result<Vec<Value>, StoreError> {
+        self.allow(Action::Read, source)?;
         let mut args = Args::default();
         let sql = format!(
             "SELECT source_id FROM {} WHERE target_id = {} AND source_object_id = {} ORDER BY source_id DESC LIMIT 500",

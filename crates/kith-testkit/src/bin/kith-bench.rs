@@ -59,6 +59,8 @@ struct Options {
     writers: usize,
     /// Stop after measuring batch creation.
     create_only: bool,
+    /// Instead of one large workspace: this many small ones, touched one after another.
+    workspaces: usize,
     backend: Backend,
 }
 
@@ -68,6 +70,7 @@ fn options() -> Result<Options, String> {
         companies: 100_000,
         writers: 4,
         create_only: false,
+        workspaces: 0,
         backend: Backend::Sqlite,
     };
     let mut args = std::env::args().skip(1);
@@ -92,6 +95,13 @@ fn options() -> Result<Options, String> {
                     .ok_or_else(|| "--writers takes a number of at least 1".to_owned())?
             }
             "--create-only" => options.create_only = true,
+            "--workspaces" => {
+                options.workspaces = value()?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 100)
+                    .ok_or_else(|| "--workspaces takes a number of at least 100".to_owned())?
+            }
             "--backend" => {
                 options.backend = match value()?.as_str() {
                     "sqlite" => Backend::Sqlite,
@@ -101,7 +111,7 @@ fn options() -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --backend sqlite|postgres"
+                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --workspaces N --backend sqlite|postgres"
                 ));
             }
         }
@@ -122,6 +132,11 @@ async fn main() {
         }
     };
     let app = TestApp::start_with(options.backend, |s| s.token_rate_limit = Some(u32::MAX)).await;
+    if options.workspaces > 0 {
+        many_workspaces(&app, options.workspaces).await;
+        app.stop().await;
+        return;
+    }
     let (owner, workspace) = app.owner_with_workspace("bench@example.com").await;
     let token = owner
         .post(
@@ -479,4 +494,96 @@ async fn get_by_id_throughput(api: &Api, ids: &[String], clients: usize, total: 
         task.await.expect("client task");
     }
     total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// `--workspaces N`: N workspaces, each given one company and left, one after another, as an
+/// instance serving many small teams sees them; then what the process holds, and what reopening
+/// a workspace whose file was closed adds to its first request.
+async fn many_workspaces(app: &TestApp, count: usize) {
+    let owner = app.signup("Owner", "many@example.com").await;
+    let started = Instant::now();
+    let mut workspaces = Vec::with_capacity(count);
+    for i in 0..count {
+        let ws = owner
+            .post("/api/v1/workspaces", json!({ "name": format!("Team {i}") }))
+            .await
+            .expect_status(201)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        owner
+            .in_workspace(&ws)
+            .post("/rest/companies", json!({ "name": format!("Company {i}") }))
+            .await
+            .expect_status(201);
+        workspaces.push(ws);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let process = ProcessFigures::now();
+    // The first workspaces' files are closed by now (KITH_OPEN_WORKSPACE_FILES is far below N):
+    // time a first request to each of 100 of them, then a second one.
+    let (mut reopened, mut warm) = (Vec::new(), Vec::new());
+    for ws in workspaces.iter().take(100) {
+        let client = owner.in_workspace(ws);
+        for times in [&mut reopened, &mut warm] {
+            let start = Instant::now();
+            client
+                .get("/rest/companies?limit=1")
+                .await
+                .expect_status(200);
+            times.push(start.elapsed());
+        }
+    }
+    let (reopened, warm) = (percentiles(reopened), percentiles(warm));
+    println!("| measurement | result | target |");
+    println!("|---|---|---|");
+    println!(
+        "| {count} workspaces created and given a company, one after another | {elapsed:.1} s | |"
+    );
+    println!(
+        "| resident memory after them (peak) | {:.0} MB ({:.0} MB) | < 300 MB |",
+        process.resident_mb, process.peak_mb
+    );
+    println!(
+        "| threads, open files, workspace files open | {}, {}, {} | bounded by the workspaces in use |",
+        process.threads,
+        process.open_files,
+        app.db().open_workspace_files()
+    );
+    println!(
+        "| first request to a closed workspace / the next one | p50 {:.2} / {:.2} ms, p99 {:.2} / {:.2} ms | reopening adds < 5 ms |",
+        reopened.0, warm.0, reopened.1, warm.1
+    );
+    println!(
+        "\n{:?} backend; the figures are the whole benchmark process (server and client)",
+        app.backend
+    );
+}
+
+/// What this process holds, from `/proc/self`.
+struct ProcessFigures {
+    resident_mb: f64,
+    peak_mb: f64,
+    threads: u64,
+    open_files: usize,
+}
+
+impl ProcessFigures {
+    fn now() -> ProcessFigures {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        ProcessFigures {
+            resident_mb: field("VmRSS:") as f64 / 1024.0,
+            peak_mb: field("VmHWM:") as f64 / 1024.0,
+            threads: field("Threads:"),
+            open_files: std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count()),
+        }
+    }
 }

@@ -427,8 +427,8 @@ async fn the_orders_the_api_issues_are_served_by_an_index(backend: Backend) {
         .await;
     }
     let data = app
-        .db()
-        .data_for_system_job(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .jobs()
+        .data(uuid::Uuid::parse_str(&ws).expect("uuid"))
         .await
         .expect("data");
     let catalog = data.objects().await.expect("catalog");

@@ -166,8 +166,8 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
     assert_eq!(zoe().await, json!([]), "her old entry has `zo` and `dahl`");
     let workspace_id = uuid::Uuid::parse_str(&ws).expect("workspace id");
     let reindexed = app
-        .db()
-        .data_for_system_job(workspace_id)
+        .jobs()
+        .data(workspace_id)
         .await
         .expect("workspace data")
         .catch_up_fields()

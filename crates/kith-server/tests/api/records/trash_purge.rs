@@ -23,8 +23,8 @@ async fn the_trash_is_purged_by_a_job_that_survives_restarts(backend: Backend) {
             .expect_status(200);
     }
     let data = app
-        .db()
-        .data_for_system_job(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .jobs()
+        .data(uuid::Uuid::parse_str(&ws).expect("uuid"))
         .await
         .expect("data");
     let objects = data.objects().await.expect("objects");
@@ -49,12 +49,15 @@ async fn the_trash_is_purged_by_a_job_that_survives_restarts(backend: Backend) {
         .expect("scheduled at start");
     assert!(due_at > kith_store::now_millis(), "not due yet");
     assert_eq!(
-        jobs::run_due(app.state()).await.expect("run"),
+        jobs::run_due(app.state(), app.jobs()).await.expect("run"),
         0,
         "a job runs only when due"
     );
     app.db().make_job_due(jobs::PURGE_TRASH).await.expect("due");
-    assert_eq!(jobs::run_due(app.state()).await.expect("run"), 1);
+    assert_eq!(
+        jobs::run_due(app.state(), app.jobs()).await.expect("run"),
+        1
+    );
 
     let trash = owner
         .get("/rest/companies?filter=deletedAt[is]:NOT_NULL")
