@@ -33,6 +33,7 @@ pub fn member_json(member: &Member) -> Value {
         "name": member.name,
         "email": member.email,
         "role": member.role,
+        "customRole": member.custom_role.as_ref().map(|(id, name)| json!({ "id": id, "name": name })),
         "joinedAt": rfc3339(member.joined_at),
     })
 }

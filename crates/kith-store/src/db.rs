@@ -469,19 +469,23 @@ pub(crate) async fn open_sqlite(
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(writer)
-        .await?;
+        .acquire_timeout(Duration::from_secs(30));
+    // A file that exists is opened lazily: a connection (and its thread) is made when first
+    // needed, so reopening a closed workspace file for a read costs one connection, not three.
+    // A new file is created by the writer before any reader may open it.
+    let write = if base.get_filename().exists() {
+        write.connect_lazy_with(writer)
+    } else {
+        write.connect_with(writer).await?
+    };
     let checkpoint = SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(base.clone())
-        .await?;
+        .connect_lazy_with(base.clone());
     tokio::spawn(checkpoint_in_background(checkpoint.clone()));
     let read = SqlitePoolOptions::new()
         .max_connections(readers.max(1))
         .test_before_acquire(false)
-        .connect_with(base.read_only(true))
-        .await?;
+        .connect_lazy_with(base.read_only(true));
     Ok(SqlitePair {
         read,
         write,
@@ -573,7 +577,8 @@ pub(crate) async fn workspace_file(
         });
         Arc::clone(&file.pair)
     };
-    close_all(files.take_closable(IDLE_FILE_TIMEOUT)).await;
+    // Closing folds a file's log back and syncs it: not on this request's time.
+    tokio::spawn(close_all(files.take_closable(IDLE_FILE_TIMEOUT)));
     Ok(pair)
 }
 

@@ -19,6 +19,10 @@ pub struct ApiToken {
     pub created_at: Millis,
     pub expires_at: Option<Millis>,
     pub last_used_at: Option<Millis>,
+    /// The built-in role it acts with (at most its creator's, checked at every use).
+    pub role: Role,
+    /// The custom role it acts with instead, if any.
+    pub custom_role_id: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -32,10 +36,12 @@ struct TokenRow {
     created_at: Millis,
     expires_at: Option<Millis>,
     last_used_at: Option<Millis>,
+    role: Option<String>,
+    custom_role_id: Option<Uuid>,
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, workspace_id, name, scopes, objects, created_by, created_at, expires_at, last_used_at";
+const TOKEN_COLUMNS: &str = "id, workspace_id, name, scopes, objects, created_by, created_at, \
+     expires_at, last_used_at, role, custom_role_id";
 
 impl TryFrom<TokenRow> for ApiToken {
     type Error = StoreError;
@@ -70,6 +76,15 @@ impl TryFrom<TokenRow> for ApiToken {
             created_at: row.created_at,
             expires_at: row.expires_at,
             last_used_at: row.last_used_at,
+            // Tokens made before roles act as members, as they did.
+            role: match row.role {
+                Some(role) => role.parse().map_err(|_| StoreError::Corrupt {
+                    column: "api_tokens.role",
+                    value: role,
+                })?,
+                None => Role::Member,
+            },
+            custom_role_id: row.custom_role_id,
         })
     }
 }
@@ -80,6 +95,8 @@ pub struct NewToken<'a> {
     pub scopes: &'a [Scope],
     pub objects: Option<&'a [String]>,
     pub expires_at: Option<Millis>,
+    pub role: Role,
+    pub custom_role_id: Option<Uuid>,
 }
 
 /// How often a token's last use is written; finer would turn every read into a write.
@@ -97,6 +114,8 @@ impl WorkspaceStore<'_> {
             created_at: now_millis(),
             expires_at: new.expires_at,
             last_used_at: None,
+            role: new.role,
+            custom_role_id: new.custom_role_id,
         };
         let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
         let objects = token
@@ -106,8 +125,8 @@ impl WorkspaceStore<'_> {
         let mut conn = self.db().write().await?;
         exec!(
             conn.ex(),
-            "INSERT INTO api_tokens (id, workspace_id, name, token_hash, scopes, objects, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO api_tokens (id, workspace_id, name, token_hash, scopes, objects, created_by, created_at, expires_at, role, custom_role_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             token.id,
             token.workspace_id,
             &token.name,
@@ -116,7 +135,9 @@ impl WorkspaceStore<'_> {
             objects,
             token.created_by,
             token.created_at,
-            token.expires_at
+            token.expires_at,
+            token.role.as_str(),
+            token.custom_role_id
         )?;
         Ok(token)
     }
@@ -152,7 +173,8 @@ impl WorkspaceStore<'_> {
 
 impl Db {
     /// The workspace a live token (not revoked, not expired) opens, and the token. A token acts
-    /// with the member role; its scopes and objects narrow what it may do.
+    /// with its role, never above its creator's role now (a token whose creator left the
+    /// workspace opens nothing); its scopes and objects narrow what it may do.
     pub async fn enter_workspace_with_token(
         &self,
         token_hash: &str,
@@ -187,10 +209,21 @@ impl Db {
                 token.id
             )?;
         }
+        let Some(creator) = token.created_by else {
+            return Ok(None);
+        };
+        let Some((creator_role, _)) = self.membership(token.workspace_id, creator).await? else {
+            return Ok(None);
+        };
+        let custom_role = match token.custom_role_id {
+            Some(id) => self.custom_role(token.workspace_id, id).await?,
+            None => None,
+        };
         let tenant = Tenant::for_token(
             token.workspace_id,
-            token.created_by.unwrap_or_default(),
-            Role::Member,
+            creator,
+            token.role.min(creator_role),
+            custom_role,
         );
         Ok(Some((tenant, token)))
     }

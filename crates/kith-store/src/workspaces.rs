@@ -15,6 +15,9 @@ pub struct Tenant {
     workspace_id: Uuid,
     user_id: Uuid,
     role: Role,
+    /// The custom role the member (or token) holds, if any: its permissions replace the
+    /// built-in role's over records.
+    custom_role: Option<crate::CustomRole>,
 }
 
 impl Tenant {
@@ -27,13 +30,22 @@ impl Tenant {
     pub fn role(&self) -> Role {
         self.role
     }
+    pub fn custom_role(&self) -> Option<&crate::CustomRole> {
+        self.custom_role.as_ref()
+    }
 
     /// The access of an API token, checked by [`Db::enter_workspace_with_token`].
-    pub(crate) fn for_token(workspace_id: Uuid, user_id: Uuid, role: Role) -> Tenant {
+    pub(crate) fn for_token(
+        workspace_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        custom_role: Option<crate::CustomRole>,
+    ) -> Tenant {
         Tenant {
             workspace_id,
             user_id,
             role,
+            custom_role,
         }
     }
 }
@@ -62,6 +74,8 @@ pub struct Member {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The custom role's id and name, if the member holds one.
+    pub custom_role: Option<(Uuid, String)>,
     pub joined_at: Millis,
 }
 
@@ -71,6 +85,8 @@ struct MemberRow {
     name: String,
     email: String,
     role: String,
+    custom_role_id: Option<Uuid>,
+    custom_role_name: Option<String>,
     joined_at: Millis,
 }
 
@@ -118,6 +134,7 @@ impl TryFrom<MemberRow> for Member {
             name: row.name,
             email: row.email,
             role: parse_role("memberships.role", row.role)?,
+            custom_role: row.custom_role_id.zip(row.custom_role_name),
             joined_at: row.joined_at,
         })
     }
@@ -199,23 +216,38 @@ impl Db {
         user_id: Uuid,
         workspace_id: Uuid,
     ) -> Result<Option<Tenant>, StoreError> {
+        let Some((role, custom_role_id)) = self.membership(workspace_id, user_id).await? else {
+            return Ok(None);
+        };
+        let custom_role = match custom_role_id {
+            Some(id) => self.custom_role(workspace_id, id).await?,
+            None => None,
+        };
+        Ok(Some(Tenant {
+            workspace_id,
+            user_id,
+            role,
+            custom_role,
+        }))
+    }
+
+    /// A member's built-in role and custom role id, if they are a member.
+    pub(crate) async fn membership(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<(Role, Option<Uuid>)>, StoreError> {
         let mut conn = self.read().await?;
-        let role = scalar!(
+        let row = fetch!(
             conn.ex(),
-            String,
+            (String, Option<Uuid>),
             fetch_optional,
-            "SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            "SELECT role, custom_role_id FROM memberships WHERE workspace_id = $1 AND user_id = $2",
             workspace_id,
             user_id
         )?;
-        role.map(|role| {
-            Ok(Tenant {
-                workspace_id,
-                user_id,
-                role: parse_role("memberships.role", role)?,
-            })
-        })
-        .transpose()
+        row.map(|(role, custom)| Ok((parse_role("memberships.role", role)?, custom)))
+            .transpose()
     }
 
     /// The store of one workspace's data.
@@ -308,6 +340,7 @@ impl Db {
             workspace_id,
             user_id,
             role,
+            custom_role: None,
         }))
     }
 
@@ -405,8 +438,9 @@ impl WorkspaceStore<'_> {
             conn.ex(),
             MemberRow,
             fetch_all,
-            "SELECT u.id AS user_id, u.name, u.email, m.role, m.created_at AS joined_at FROM memberships m \
-             JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY m.created_at, u.id",
+            "SELECT u.id AS user_id, u.name, u.email, m.role, m.custom_role_id, r.name AS custom_role_name, \
+             m.created_at AS joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+             LEFT JOIN roles r ON r.id = m.custom_role_id WHERE m.workspace_id = $1 ORDER BY m.created_at, u.id",
             self.id()
         )?;
         rows.into_iter().map(Member::try_from).collect()
@@ -418,8 +452,9 @@ impl WorkspaceStore<'_> {
             conn.ex(),
             MemberRow,
             fetch_optional,
-            "SELECT u.id AS user_id, u.name, u.email, m.role, m.created_at AS joined_at FROM memberships m \
-             JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND m.user_id = $2",
+            "SELECT u.id AS user_id, u.name, u.email, m.role, m.custom_role_id, r.name AS custom_role_name, \
+             m.created_at AS joined_at FROM memberships m JOIN users u ON u.id = m.user_id \
+             LEFT JOIN roles r ON r.id = m.custom_role_id WHERE m.workspace_id = $1 AND m.user_id = $2",
             self.id(),
             user_id
         )?;
@@ -448,7 +483,7 @@ impl WorkspaceStore<'_> {
         }
         let changed = exec!(
             tx.ex(),
-            "UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3",
+            "UPDATE memberships SET role = $1, custom_role_id = NULL WHERE workspace_id = $2 AND user_id = $3",
             role.as_str(),
             self.id(),
             user_id
@@ -496,7 +531,11 @@ impl WorkspaceStore<'_> {
 
     /// Fails with [`StoreError::LastOwner`] if `user_id` is the only owner. Locks the workspace
     /// first so two owners demoting each other at once cannot both pass.
-    async fn ensure_another_owner(&self, tx: &mut Tx, user_id: Uuid) -> Result<(), StoreError> {
+    pub(crate) async fn ensure_another_owner(
+        &self,
+        tx: &mut Tx,
+        user_id: Uuid,
+    ) -> Result<(), StoreError> {
         lock_workspace(tx, self.id()).await?;
         let other_owners = scalar!(
             tx.ex(),

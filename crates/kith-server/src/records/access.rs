@@ -132,10 +132,13 @@ impl FromRequestParts<AppState> for RestAccess {
     }
 }
 
-/// The access of a member, or of a token (which acts with its creator's role, narrowed by its
-/// scopes and objects).
-fn policy(tenant: &Tenant, token: Option<&ApiToken>) -> Access {
-    let person = Access::person(tenant.workspace_id(), tenant.user_id(), tenant.role());
+/// The access of a member, or of a token (which acts with its own role, at most its creator's,
+/// narrowed by its scopes and objects). A custom role's permissions replace the built-in role's.
+pub(crate) fn policy(tenant: &Tenant, token: Option<&ApiToken>) -> Access {
+    let mut person = Access::person(tenant.workspace_id(), tenant.user_id(), tenant.role());
+    if let Some(custom) = tenant.custom_role() {
+        person.permissions = custom.permissions.clone();
+    }
     match token {
         None => person,
         Some(token) => Access {

@@ -9,8 +9,8 @@ mod metadata;
 pub mod openapi;
 mod shape;
 
-pub(crate) use access::Authenticated;
 pub use access::RestAccess;
+pub(crate) use access::{Authenticated, policy};
 
 use crate::AppState;
 use axum::Router;

@@ -22,11 +22,7 @@ impl WorkspaceAccess {
 
     /// The member's access to the workspace's records.
     pub fn policy(&self) -> kith_core::access::Access {
-        kith_core::access::Access::person(
-            self.tenant.workspace_id(),
-            self.tenant.user_id(),
-            self.tenant.role(),
-        )
+        crate::records::policy(&self.tenant, None)
     }
 
     pub fn store<'a>(&'a self, state: &'a AppState) -> WorkspaceStore<'a> {

@@ -20,8 +20,11 @@ pub async fn list(
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RoleBody {
-    role: Role,
+    role: Option<Role>,
+    /// A custom role instead of a built-in one.
+    role_id: Option<String>,
 }
 
 /// Admins change roles up to admin; only owners touch the owner role (giving or taking it).
@@ -34,10 +37,34 @@ pub async fn change_role(
     access.require(Role::Admin, "changing roles")?;
     let store = access.store(&state);
     let target = find_member(&store, &user_id).await?;
-    if target.role == Role::Owner || body.role == Role::Owner {
+    if target.role == Role::Owner || body.role == Some(Role::Owner) {
         access.require(Role::Owner, "giving or taking the owner role")?;
     }
-    store.set_role(target.user_id, body.role).await?;
+    match (body.role, body.role_id.as_deref()) {
+        (Some(role), None) => {
+            store.set_role(target.user_id, role).await?;
+        }
+        (None, Some(text)) => {
+            let role = match super::roles::role_id_of(text) {
+                Ok(id) => store.role(id).await?,
+                Err(_) => None,
+            }
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "roleId",
+                    format!("{text:?} is not a role of this workspace"),
+                )
+            })?;
+            store.give_custom_role(target.user_id, role.id).await?;
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                "role",
+                "give either role (owner, admin, member, viewer) or roleId (a custom role)",
+            )
+            .into());
+        }
+    }
     let updated = store
         .member(target.user_id)
         .await?

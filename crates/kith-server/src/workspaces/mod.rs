@@ -3,6 +3,7 @@
 mod access;
 mod invitations;
 mod members;
+mod roles;
 mod routes;
 mod tokens;
 
@@ -52,6 +53,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{workspace_id}/tokens/{token_id}",
             delete(tokens::revoke),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace_id}/roles",
+            get(roles::list).post(roles::create),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace_id}/roles/{role_id}",
+            patch(roles::update).delete(roles::delete),
         )
         .route("/api/v1/invitations/{token}", get(invitations::show))
         .route(

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::scope::Scope;
 use kith_core::{ApiError, FieldError, Role, validate};
-use kith_store::{ApiToken, NewToken, now_millis};
+use kith_store::{ApiToken, CustomRole, Member, NewToken, now_millis};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -25,14 +25,28 @@ pub struct CreateBody {
     scopes: Vec<String>,
     objects: Option<Vec<String>>,
     expires_at: Option<String>,
+    /// A built-in role, at most the creator's [default: member].
+    role: Option<String>,
+    /// A custom role instead.
+    role_id: Option<String>,
 }
 
-fn token_json(token: &ApiToken) -> Value {
+/// A token as listed: who made it and the role it acts with are shown with it.
+fn token_json(token: &ApiToken, members: &[Member], roles: &[CustomRole]) -> Value {
+    let creator = token
+        .created_by
+        .and_then(|id| members.iter().find(|m| m.user_id == id));
+    let custom_role = token
+        .custom_role_id
+        .and_then(|id| roles.iter().find(|r| r.id == id));
     json!({
         "id": token.id,
         "name": token.name,
         "scopes": token.scopes,
         "objects": token.objects,
+        "role": token.role,
+        "customRole": custom_role.map(|r| json!({ "id": r.id, "name": r.name })),
+        "createdBy": token.created_by.map(|id| json!({ "id": id, "name": creator.map(|m| m.name.clone()) })),
         "createdAt": rfc3339(token.created_at),
         "expiresAt": token.expires_at.map(rfc3339),
         "lastUsedAt": token.last_used_at.map(rfc3339),
@@ -105,7 +119,41 @@ pub async fn create(
             }
         }
     }
-    let (Some(name), true) = (name, errors.is_empty()) else {
+    let role = match body.role.as_deref() {
+        None => Some(Role::Member),
+        Some(text) => match text.parse::<Role>() {
+            Ok(role) if role <= access.role() => Some(role),
+            Ok(role) => {
+                error(
+                    "role",
+                    format!("{role} is above your own role ({})", access.role()),
+                );
+                None
+            }
+            Err(e) => {
+                error("role", e.to_string());
+                None
+            }
+        },
+    };
+    let store = access.store(&state);
+    let custom_role_id = match body.role_id.as_deref() {
+        None => None,
+        Some(text) => {
+            let found = match super::roles::role_id_of(text) {
+                Ok(id) => store.role(id).await?,
+                Err(_) => None,
+            };
+            if found.is_none() {
+                error(
+                    "roleId",
+                    format!("{text:?} is not a role of this workspace"),
+                );
+            }
+            found.map(|r| r.id)
+        }
+    };
+    let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
         return Err(ApiError::invalid_fields(errors).into());
     };
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
@@ -115,9 +163,11 @@ pub async fn create(
         scopes: &scopes,
         objects: body.objects.as_deref(),
         expires_at,
+        role,
+        custom_role_id,
     };
-    let token = access.store(&state).create_token(&new).await?;
-    let mut answer = token_json(&token);
+    let token = store.create_token(&new).await?;
+    let mut answer = token_json(&token, &store.members().await?, &store.roles().await?);
     answer["token"] = json!(secret);
     Ok((StatusCode::CREATED, Json(answer)))
 }
@@ -127,10 +177,12 @@ pub async fn list(
     access: WorkspaceAccess,
 ) -> AppResult<Json<Value>> {
     access.require(Role::Admin, "seeing API tokens")?;
-    let tokens = access.store(&state).tokens().await?;
-    Ok(Json(
-        json!({ "data": tokens.iter().map(token_json).collect::<Vec<_>>() }),
-    ))
+    let store = access.store(&state);
+    let tokens = store.tokens().await?;
+    let (members, roles) = (store.members().await?, store.roles().await?);
+    Ok(Json(json!({
+        "data": tokens.iter().map(|t| token_json(t, &members, &roles)).collect::<Vec<_>>()
+    })))
 }
 
 pub async fn revoke(

@@ -61,6 +61,8 @@ struct Options {
     create_only: bool,
     /// Instead of one large workspace: this many small ones, touched one after another.
     workspaces: usize,
+    /// `KITH_OPEN_WORKSPACE_FILES` of the server (its default when unset).
+    open_workspace_files: Option<u32>,
     backend: Backend,
 }
 
@@ -71,6 +73,7 @@ fn options() -> Result<Options, String> {
         writers: 4,
         create_only: false,
         workspaces: 0,
+        open_workspace_files: None,
         backend: Backend::Sqlite,
     };
     let mut args = std::env::args().skip(1);
@@ -95,6 +98,12 @@ fn options() -> Result<Options, String> {
                     .ok_or_else(|| "--writers takes a number of at least 1".to_owned())?
             }
             "--create-only" => options.create_only = true,
+            "--open-workspace-files" => {
+                options.open_workspace_files =
+                    Some(value()?.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        "--open-workspace-files takes a number of at least 1".to_owned()
+                    })?)
+            }
             "--workspaces" => {
                 options.workspaces = value()?
                     .parse()
@@ -111,7 +120,7 @@ fn options() -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --workspaces N --backend sqlite|postgres"
+                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --workspaces N --open-workspace-files N --backend sqlite|postgres"
                 ));
             }
         }
@@ -131,7 +140,11 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let app = TestApp::start_with(options.backend, |s| s.token_rate_limit = Some(u32::MAX)).await;
+    let app = TestApp::start_with(options.backend, |s| {
+        s.token_rate_limit = Some(u32::MAX);
+        s.open_workspace_files = s.open_workspace_files.or(options.open_workspace_files);
+    })
+    .await;
     if options.workspaces > 0 {
         many_workspaces(&app, options.workspaces).await;
         app.stop().await;
