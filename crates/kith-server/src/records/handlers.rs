@@ -407,8 +407,51 @@ pub async fn search(
 #[derive(Deserialize)]
 pub struct GroupParams {
     field: Option<String>,
+    /// Twenty's form: `[{"stage":true}]` (one field), answered with `groupByDimensionValues`.
+    group_by: Option<String>,
     aggregate: Option<String>,
     filter: Option<String>,
+}
+
+/// The one field of Twenty's `group_by=[{"stage":true}]`.
+fn twenty_group_field(text: &str) -> Result<String, ApiError> {
+    let wrong = || {
+        ApiError::invalid_field(
+            "group_by",
+            "must be a JSON list of one object naming a field, such as [{\"stage\":true}]",
+        )
+    };
+    let parsed: Vec<Map<String, Value>> = serde_json::from_str(text).map_err(|_| wrong())?;
+    match parsed.as_slice() {
+        [one] if one.len() == 1 => one
+            .iter()
+            .next()
+            .filter(|(_, v)| **v == Value::Bool(true))
+            .map(|(k, _)| k.clone())
+            .ok_or_else(wrong),
+        [_, _, ..] => Err(ApiError::invalid_field(
+            "group_by",
+            "Kith groups by one field at a time",
+        )),
+        _ => Err(wrong()),
+    }
+}
+
+/// A group as Twenty answers it: its values as a list, and its count as `totalCount`.
+fn twenty_group(group: Value) -> Value {
+    let Value::Object(mut map) = group else {
+        return group;
+    };
+    let key = map.remove("key").unwrap_or(Value::Null);
+    let key = match key {
+        Value::Null | Value::String(_) => key,
+        other => Value::String(other.to_string()),
+    };
+    map.insert("groupByDimensionValues".into(), json!([key]));
+    if let Some(count) = map.remove("count") {
+        map.insert("totalCount".into(), count);
+    }
+    Value::Object(map)
 }
 
 /// `GET /rest/{plural}/groupBy?field=stage&aggregate=count,sum:amount&filter=…`:
@@ -419,10 +462,17 @@ pub async fn group_by(
     Query(params): Query<GroupParams>,
 ) -> AppResult<Json<Value>> {
     let object = access.readable(&plural)?;
-    let field = params
-        .field
-        .filter(|f| !f.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid_field("field", "is required"))?;
+    let twenty = params.group_by.is_some();
+    let field = match (&params.field, &params.group_by) {
+        (Some(field), None) if !field.trim().is_empty() => field.clone(),
+        (None, Some(text)) => twenty_group_field(text)?,
+        (Some(_), Some(_)) => {
+            return Err(
+                ApiError::invalid_field("group_by", "give field or group_by, not both").into(),
+            );
+        }
+        _ => return Err(ApiError::invalid_field("field", "is required").into()),
+    };
     let group = field_path(&field);
     let aggregates = params
         .aggregate
@@ -450,10 +500,13 @@ pub async fn group_by(
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let filter = optional_filter(params.filter.as_deref())?;
-    let groups = access
+    let mut groups = access
         .data
         .group_by(object, &group, &aggregates, filter.as_ref())
         .await?;
+    if twenty {
+        groups = groups.into_iter().map(twenty_group).collect();
+    }
     Ok(Json(json!({ "data": { "groupBy": groups } })))
 }
 
@@ -512,36 +565,80 @@ pub async fn duplicates(
     Ok(Json(json!({ "data": answers })))
 }
 
+/// Kith's `{"keepId","mergeIds":[…]}`, or Twenty's `{"ids":[…],"conflictPriorityIndex":0}`
+/// (the record at that index is kept and wins conflicts); either with `"dryRun": true`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MergeBody {
-    #[serde(default)]
-    keep_id: String,
+    keep_id: Option<String>,
     #[serde(default)]
     merge_ids: Vec<String>,
+    ids: Option<Vec<String>>,
+    conflict_priority_index: Option<usize>,
+    #[serde(default)]
+    dry_run: bool,
 }
 
-/// `PATCH /rest/{plural}/merge` with `{"keepId","mergeIds":[…]}`: one record from several.
+fn merge_id(field: &str, text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text)
+        .map_err(|_| ApiError::invalid_field(field, format!("{text:?} is not a record id")))
+}
+
+impl MergeBody {
+    /// The record kept and the records merged into it.
+    fn parties(&self) -> Result<(Uuid, Vec<Uuid>), ApiError> {
+        match (&self.keep_id, &self.ids) {
+            (Some(keep), None) => Ok((
+                merge_id("keepId", keep)?,
+                self.merge_ids
+                    .iter()
+                    .map(|id| merge_id("mergeIds", id))
+                    .collect::<Result<_, _>>()?,
+            )),
+            (None, Some(ids)) => {
+                let ids = ids
+                    .iter()
+                    .map(|id| merge_id("ids", id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let index = self.conflict_priority_index.unwrap_or(0);
+                let keep = *ids.get(index).ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "conflictPriorityIndex",
+                        format!(
+                            "must be an index into ids (0 to {})",
+                            ids.len().saturating_sub(1)
+                        ),
+                    )
+                })?;
+                let others = ids.into_iter().filter(|id| *id != keep).collect();
+                Ok((keep, others))
+            }
+            _ => Err(ApiError::invalid_field(
+                "keepId",
+                "give keepId and mergeIds, or ids (with conflictPriorityIndex)",
+            )),
+        }
+    }
+}
+
+/// `PATCH /rest/{plural}/merge`: one record from several (see [`MergeBody`]).
 pub async fn merge(
     access: RestAccess,
     Path(plural): Path<String>,
     Json(body): Json<MergeBody>,
 ) -> AppResult<Json<Value>> {
     let object = access.writable(&plural, "merging records")?;
-    let keep = Uuid::parse_str(&body.keep_id)
-        .map_err(|_| ApiError::invalid_field("keepId", "must be a record id"))?;
-    let others = body
-        .merge_ids
-        .iter()
-        .map(|id| {
-            Uuid::parse_str(id).map_err(|_| {
-                ApiError::invalid_field("mergeIds", format!("{id:?} is not a record id"))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (keep, others) = body.parties()?;
     let record = access
         .data
-        .merge_records(&access.catalog, object, keep, &others, &access.actor)
+        .merge_records(
+            &access.catalog,
+            object,
+            keep,
+            &others,
+            &access.actor,
+            body.dry_run,
+        )
         .await?;
     let key = format!("merge{}", capitalized(&object.name_plural));
     Ok(Json(json!({ "data": { key: record } })))

@@ -17,7 +17,19 @@ pub async fn document(State(state): State<AppState>, access: RestAccess) -> AppR
         "{}/rest",
         state.config.public_url.as_str().trim_end_matches('/')
     );
-    let objects: Vec<&ObjectMeta> = access.catalog.iter().filter(|o| o.is_active).collect();
+    // The caller's own document: objects it may not read and fields hidden from it are absent.
+    let policy = access.policy();
+    let visible: Vec<ObjectMeta> = access
+        .catalog
+        .iter()
+        .filter(|o| o.is_active && policy.may_read(o))
+        .map(|object| {
+            let mut shown = object.clone();
+            shown.fields.retain(|f| !policy.hides(object, f));
+            shown
+        })
+        .collect();
+    let objects: Vec<&ObjectMeta> = visible.iter().collect();
     Ok(Json(build(&objects, &server)))
 }
 
@@ -337,7 +349,8 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
         json!({ "get": {
             "tags": [tag], "operationId": format!("groupBy{}", capitalized(plural)), "summary": "Group and aggregate",
             "parameters": [
-                { "name": "field", "in": "query", "required": true, "schema": string() },
+                query("field", string(), "the field to group by (or group_by)"),
+                query("group_by", string(), "Twenty's form, a JSON list of one field: [{\"stage\":true}]; groups then carry groupByDimensionValues and totalCount"),
                 query("aggregate", string(), "count, sum:field, avg:field, min:field, max:field"),
                 query("filter", string(), "as for lists"),
             ],

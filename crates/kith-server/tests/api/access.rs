@@ -237,6 +237,19 @@ async fn a_token_limited_to_people_sees_nothing_of_other_objects(backend: Backen
         .filter_map(|o| o["namePlural"].as_str())
         .collect();
     assert_eq!(plurals, ["people"]);
+    let document = call("/rest/open-api/core".into()).await.expect_status(200);
+    let paths: Vec<&String> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .collect();
+    assert!(paths.iter().any(|p| p.as_str() == "/people"), "{paths:?}");
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("compan") || p.contains("task")),
+        "the token's OpenAPI document has only its objects: {paths:?}"
+    );
 }
 
 /// A custom role everyone can use: everything allowed but what `objects` narrows.
@@ -435,6 +448,14 @@ async fn a_hidden_field_is_absent_from_every_read_and_refused_in_every_write(bac
             "unexpected field {field}: {error}"
         );
     }
+    let document = member.get("/rest/open-api/core").await.expect_status(200);
+    let person_schema = &document["components"]["schemas"]["Person"]["properties"];
+    assert!(person_schema.get("city").is_some(), "{person_schema}");
+    assert!(
+        person_schema.get("jobTitle").is_none(),
+        "the role's document hides the field"
+    );
+
     let stored = owner
         .get(&format!("/rest/people/{person}"))
         .await

@@ -165,7 +165,9 @@ impl DataStore {
         Ok(records)
     }
 
-    /// Merges `others` into `keep`; returns the kept record.
+    /// Merges `others` into `keep`; returns the kept record. With `dry_run`, does the whole
+    /// merge in a transaction that is rolled back: the answer is the record the merge would
+    /// keep, and nothing is written.
     pub async fn merge_records(
         &self,
         catalog: &[ObjectMeta],
@@ -173,6 +175,7 @@ impl DataStore {
         keep: Uuid,
         others: &[Uuid],
         actor: &Actor,
+        dry_run: bool,
     ) -> Result<Value, StoreError> {
         self.allow(Action::Write, object)?;
         self.allow(Action::Delete, object)?;
@@ -227,7 +230,11 @@ impl DataStore {
             json!({ "from": others }),
         )
         .await?;
-        tx.commit().await?;
+        if dry_run {
+            drop(tx);
+        } else {
+            tx.commit().await?;
+        }
         Ok(self.presented(object, merged))
     }
 

@@ -3,9 +3,12 @@
 
 use super::{create, id_of, workspace};
 use kith_testkit::{Backend, TestApp, on_both_backends};
-use serde_json::json;
+use serde_json::{Value, json};
 
-on_both_backends!(duplicates_are_found_and_merged_with_their_relations);
+on_both_backends!(
+    duplicates_are_found_and_merged_with_their_relations,
+    twentys_merge_form_and_a_dry_run_that_writes_nothing,
+);
 
 async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -176,4 +179,106 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
         )
         .await
         .expect_error(404, "not_found");
+}
+
+/// Twenty's client sends `{"ids":[…],"conflictPriorityIndex":i}`: the record at that index is
+/// kept and wins conflicts. `"dryRun": true` answers the record the merge would keep and changes
+/// nothing: both records stay live, relations and timelines as they were.
+async fn twentys_merge_form_and_a_dry_run_that_writes_nothing(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let first = create(
+        &owner,
+        "companies",
+        json!({ "name": "Acme", "employees": 40 }),
+    )
+    .await;
+    let second = create(
+        &owner,
+        "companies",
+        json!({ "name": "ACME Inc", "idealCustomerProfile": true }),
+    )
+    .await;
+    let person = create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ada" }, "companyId": second["id"] }),
+    )
+    .await;
+    let events_before = app.count_stored(&ws, "_kith_events", "1 = 1").await;
+
+    let preview = owner
+        .patch(
+            "/rest/companies/merge",
+            json!({ "ids": [first["id"], second["id"]], "conflictPriorityIndex": 1, "dryRun": true }),
+        )
+        .await
+        .expect_status(200)["data"]["mergeCompanies"]
+        .clone();
+    assert_eq!(
+        preview["id"], second["id"],
+        "the record at conflictPriorityIndex is kept"
+    );
+    assert_eq!(preview["name"], "ACME Inc", "and its values win");
+    assert_eq!(
+        preview["employees"], 40,
+        "its empty fields are filled from the other"
+    );
+    assert_eq!(
+        app.count_stored(&ws, "companies", "deleted_at IS NULL")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count_stored(&ws, "_kith_events", "1 = 1").await,
+        events_before
+    );
+    let unchanged = owner
+        .get(&format!("/rest/companies/{}", id_of(&second)))
+        .await
+        .expect_status(200);
+    assert_eq!(unchanged["data"]["company"]["employees"], json!(null));
+
+    let merged = owner
+        .patch(
+            "/rest/companies/merge",
+            json!({ "ids": [first["id"], second["id"]], "conflictPriorityIndex": 1 }),
+        )
+        .await
+        .expect_status(200)["data"]["mergeCompanies"]
+        .clone();
+    let without_time = |mut record: Value| {
+        if let Some(map) = record.as_object_mut() {
+            map.remove("updatedAt");
+        }
+        record
+    };
+    assert_eq!(
+        without_time(merged),
+        without_time(preview),
+        "the merge keeps what the dry run showed"
+    );
+    owner
+        .get(&format!("/rest/companies/{}", id_of(&first)))
+        .await
+        .expect_error(404, "not_found");
+    let ada = owner
+        .get(&format!("/rest/people/{}", id_of(&person)))
+        .await
+        .expect_status(200);
+    assert_eq!(ada["data"]["person"]["companyId"], second["id"]);
+    for (body, field) in [
+        (
+            json!({ "ids": [first["id"]], "conflictPriorityIndex": 3 }),
+            "conflictPriorityIndex",
+        ),
+        (json!({ "ids": ["nope"] }), "ids"),
+        (json!({ "conflictPriorityIndex": 0 }), "keepId"),
+    ] {
+        let fields = owner
+            .patch("/rest/companies/merge", body)
+            .await
+            .expect_error_fields(400, "validation_failed");
+        assert_eq!(fields, [field]);
+    }
 }

@@ -4,7 +4,10 @@ use super::{create, id_of, workspace};
 use kith_testkit::{Backend, TestApp, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(group_by_counts_and_sums_a_pipeline);
+on_both_backends!(
+    group_by_counts_and_sums_a_pipeline,
+    twentys_group_by_form_is_answered_in_its_shape,
+);
 
 async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -65,6 +68,50 @@ async fn group_by_counts_and_sums_a_pipeline(backend: Backend) {
         ("field=stage&aggregate=sum", "aggregate"),
         ("field=amount", "field"),
         ("field=stage&filter=stage[eq", "filter"),
+    ] {
+        let error = owner
+            .get(&format!("/rest/opportunities/groupBy?{query}"))
+            .await
+            .expect_error(400, "validation_failed");
+        assert_eq!(error["details"][0]["field"], field, "{query}: {error}");
+    }
+}
+
+/// A script written against Twenty's client asks `group_by=[{"stage":true}]` and reads
+/// `groupByDimensionValues` and `totalCount`; Kith's own form stays as it is.
+async fn twentys_group_by_form_is_answered_in_its_shape(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    for (name, stage) in [("A", Some("NEW")), ("B", Some("NEW")), ("C", None)] {
+        create(
+            &owner,
+            "opportunities",
+            json!({ "name": name, "stage": stage }),
+        )
+        .await;
+    }
+    let grouped = owner
+        .get("/rest/opportunities/groupBy?group_by=%5B%7B%22stage%22%3Atrue%7D%5D")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        grouped["data"]["groupBy"],
+        json!([
+            { "groupByDimensionValues": [null], "totalCount": 1 },
+            { "groupByDimensionValues": ["NEW"], "totalCount": 2 },
+        ])
+    );
+    for (query, field) in [
+        (
+            "group_by=%5B%7B%22stage%22%3Atrue%7D%2C%7B%22name%22%3Atrue%7D%5D",
+            "group_by",
+        ),
+        ("group_by=stage", "group_by"),
+        ("group_by=%5B%7B%22unicorn%22%3Atrue%7D%5D", "field"),
+        (
+            "group_by=%5B%7B%22stage%22%3Atrue%7D%5D&field=stage",
+            "group_by",
+        ),
     ] {
         let error = owner
             .get(&format!("/rest/opportunities/groupBy?{query}"))
