@@ -1,8 +1,9 @@
 //! `cargo run --release -p kith-testkit --bin kith-bench -- --people 1000000 --companies 100000`
 //!
 //! Starts a real Kith server on 127.0.0.1, fills a workspace through the batch API, and measures
-//! over HTTP what the performance targets name: a filtered, sorted page of 50; get-by-id with 32
-//! clients; search; batch creation. Prints a Markdown table for docs/BENCHMARKS.md.
+//! over HTTP what the performance targets name: a filtered, sorted page of 50; the default page;
+//! get-by-id with 32 clients; search; batch creation. Prints a Markdown table for
+//! docs/BENCHMARKS.md. `--workspaces N` measures instead an instance serving N small workspaces.
 #![forbid(unsafe_code)]
 
 use kith_testkit::{Backend, TestApp, send};
@@ -204,6 +205,8 @@ async fn main() {
         format!("/rest/people?filter=companyId[eq]:{company}&order_by=name.lastName[AscNullsFirst]&limit=50")
     })
     .await;
+    // What a list shows first when nothing is asked: no filter, the default order (by id).
+    let default_page = latencies(&api, 300, |_| "/rest/people?limit=50".to_owned()).await;
     let whole_list = latencies(&api, 50, |i| {
         let direction = if i % 2 == 0 {
             "AscNullsFirst"
@@ -236,6 +239,10 @@ async fn main() {
     println!(
         "| filtered, sorted page of 50 (`companyId[eq]`, `order_by=name.lastName`) | p50 {:.2} ms, p99 {:.2} ms | p99 < 5 ms |",
         page.0, page.1
+    );
+    println!(
+        "| default page of 50 people (no filter, no order given) | p50 {:.2} ms, p99 {:.2} ms | p99 < 5 ms |",
+        default_page.0, default_page.1
     );
     println!(
         "| unfiltered page of 50 people sorted by last name (no index on it) | p50 {:.2} ms, p99 {:.2} ms | (none set) |",
