@@ -151,33 +151,12 @@ impl TestApp {
     /// condition stands for that UUID written as each backend stores it.
     pub async fn count_stored(&self, workspace: &str, table: &str, condition: &str) -> i64 {
         let condition = uuid_literals(condition, self.backend);
-        match self.backend {
-            Backend::Sqlite => {
-                let path = self.workspace_file(workspace);
-                let options = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(&path)
-                    .read_only(true);
-                let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .expect("open the workspace file");
-                let sql = format!("SELECT count(*) FROM \"{table}\" WHERE {condition}");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("count")
-            }
-            Backend::Postgres => {
-                let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                let schema = workspace_schema(workspace);
-                let sql =
-                    format!("SELECT count(*) FROM \"{schema}\".\"{table}\" WHERE {condition}");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("count")
-            }
-        }
+        let table = match self.backend {
+            Backend::Sqlite => format!("\"{table}\""),
+            Backend::Postgres => format!("\"{}\".\"{table}\"", workspace_schema(workspace)),
+        };
+        let sql = format!("SELECT count(*) FROM {table} WHERE {condition}");
+        self.count(&self.workspace_file(workspace), sql).await
     }
 
     /// How many rows the control plane's `table` holds, read from the database itself.
@@ -188,15 +167,21 @@ impl TestApp {
             }
             _ => format!("SELECT count(*) FROM \"{table}\""),
         };
+        self.count(&self.data_dir().join("kith.db"), sql).await
+    }
+
+    /// Runs a `SELECT count(*)` on the SQLite file `file` (read-only), or on PostgreSQL.
+    async fn count(&self, file: &std::path::Path, sql: String) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql);
         match self.backend {
             Backend::Sqlite => {
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(self.data_dir().join("kith.db"))
+                    .filename(file)
                     .read_only(true);
                 let mut conn = sqlx::SqliteConnection::connect_with(&options)
                     .await
-                    .expect("open the control-plane file");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .expect("open the SQLite file");
+                sqlx::query_scalar(sql)
                     .fetch_one(&mut conn)
                     .await
                     .expect("count")
@@ -204,7 +189,7 @@ impl TestApp {
             Backend::Postgres => {
                 let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                sqlx::query_scalar(sql)
                     .fetch_one(&mut conn)
                     .await
                     .expect("count")
@@ -283,11 +268,7 @@ impl TestApp {
     /// Signs up an account that creates a workspace; returns its client and the workspace id.
     pub async fn owner_with_workspace(&self, email: &str) -> (TestClient, String) {
         let owner = self.signup("Owner", email).await;
-        let created = owner
-            .post("/api/v1/workspaces", serde_json::json!({ "name": "Acme" }))
-            .await
-            .expect_status(201);
-        let id = created["id"].as_str().expect("workspace id").to_owned();
+        let id = owner.create_workspace("Acme").await;
         (owner, id)
     }
 
@@ -607,6 +588,15 @@ impl Reply {
 }
 
 impl TestClient {
+    /// Creates a workspace (the client becomes its owner); returns its id.
+    pub async fn create_workspace(&self, name: &str) -> String {
+        let created = self
+            .post("/api/v1/workspaces", serde_json::json!({ "name": name }))
+            .await
+            .expect_status(201);
+        created["id"].as_str().expect("workspace id").to_owned()
+    }
+
     pub fn new(base: &str) -> TestClient {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()

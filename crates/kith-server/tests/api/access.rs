@@ -436,6 +436,12 @@ async fn a_hidden_field_is_absent_from_every_read_and_refused_in_every_write(bac
                 json!({ "jobTitle": "CTO" }),
             )
             .await,
+        member
+            .post(
+                "/rest/people/duplicates",
+                json!({ "data": [{ "jobTitle": TITLE }] }),
+            )
+            .await,
     ];
     for reply in refusals {
         let error = reply.expect_error(400, "validation_failed");

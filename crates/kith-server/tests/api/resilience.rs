@@ -82,13 +82,7 @@ async fn unused_workspace_files_are_closed_and_reopened_on_demand() {
     let owner = app.signup("Owner", "owner@example.com").await;
     let mut workspaces = Vec::new();
     for i in 0..6 {
-        let ws = owner
-            .post("/api/v1/workspaces", json!({ "name": format!("Team {i}") }))
-            .await
-            .expect_status(201)["id"]
-            .as_str()
-            .expect("id")
-            .to_owned();
+        let ws = owner.create_workspace(&format!("Team {i}")).await;
         owner
             .in_workspace(&ws)
             .post("/rest/companies", json!({ "name": format!("Company {i}") }))

@@ -52,6 +52,10 @@ impl DataStore {
         except: Option<Uuid>,
     ) -> Result<Vec<Value>, StoreError> {
         self.allow(Action::Read, object)?;
+        // Looking for a hidden field's value would tell whether some record holds it.
+        self.access
+            .check_input(object, candidate)
+            .map_err(rejected)?;
         let mut args = Args::default();
         let mut alternatives = Vec::new();
         // What each alternative looks for, in words the search index holds.

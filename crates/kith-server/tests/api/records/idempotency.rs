@@ -17,13 +17,7 @@ on_both_backends!(
 async fn idempotency_keys_replay_the_first_answer(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, _) = workspace(&app).await;
-    let post = |client: &TestClient, key: &str, body: Value| {
-        let request = client
-            .with_csrf(reqwest::Method::POST, "/rest/companies")
-            .header("idempotency-key", key)
-            .json(&body);
-        kith_testkit::send(request)
-    };
+    let post = post_with_key;
     let first = post(&owner, "order-1", json!({ "name": "Once" })).await;
     assert_eq!(first.header("idempotent-replayed"), None);
     let first = first.expect_status(201);
@@ -93,20 +87,10 @@ async fn post_with_key(client: &TestClient, key: &str, body: Value) -> kith_test
     .await
 }
 
-async fn second_workspace(owner: &TestClient) -> String {
-    owner
-        .post("/api/v1/workspaces", json!({ "name": "Other" }))
-        .await
-        .expect_status(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 async fn a_key_belongs_to_one_workspace_and_one_principal(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, first) = app.owner_with_workspace("owner@example.com").await;
-    let second = second_workspace(&owner).await;
+    let second = owner.create_workspace("Other").await;
     let body = json!({ "name": "Acme" });
 
     let in_first = post_with_key(&owner.in_workspace(&first), "k-1", body.clone()).await;
