@@ -198,6 +198,17 @@ impl Access {
         )))
     }
 
+    /// Changing objects and fields: an admin, or an API token with `metadata:write`.
+    pub fn check_metadata_change(&self) -> Result<(), ApiError> {
+        match self.principal {
+            Principal::Token { .. } => self.require_scope(Scope::MetadataWrite),
+            Principal::Person { .. } => {
+                self.require_role(Role::Admin, "changing objects and fields")
+            }
+            Principal::System => Ok(()),
+        }
+    }
+
     fn who(&self) -> String {
         if self.is_token() {
             "an API token".to_owned()

@@ -6,10 +6,10 @@ use crate::http::{AppError, AppResult, Json};
 use crate::{AppState, jobs};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kith_core::ApiError;
 use kith_core::fields::{FieldType, SelectOption};
 use kith_core::metadata::{FieldMeta, ObjectMeta, OnDelete, RelationMeta};
 use kith_core::scope::Scope;
-use kith_core::{ApiError, Role};
 use kith_store::{FieldChange, NewField, NewObject, ObjectChange};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -17,10 +17,7 @@ use uuid::Uuid;
 
 impl RestAccess {
     fn require_metadata_write(&self) -> Result<(), AppError> {
-        match &self.token {
-            Some(_) => self.require_scope(Scope::MetadataWrite),
-            None => self.require_role(Role::Admin, "changing objects and fields"),
-        }
+        Ok(self.policy().check_metadata_change()?)
     }
 }
 

@@ -67,3 +67,59 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
         Ok(WorkspaceAccess { me, tenant })
     }
 }
+
+/// A member with the admin role or higher: a handler that needs it takes this instead of
+/// [`WorkspaceAccess`], so the requirement stands in its signature and cannot be forgotten.
+pub struct Admin(pub WorkspaceAccess);
+
+/// A member with the owner role.
+pub struct Owner(pub WorkspaceAccess);
+
+/// What a refusal names: the request's method and route (`POST /api/v1/workspaces/{workspace_id}/tokens`).
+fn attempted(parts: &Parts) -> String {
+    let route = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    format!("{} {route}", parts.method)
+}
+
+async fn with_role(
+    parts: &mut Parts,
+    state: &AppState,
+    needed: Role,
+) -> Result<WorkspaceAccess, AppError> {
+    let access = WorkspaceAccess::from_request_parts(parts, state).await?;
+    access.require(needed, &attempted(parts))?;
+    Ok(access)
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(Admin(with_role(parts, state, Role::Admin).await?))
+    }
+}
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(Owner(with_role(parts, state, Role::Owner).await?))
+    }
+}
+
+impl std::ops::Deref for Admin {
+    type Target = WorkspaceAccess;
+    fn deref(&self) -> &WorkspaceAccess {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Owner {
+    type Target = WorkspaceAccess;
+    fn deref(&self) -> &WorkspaceAccess {
+        &self.0
+    }
+}

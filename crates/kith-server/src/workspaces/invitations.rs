@@ -1,4 +1,4 @@
-use super::WorkspaceAccess;
+use super::Admin;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::tokens::{random_token, token_hash};
@@ -23,10 +23,9 @@ pub struct InviteBody {
 
 pub async fn create(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Json(body): Json<InviteBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    access.require(Role::Admin, "inviting people")?;
     let email = validate::email(&body.email)
         .map_err(|message| ApiError::invalid_field("email", message))?;
     let role = body.role.unwrap_or(Role::Member);
@@ -68,11 +67,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(invitation_json(&invitation))))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-) -> AppResult<Json<Value>> {
-    access.require(Role::Admin, "seeing invitations")?;
+pub async fn list(State(state): State<AppState>, access: Admin) -> AppResult<Json<Value>> {
     let invitations = access.store(&state).invitations().await?;
     Ok(Json(
         json!({ "data": invitations.iter().map(invitation_json).collect::<Vec<_>>() }),
@@ -81,10 +76,9 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Path((_, invitation_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    access.require(Role::Admin, "revoking invitations")?;
     let id = Uuid::parse_str(&invitation_id).map_err(|_| ApiError::not_found("invitation"))?;
     if access.store(&state).revoke_invitation(id).await? {
         Ok(StatusCode::NO_CONTENT)

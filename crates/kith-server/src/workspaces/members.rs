@@ -1,4 +1,4 @@
-use super::WorkspaceAccess;
+use super::{Admin, Owner, WorkspaceAccess};
 use crate::AppState;
 use crate::http::{AppResult, Json};
 use crate::views::member_json;
@@ -30,11 +30,10 @@ pub struct RoleBody {
 /// Admins change roles up to admin; only owners touch the owner role (giving or taking it).
 pub async fn change_role(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Path((_, user_id)): Path<(String, String)>,
     Json(body): Json<RoleBody>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Admin, "changing roles")?;
     let store = access.store(&state);
     let target = find_member(&store, &user_id).await?;
     if target.role == Role::Owner || body.role == Some(Role::Owner) {
@@ -110,10 +109,9 @@ pub struct TransferBody {
 /// Makes another member owner; the current owner stays on as admin.
 pub async fn transfer_ownership(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Owner,
     Json(body): Json<TransferBody>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Owner, "transferring ownership")?;
     let store = access.store(&state);
     let target = find_member(&store, &body.user_id).await?;
     if target.user_id == access.me.user.id {

@@ -7,7 +7,7 @@ mod roles;
 mod routes;
 mod tokens;
 
-pub use access::WorkspaceAccess;
+pub use access::{Admin, Owner, WorkspaceAccess};
 
 use crate::AppState;
 use axum::Router;

@@ -2,7 +2,7 @@
 //! (read, change, delete, hidden fields) that admins define and give to members and API tokens.
 //! The built-in roles are listed beside them and cannot be changed.
 
-use super::WorkspaceAccess;
+use super::{Admin, WorkspaceAccess};
 use crate::AppState;
 use crate::http::{AppResult, Json, rfc3339};
 use axum::extract::{Path, State};
@@ -52,10 +52,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Json(body): Json<RoleBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    access.require(Role::Admin, "defining roles")?;
     let (name, permissions) = checked(&state, &access, &body).await?;
     let role = access
         .store(&state)
@@ -66,11 +65,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Path((_, role_id)): Path<(String, String)>,
     Json(body): Json<RoleBody>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Admin, "changing roles")?;
     let id = role_id_of(&role_id)?;
     let (name, permissions) = checked(&state, &access, &body).await?;
     let role = access
@@ -84,10 +82,9 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Path((_, role_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    access.require(Role::Admin, "deleting roles")?;
     let id = role_id_of(&role_id)?;
     if !access.store(&state).delete_role(id).await? {
         return Err(ApiError::not_found("role").into());

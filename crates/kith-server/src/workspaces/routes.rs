@@ -1,4 +1,4 @@
-use super::WorkspaceAccess;
+use super::{Admin, Owner, WorkspaceAccess};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::http::{AppResult, Json};
@@ -52,20 +52,15 @@ pub async fn show(
 
 pub async fn rename(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Json(body): Json<NameBody>,
 ) -> AppResult<Json<Value>> {
-    access.require(Role::Admin, "renaming the workspace")?;
     let name = checked_name(&body)?;
     let workspace = access.store(&state).rename(&name).await?;
     Ok(Json(workspace_json(&workspace, access.role())))
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-) -> AppResult<StatusCode> {
-    access.require(Role::Owner, "deleting the workspace")?;
+pub async fn delete(State(state): State<AppState>, access: Owner) -> AppResult<StatusCode> {
     access.store(&state).delete().await?;
     state
         .token_cache

@@ -1,6 +1,6 @@
 //! API tokens of a workspace: created by admins, shown once, stored hashed.
 
-use super::WorkspaceAccess;
+use super::Admin;
 use crate::AppState;
 use crate::auth::tokens::{random_token, token_hash};
 use crate::http::{AppResult, Json, rfc3339};
@@ -55,10 +55,9 @@ fn token_json(token: &ApiToken, members: &[Member], roles: &[CustomRole]) -> Val
 
 pub async fn create(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Json(body): Json<CreateBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    access.require(Role::Admin, "creating API tokens")?;
     let mut errors = Vec::new();
     let mut error = |field: &str, message: String| {
         errors.push(FieldError {
@@ -172,11 +171,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-) -> AppResult<Json<Value>> {
-    access.require(Role::Admin, "seeing API tokens")?;
+pub async fn list(State(state): State<AppState>, access: Admin) -> AppResult<Json<Value>> {
     let store = access.store(&state);
     let tokens = store.tokens().await?;
     let (members, roles) = (store.members().await?, store.roles().await?);
@@ -187,10 +182,9 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    access: WorkspaceAccess,
+    access: Admin,
     Path((_, token_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    access.require(Role::Admin, "revoking API tokens")?;
     let id = Uuid::parse_str(&token_id).map_err(|_| ApiError::not_found("token"))?;
     if access.store(&state).revoke_token(id).await? {
         state.token_cache.forget(id);

@@ -512,13 +512,18 @@ async fn custom_roles_are_checked_named_and_kept_while_held(backend: Backend) {
         )
         .await
         .expect_error(409, "conflict");
-    member
+    let refused = member
         .post(
             &roles,
             json!({ "name": "Mine", "permissions": permissions(json!({})) }),
         )
         .await
         .expect_error(403, "forbidden");
+    assert_eq!(
+        refused["message"],
+        "POST /api/v1/workspaces/{workspace_id}/roles needs the admin role or higher; you are member in this workspace",
+        "the refusal names the route"
+    );
     owner
         .delete(&format!("{roles}/{role}"))
         .await

@@ -120,6 +120,9 @@ impl DataStore {
     }
 
     pub async fn create_object(&self, new: &NewObject) -> Result<ObjectMeta, StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
             if let Err(message) = result {
@@ -201,6 +204,9 @@ impl DataStore {
         id: Uuid,
         change: &ObjectChange,
     ) -> Result<ObjectMeta, StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let (mut tx, mut catalog) = self.begin_change().await?;
         let index = catalog
             .iter()
@@ -284,6 +290,9 @@ impl DataStore {
 
     /// Deletes a custom object with all its records; refused while relations point at it.
     pub async fn delete_object(&self, id: Uuid) -> Result<(), StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let (mut tx, catalog) = self.begin_change().await?;
         let object = catalog
             .iter()
@@ -354,6 +363,9 @@ impl DataStore {
         object_id: Uuid,
         new: &NewField,
     ) -> Result<FieldMeta, StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let (mut tx, mut catalog) = self.begin_change().await?;
         let index = catalog
             .iter()
@@ -406,6 +418,9 @@ impl DataStore {
         field_id: Uuid,
         change: &FieldChange,
     ) -> Result<FieldMeta, StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let (mut tx, mut catalog) = self.begin_change().await?;
         let (oi, fi) = locate_field(&catalog, field_id)?;
         let before = catalog[oi].fields[fi].clone();
@@ -481,6 +496,9 @@ impl DataStore {
     /// would rewrite the table to drop a column, so there the columns stay, unread, and their
     /// values are erased in the background (`catch_up_fields`).
     pub async fn delete_field(&self, field_id: Uuid) -> Result<(), StoreError> {
+        self.access
+            .check_metadata_change()
+            .map_err(StoreError::Rejected)?;
         let (mut tx, mut catalog) = self.begin_change().await?;
         let (oi, fi) = locate_field(&catalog, field_id)?;
         let field = catalog[oi].fields[fi].clone();
