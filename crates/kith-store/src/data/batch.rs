@@ -6,10 +6,10 @@
 //! is held as briefly as possible.
 
 use super::DataStore;
-use super::records::{
-    Checked, CreatedChanges, Projection, RecordOutput, actor_cells, field_error, rejected,
-    write_error,
-};
+use super::events::CreatedChanges;
+use super::input::{Checked, field_error, rejected, write_error};
+use super::projection::{Projection, RecordOutput};
+use super::records::actor_cells;
 use super::search::{RecordText, entry_columns, entry_row};
 use super::sql::{Args, Bound, CopyData, Row, quote};
 use crate::db::Tx;

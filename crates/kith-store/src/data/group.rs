@@ -2,8 +2,8 @@
 //! `groupBy?field=stage&aggregate=count,sum:amount`.
 
 use super::DataStore;
+use super::input::rejected;
 use super::query::{Column, filter_sql, resolve};
-use super::records::rejected;
 use super::sql::{Args, quote};
 use crate::{Backend, StoreError};
 use kith_core::ApiError;

@@ -3,7 +3,7 @@
 //! the trash, all in one transaction.
 
 use super::DataStore;
-use super::records::{check, not_found, rejected};
+use super::input::{check, not_found, rejected};
 use super::search::WordMatch;
 use super::sql::{Args, quote};
 use crate::StoreError;

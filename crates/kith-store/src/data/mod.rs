@@ -3,15 +3,21 @@
 //! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
 
 mod batch;
+mod bulk;
+mod events;
 mod group;
+mod input;
+mod list;
 mod merge;
 mod metadata;
+mod projection;
 mod query;
 mod records;
 mod schema;
 mod search;
 pub mod sql;
 mod targets;
+mod trash;
 
 pub use group::{Aggregate, AggregateRequest};
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};

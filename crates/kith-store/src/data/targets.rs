@@ -2,7 +2,7 @@
 //! Linking writes an event on the target too, so a company's timeline shows the note about it.
 
 use super::DataStore;
-use super::records::{field_error, rejected};
+use super::input::{field_error, rejected};
 use super::sql::Args;
 use crate::StoreError;
 use kith_core::ApiError;

@@ -1,0 +1,176 @@
+//! Records' history: the event each write records, how it shows a field's change, and a
+//! record's timeline.
+
+use super::DataStore;
+use super::records::now;
+use super::sql::Args;
+use crate::StoreError;
+use crate::db::Tx;
+use kith_core::access::Action;
+use kith_core::fields::{self, Cell, ColumnType, FieldType};
+use kith_core::metadata::{Actor, FieldMeta, ObjectMeta};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+impl DataStore {
+    pub(super) async fn record_event(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        record_id: Uuid,
+        kind: &str,
+        actor: &Actor,
+        changes: Value,
+    ) -> Result<(), StoreError> {
+        let mut args = Args::default();
+        let values = [
+            args.push(ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
+            args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
+            args.push(ColumnType::Uuid, Cell::Uuid(record_id)),
+            args.push(ColumnType::Text, Cell::Text(kind.to_owned())),
+            args.push(
+                ColumnType::Json,
+                Cell::Json(serde_json::to_value(actor).unwrap_or(Value::Null)),
+            ),
+            args.push(ColumnType::Text, Cell::Text(changes.to_string())),
+            args.push(ColumnType::DateTime, now()),
+        ];
+        let sql = format!(
+            "INSERT INTO {} (id, object_id, record_id, kind, actor, changes, at) VALUES ({})",
+            self.table("_kith_events"),
+            values.join(", ")
+        );
+        tx.ex().execute_cells(&sql, &args).await?;
+        Ok(())
+    }
+
+    /// A record's events (created, field changes with before and after, deleted, restored),
+    /// newest first; `before` is the id of the last event of the previous page. Also true when
+    /// more events follow.
+    pub async fn timeline(
+        &self,
+        object: &ObjectMeta,
+        record_id: Uuid,
+        limit: usize,
+        before: Option<Uuid>,
+    ) -> Result<(Vec<Value>, bool), StoreError> {
+        self.allow(Action::Read, object)?;
+        let mut args = Args::default();
+        let mut conditions = vec![
+            format!(
+                "object_id = {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(object.id))
+            ),
+            format!(
+                "record_id = {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(record_id))
+            ),
+        ];
+        if let Some(before) = before {
+            conditions.push(format!(
+                "id < {}",
+                args.push(ColumnType::Uuid, Cell::Uuid(before))
+            ));
+        }
+        let sql = format!(
+            "SELECT id, kind, actor, changes, at FROM {} WHERE {} ORDER BY id DESC LIMIT {}",
+            self.table("_kith_events"),
+            conditions.join(" AND "),
+            limit + 1
+        );
+        let kinds = [
+            ColumnType::Uuid,
+            ColumnType::Text,
+            ColumnType::Json,
+            ColumnType::Text,
+            ColumnType::DateTime,
+        ];
+        let mut conn = self.read().await?;
+        let mut rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let events = rows
+            .iter()
+            .map(|row| {
+                let value = |i: usize| fields::output(FieldType::RawJson, &[row[i].clone()]);
+                let mut changes = match &row[3] {
+                    Cell::Text(text) => {
+                        serde_json::from_str(text).map_err(|_| StoreError::Corrupt {
+                            column: "_kith_events.changes",
+                            value: text.clone(),
+                        })?
+                    }
+                    _ => Value::Null,
+                };
+                self.access.present_changes(object, &mut changes);
+                Ok(json!({
+                    "id": value(0),
+                    "kind": value(1),
+                    "actor": value(2),
+                    "changes": changes,
+                    "happenedAt": fields::output(FieldType::DateTime, &[row[4].clone()]),
+                }))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok((events, more))
+    }
+
+    /// Whether a record exists, in the trash or not.
+    pub async fn record_exists(&self, object: &ObjectMeta, id: Uuid) -> Result<bool, StoreError> {
+        self.allow(Action::Read, object)?;
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = {}",
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let mut conn = self.read().await?;
+        Ok(!conn
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?
+            .is_empty())
+    }
+}
+
+/// The changes of a `created` event: each field given, from nothing to its value in the request
+/// (a sensitive one only as changed). Serialized straight from the request's values.
+pub(super) struct CreatedChanges<'a> {
+    pub fields: &'a [&'a FieldMeta],
+    pub input: &'a Map<String, Value>,
+}
+
+impl serde::Serialize for CreatedChanges<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Change<'v> {
+            Sensitive { changed: bool },
+            Set { before: (), after: &'v Value },
+        }
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for field in self.fields {
+            let key = field.key();
+            let change = if field.field_type == FieldType::SensitiveText {
+                Change::Sensitive { changed: true }
+            } else {
+                Change::Set {
+                    before: (),
+                    after: self.input.get(&key).unwrap_or(&Value::Null),
+                }
+            };
+            map.serialize_entry(&key, &change)?;
+        }
+        map.end()
+    }
+}
+
+/// How an event shows one field's change (never a sensitive value).
+pub(super) fn event_change(field: &FieldMeta, before: Value, after: Value) -> Value {
+    if field.field_type == FieldType::SensitiveText {
+        json!({ "changed": true })
+    } else {
+        json!({ "before": before, "after": after })
+    }
+}
