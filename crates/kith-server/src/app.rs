@@ -2,13 +2,13 @@
 
 use crate::auth::password::Hasher;
 use crate::config::Config;
+use crate::http::routes::{Route, Routes};
 use crate::http::{AppResult, Json, middleware};
 use crate::mail::Mailer;
 use crate::{auth, records, workspaces};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Request, StatusCode};
-use axum::routing::get;
 use kith_core::{ApiError, ErrorCode};
 use kith_store::Db;
 use serde_json::{Value, json};
@@ -40,19 +40,33 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let config = Arc::clone(&state.config);
-    let routes = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+/// Every route the server serves with its handler; `records_layer` is applied to the records'
+/// routes alone (idempotency). The router and the route table are both made from this.
+fn all_routes(records_layer: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Routes {
+    Routes::default()
+        .get("/healthz", healthz)
+        .get("/readyz", readyz)
         .merge(auth::routes())
         .merge(workspaces::routes())
-        .merge(
-            records::routes().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::http::idempotency::idempotent_posts,
-            )),
-        )
+        .merge(records::routes().layered(records_layer))
+}
+
+/// Every route the server serves (method and path pattern), as the router is built.
+pub fn route_table() -> Vec<Route> {
+    all_routes(|records| records).into_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    let idempotency_state = state.clone();
+    let (routes, _) = all_routes(move |records| {
+        records.route_layer(axum::middleware::from_fn_with_state(
+            idempotency_state,
+            crate::http::idempotency::idempotent_posts,
+        ))
+    })
+    .into_parts();
+    let routes = routes
         .fallback(no_such_route)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -10,36 +10,30 @@ pub mod tokens;
 pub use account::{effective_signup_policy, invalid_invitation};
 pub use session::CurrentUser;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post, put};
+use crate::http::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/signup", post(account::signup))
-        .route("/api/v1/auth/login", post(account::login))
-        .route("/api/v1/auth/logout", post(account::logout))
-        .route("/api/v1/auth/logout-others", post(account::logout_others))
-        .route(
+pub fn routes() -> Routes {
+    Routes::default()
+        .post("/api/v1/auth/signup", account::signup)
+        .post("/api/v1/auth/login", account::login)
+        .post("/api/v1/auth/logout", account::logout)
+        .post("/api/v1/auth/logout-others", account::logout_others)
+        .post(
             "/api/v1/auth/password-reset",
-            post(account::request_password_reset),
+            account::request_password_reset,
         )
-        .route(
+        .post(
             "/api/v1/auth/password-reset/confirm",
-            post(account::confirm_password_reset),
+            account::confirm_password_reset,
         )
-        .route(
-            "/api/v1/me",
-            get(me::show).patch(me::update).delete(me::delete),
-        )
-        .route("/api/v1/me/password", post(me::change_password))
-        .route(
-            "/api/v1/me/avatar",
-            put(me::put_avatar)
-                .get(me::get_avatar)
-                .delete(me::delete_avatar),
-        )
-        .route("/api/v1/me/logins", get(me::logins))
+        .get("/api/v1/me", me::show)
+        .patch("/api/v1/me", me::update)
+        .delete("/api/v1/me", me::delete)
+        .post("/api/v1/me/password", me::change_password)
+        .put("/api/v1/me/avatar", me::put_avatar)
+        .get("/api/v1/me/avatar", me::get_avatar)
+        .delete("/api/v1/me/avatar", me::delete_avatar)
+        .get("/api/v1/me/logins", me::logins)
 }
 
 /// Collects field errors so that one answer names every wrong field, not just the first.

@@ -6,6 +6,7 @@ pub mod idempotency;
 mod json;
 pub mod middleware;
 pub mod rate_limit;
+pub mod routes;
 pub mod token_cache;
 
 pub use client::ClientInfo;

@@ -12,65 +12,47 @@ mod shape;
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, policy};
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use crate::http::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/rest/metadata/objects",
-            get(handlers::list_objects).post(metadata::create_object),
-        )
-        .route(
-            "/rest/metadata/objects/{id}",
-            get(metadata::show_object)
-                .patch(metadata::update_object)
-                .delete(metadata::delete_object),
-        )
-        .route(
-            "/rest/metadata/fields",
-            get(metadata::list_fields).post(metadata::create_field),
-        )
-        .route(
-            "/rest/metadata/fields/{id}",
-            get(metadata::show_field)
-                .patch(metadata::update_field)
-                .delete(metadata::delete_field),
-        )
-        .route("/rest/batch/{plural}", post(handlers::create_many))
-        .route("/rest/search", get(handlers::search))
-        .route("/rest/open-api/core", get(openapi::document))
-        .route("/rest/open-api/reference", get(openapi::reference_page))
-        .route(
-            "/rest/open-api/reference.js",
-            get(openapi::reference_script),
-        )
-        .route("/rest/restore/{plural}/{id}", patch(handlers::restore))
-        .route(
-            "/rest/{plural}",
-            get(handlers::list)
-                .post(handlers::create)
-                .patch(handlers::update_many)
-                .delete(handlers::delete_many),
-        )
-        .route("/rest/{plural}/groupBy", get(handlers::group_by))
-        .route("/rest/{plural}/duplicates", post(handlers::duplicates))
-        .route("/rest/{plural}/merge", patch(handlers::merge))
-        .route(
-            "/rest/{plural}/{id}",
-            get(handlers::show)
-                .patch(handlers::update)
-                .delete(handlers::delete),
-        )
-        .route("/rest/{plural}/{id}/timeline", get(handlers::timeline))
-        .route(
-            "/rest/{plural}/{id}/targets",
-            get(links::list_targets).post(links::link),
-        )
-        .route(
+pub fn routes() -> Routes {
+    const OBJECT: &str = "/rest/metadata/objects/{id}";
+    const FIELD: &str = "/rest/metadata/fields/{id}";
+    const RECORDS: &str = "/rest/{plural}";
+    const RECORD: &str = "/rest/{plural}/{id}";
+    const TARGETS: &str = "/rest/{plural}/{id}/targets";
+    Routes::default()
+        .get("/rest/metadata/objects", handlers::list_objects)
+        .post("/rest/metadata/objects", metadata::create_object)
+        .get(OBJECT, metadata::show_object)
+        .patch(OBJECT, metadata::update_object)
+        .delete(OBJECT, metadata::delete_object)
+        .get("/rest/metadata/fields", metadata::list_fields)
+        .post("/rest/metadata/fields", metadata::create_field)
+        .get(FIELD, metadata::show_field)
+        .patch(FIELD, metadata::update_field)
+        .delete(FIELD, metadata::delete_field)
+        .post("/rest/batch/{plural}", handlers::create_many)
+        .get("/rest/search", handlers::search)
+        .get("/rest/open-api/core", openapi::document)
+        .get("/rest/open-api/reference", openapi::reference_page)
+        .get("/rest/open-api/reference.js", openapi::reference_script)
+        .patch("/rest/restore/{plural}/{id}", handlers::restore)
+        .get(RECORDS, handlers::list)
+        .post(RECORDS, handlers::create)
+        .patch(RECORDS, handlers::update_many)
+        .delete(RECORDS, handlers::delete_many)
+        .get("/rest/{plural}/groupBy", handlers::group_by)
+        .post("/rest/{plural}/duplicates", handlers::duplicates)
+        .patch("/rest/{plural}/merge", handlers::merge)
+        .get(RECORD, handlers::show)
+        .patch(RECORD, handlers::update)
+        .delete(RECORD, handlers::delete)
+        .get("/rest/{plural}/{id}/timeline", handlers::timeline)
+        .get(TARGETS, links::list_targets)
+        .post(TARGETS, links::link)
+        .delete(
             "/rest/{plural}/{id}/targets/{target_object}/{target_id}",
-            delete(links::unlink),
+            links::unlink,
         )
-        .route("/rest/{plural}/{id}/{kind}", get(links::linked))
+        .get("/rest/{plural}/{id}/{kind}", links::linked)
 }

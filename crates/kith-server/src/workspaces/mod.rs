@@ -9,62 +9,45 @@ mod tokens;
 
 pub use access::{Admin, Owner, WorkspaceAccess};
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use crate::http::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/workspaces", get(routes::list).post(routes::create))
-        .route(
-            "/api/v1/workspaces/{workspace_id}",
-            get(routes::show)
-                .patch(routes::rename)
-                .delete(routes::delete),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/members",
-            get(members::list),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/members/{user_id}",
-            patch(members::change_role).delete(members::remove),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/leave",
-            post(members::leave),
-        )
-        .route(
+pub fn routes() -> Routes {
+    const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
+    const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
+    const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
+    const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
+    const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
+    const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+    Routes::default()
+        .get("/api/v1/workspaces", routes::list)
+        .post("/api/v1/workspaces", routes::create)
+        .get(WORKSPACE, routes::show)
+        .patch(WORKSPACE, routes::rename)
+        .delete(WORKSPACE, routes::delete)
+        .get("/api/v1/workspaces/{workspace_id}/members", members::list)
+        .patch(MEMBER, members::change_role)
+        .delete(MEMBER, members::remove)
+        .post("/api/v1/workspaces/{workspace_id}/leave", members::leave)
+        .post(
             "/api/v1/workspaces/{workspace_id}/transfer-ownership",
-            post(members::transfer_ownership),
+            members::transfer_ownership,
         )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/invitations",
-            get(invitations::list).post(invitations::create),
-        )
-        .route(
+        .get(INVITATIONS, invitations::list)
+        .post(INVITATIONS, invitations::create)
+        .delete(
             "/api/v1/workspaces/{workspace_id}/invitations/{invitation_id}",
-            delete(invitations::revoke),
+            invitations::revoke,
         )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/tokens",
-            get(tokens::list).post(tokens::create),
-        )
-        .route(
+        .get(TOKENS, tokens::list)
+        .post(TOKENS, tokens::create)
+        .delete(
             "/api/v1/workspaces/{workspace_id}/tokens/{token_id}",
-            delete(tokens::revoke),
+            tokens::revoke,
         )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/roles",
-            get(roles::list).post(roles::create),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace_id}/roles/{role_id}",
-            patch(roles::update).delete(roles::delete),
-        )
-        .route("/api/v1/invitations/{token}", get(invitations::show))
-        .route(
-            "/api/v1/invitations/{token}/accept",
-            post(invitations::accept),
-        )
+        .get(ROLES, roles::list)
+        .post(ROLES, roles::create)
+        .patch(ROLE, roles::update)
+        .delete(ROLE, roles::delete)
+        .get("/api/v1/invitations/{token}", invitations::show)
+        .post("/api/v1/invitations/{token}/accept", invitations::accept)
 }

@@ -6,6 +6,7 @@ mod cli;
 mod http;
 mod isolation;
 mod mail;
+mod matrix;
 mod metadata;
 mod openapi;
 mod records;
