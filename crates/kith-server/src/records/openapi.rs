@@ -47,6 +47,7 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
         add_paths(&mut paths, object, &name);
     }
     paths.insert("/search".into(), search_path());
+    document_body_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -119,7 +120,8 @@ fn field_schema(field: &FieldMeta) -> Value {
         })),
         FieldType::FullName => object(json!({ "firstName": string(), "lastName": string() })),
         FieldType::Emails => object(json!({
-            "primaryEmail": { "type": "string", "format": "email" },
+            // Empty when there is none: Kith answers "" for an unset primary email, as Twenty does.
+            "primaryEmail": { "anyOf": [{ "type": "string", "format": "email" }, { "const": "" }] },
             "additionalEmails": { "type": "array", "items": { "type": "string", "format": "email" } },
         })),
         FieldType::Phones => object(json!({
@@ -244,9 +246,28 @@ fn id_parameter() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
 
+/// The error answers any operation may give: bad input, no or a bad credential, not allowed,
+/// not found, a conflict, too many requests, a time-out, the database away.
 fn errors() -> Value {
     let error = json!({ "$ref": "#/components/responses/Error" });
-    json!({ "400": error, "401": error, "403": error, "404": error, "409": error, "429": error })
+    json!({
+        "400": error, "401": error, "403": error, "404": error, "408": error, "409": error,
+        "429": error, "503": error,
+    })
+}
+
+/// An operation that takes a body may also answer that it is too large or not JSON.
+fn document_body_errors(paths: &mut Map<String, Value>) {
+    let error = json!({ "$ref": "#/components/responses/Error" });
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter(|op| op.get("requestBody").is_some())
+    {
+        operation["responses"]["413"] = error.clone();
+        operation["responses"]["415"] = error.clone();
+    }
 }
 
 /// A response of `{"data":{key: <schema>}}` with `status`.
