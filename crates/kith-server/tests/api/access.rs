@@ -17,7 +17,7 @@ on_both_backends!(
 const SECRET: &str = "FR76 3000 6000 0112 3456 7890 189";
 const MASK: &str = "••••••";
 
-async fn object_id(client: &TestClient, plural: &str) -> Value {
+pub(crate) async fn object_id(client: &TestClient, plural: &str) -> Value {
     let objects = client
         .get("/rest/metadata/objects")
         .await
@@ -31,7 +31,7 @@ async fn object_id(client: &TestClient, plural: &str) -> Value {
         .clone()
 }
 
-async fn add_sensitive_field(owner: &TestClient, plural: &str, name: &str) {
+pub(crate) async fn add_sensitive_field(owner: &TestClient, plural: &str, name: &str) {
     let body = json!({
         "objectMetadataId": object_id(owner, plural).await,
         "name": name,
@@ -61,6 +61,19 @@ async fn created_id(client: &TestClient, plural: &str, body: Value) -> String {
         .to_owned()
 }
 
+/// A task made from `body` and linked to `person`; its id.
+async fn task_about(owner: &TestClient, body: Value, person: &str) -> String {
+    let task = created_id(owner, "tasks", body).await;
+    owner
+        .post(
+            &format!("/rest/tasks/{task}/targets"),
+            json!({ "targetObject": "person", "targetId": person }),
+        )
+        .await
+        .expect_status(201);
+    task
+}
+
 /// The raw body of a successful answer, checked not to hold `secret`.
 #[track_caller]
 fn without(reply: kith_testkit::Reply, secret: &str, what: &str) -> Value {
@@ -85,19 +98,12 @@ async fn a_viewer_never_sees_a_sensitive_value_in_clear(backend: Backend) {
         json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" }, "iban": SECRET, "companyId": company }),
     )
     .await;
-    let task = created_id(
+    let task = task_about(
         &owner,
-        "tasks",
         json!({ "title": "Visit", "doorCode": SECRET }),
+        &person,
     )
     .await;
-    owner
-        .post(
-            &format!("/rest/tasks/{task}/targets"),
-            json!({ "targetObject": "person", "targetId": person }),
-        )
-        .await
-        .expect_status(201);
     let shown = owner
         .get(&format!("/rest/tasks/{task}"))
         .await
@@ -174,14 +180,7 @@ async fn a_token_limited_to_people_sees_nothing_of_other_objects(backend: Backen
         json!({ "name": { "firstName": "Ada" }, "companyId": company }),
     )
     .await;
-    let task = created_id(&owner, "tasks", json!({ "title": "Call Initech" })).await;
-    owner
-        .post(
-            &format!("/rest/tasks/{task}/targets"),
-            json!({ "targetObject": "person", "targetId": person }),
-        )
-        .await
-        .expect_status(201);
+    task_about(&owner, json!({ "title": "Call Initech" }), &person).await;
     let token = owner
         .post(
             &format!("/api/v1/workspaces/{ws}/tokens"),
@@ -363,14 +362,7 @@ async fn a_hidden_field_is_absent_from_every_read_and_refused_in_every_write(bac
         json!({ "name": "Deal", "pointOfContactId": person }),
     )
     .await;
-    let task = created_id(&owner, "tasks", json!({ "title": "Call" })).await;
-    owner
-        .post(
-            &format!("/rest/tasks/{task}/targets"),
-            json!({ "targetObject": "person", "targetId": person }),
-        )
-        .await
-        .expect_status(201);
+    let task = task_about(&owner, json!({ "title": "Call" }), &person).await;
 
     let reads = [
         member.get(&format!("/rest/people/{person}")).await,

@@ -6,6 +6,7 @@
 //! to a principal that may not read it in clear, and no principal without a valid credential for
 //! workspace A gets a 2xx from A's routes.
 
+use crate::access::{add_sensitive_field, object_id};
 use kith_testkit::{Backend, Reply, TestApp, TestClient, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -81,25 +82,6 @@ impl Fixture {
     }
 }
 
-async fn add_iban(owner: &TestClient) -> Value {
-    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
-    let people = objects["data"]["objects"]
-        .as_array()
-        .expect("objects")
-        .iter()
-        .find(|o| o["namePlural"] == "people")
-        .cloned()
-        .expect("people");
-    owner
-        .post(
-            "/rest/metadata/fields",
-            json!({ "objectMetadataId": people["id"], "name": "iban", "label": "IBAN", "type": "SENSITIVE_TEXT" }),
-        )
-        .await
-        .expect_status(201);
-    objects
-}
-
 async fn token(owner: &TestClient, workspace: &str, body: Value) -> (String, String) {
     let created = owner
         .post(&format!("/api/v1/workspaces/{workspace}/tokens"), body)
@@ -116,7 +98,7 @@ async fn token(owner: &TestClient, workspace: &str, body: Value) -> (String, Str
 async fn principals(app: &TestApp) -> (Fixture, Vec<Principal>) {
     let (owner, a) = app.owner_with_workspace("owner@example.com").await;
     let owner = owner.in_workspace(&a);
-    let objects = add_iban(&owner).await;
+    add_sensitive_field(&owner, "people", "iban").await;
     let company = owner
         .post("/rest/companies", json!({ "name": MARKER_A }))
         .await
@@ -131,26 +113,21 @@ async fn principals(app: &TestApp) -> (Fixture, Vec<Principal>) {
         )
         .await
         .expect_status(201);
-    let companies = objects["data"]["objects"]
-        .as_array()
-        .expect("objects")
-        .iter()
-        .find(|o| o["namePlural"] == "companies")
-        .cloned()
-        .expect("companies");
-    let name_field = companies["fields"]
+    let company_object = object_id(&owner, "companies").await;
+    let fields = owner.get("/rest/metadata/fields").await.expect_status(200);
+    let name_field = fields["data"]["fields"]
         .as_array()
         .expect("fields")
         .iter()
-        .find(|f| f["name"] == "name")
-        .expect("name")["id"]
+        .find(|f| f["name"] == "name" && f["objectMetadataId"] == company_object)
+        .expect("the companies' name field")["id"]
         .as_str()
         .expect("id")
         .to_owned();
     let fixture = Fixture {
         workspace: a.clone(),
         company,
-        company_object: companies["id"].as_str().expect("id").to_owned(),
+        company_object: company_object.as_str().expect("id").to_owned(),
         name_field,
     };
 
@@ -186,7 +163,7 @@ async fn principals(app: &TestApp) -> (Fixture, Vec<Principal>) {
         let stranger = app.signup("Stranger", "stranger@example.com").await;
         let b = stranger.create_workspace("Other").await;
         let in_b = stranger.in_workspace(&b);
-        add_iban(&in_b).await;
+        add_sensitive_field(&in_b, "people", "iban").await;
         in_b.post("/rest/companies", json!({ "name": MARKER_B }))
             .await
             .expect_status(201);
