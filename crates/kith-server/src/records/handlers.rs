@@ -73,8 +73,9 @@ pub async fn list(
             .map_err(|e| ApiError::invalid_field("order_by", e.to_string()))?
             .unwrap_or_default(),
         limit: params.limit.unwrap_or(0),
-        starting_after: params.starting_after,
-        ending_before: params.ending_before,
+        // An empty cursor is no cursor, like an empty filter.
+        starting_after: params.starting_after.filter(|c| !c.is_empty()),
+        ending_before: params.ending_before.filter(|c| !c.is_empty()),
         with_total: params.count.unwrap_or(false),
     };
     if params.limit == Some(0) {

@@ -44,6 +44,7 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
         let name = type_name(object);
         schemas.insert(name.clone(), record_schema(object));
         schemas.insert(format!("{name}Input"), input_schema(object));
+        schemas.insert(format!("{name}Update"), update_schema(object));
         add_paths(&mut paths, object, &name);
     }
     paths.insert("/search".into(), search_path());
@@ -203,6 +204,18 @@ fn input_schema(object: &ObjectMeta) -> Value {
     schema
 }
 
+/// What `PATCH` takes: any of the fields, none required; the id is the path's.
+fn update_schema(object: &ObjectMeta) -> Value {
+    let mut schema = input_schema(object);
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("required");
+    }
+    if let Some(properties) = schema["properties"].as_object_mut() {
+        properties.remove("id");
+    }
+    schema
+}
+
 fn error_schema() -> Value {
     json!({
         "type": "object",
@@ -240,6 +253,15 @@ fn actor_schema() -> Value {
 
 fn query(name: &str, schema: Value, description: &str) -> Value {
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })
+}
+
+/// The filter a change to many records needs (there is no "everything" by default).
+fn bulk_filter() -> Value {
+    json!({ "name": "filter", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1 }, "description": "as for lists" })
+}
+
+fn count_schema() -> Value {
+    json!({ "type": "object", "required": ["count"], "properties": { "count": { "type": "integer", "minimum": 0 } } })
 }
 
 fn id_parameter() -> Value {
@@ -325,6 +347,17 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
                 "requestBody": body(input.clone()),
                 "responses": answer("201", "Created", &format!("create{}", capitalized(singular)), record.clone()),
             },
+            "patch": {
+                "tags": [tag], "operationId": format!("update{}", capitalized(plural)), "summary": "Change every record the filter selects (at most 10,000)",
+                "parameters": [bulk_filter()],
+                "requestBody": body(json!({ "$ref": format!("#/components/schemas/{name}Update") })),
+                "responses": answer("200", "How many changed", &format!("update{}", capitalized(plural)), count_schema()),
+            },
+            "delete": {
+                "tags": [tag], "operationId": format!("delete{}", capitalized(plural)), "summary": "Move every record the filter selects to the trash (at most 10,000)",
+                "parameters": [bulk_filter()],
+                "responses": answer("200", "How many went to the trash", &format!("delete{}", capitalized(plural)), count_schema()),
+            },
         }),
     );
     paths.insert(
@@ -337,7 +370,7 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
             },
             "patch": {
                 "tags": [tag], "operationId": format!("update{}", capitalized(singular)), "summary": "Change the fields sent",
-                "requestBody": body(json!({ "$ref": format!("#/components/schemas/{name}Input") })),
+                "requestBody": body(json!({ "$ref": format!("#/components/schemas/{name}Update") })),
                 "responses": answer("200", "The changed record", &format!("update{}", capitalized(singular)), record.clone()),
             },
             "delete": {

@@ -145,6 +145,12 @@ async fn filter_and_sort_errors_point_at_the_position(backend: Backend) {
             "{query}: {error}"
         );
     }
+    // Empty parameters are absent ones, as a generated client sends them.
+    let all = owner
+        .get("/rest/companies?filter=&order_by=&starting_after=&ending_before=&fields=")
+        .await
+        .expect_status(200);
+    assert!(all["data"]["companies"].is_array(), "{all}");
 }
 
 /// The reference order: employees descending with nulls last, then name ascending with nulls
