@@ -298,6 +298,23 @@ impl Access {
         Ok(())
     }
 
+    /// A link event's changes (`{"task": {"id", "label"}}`, keyed by the linked record's object)
+    /// as this principal may see them: a record of an object it may not read shows nothing.
+    pub fn present_links(&self, catalog: &[ObjectMeta], changes: &mut Value) {
+        let Some(map) = changes.as_object_mut() else {
+            return;
+        };
+        for (name, change) in map.iter_mut() {
+            let unreadable = catalog
+                .iter()
+                .find(|o| o.name_singular == *name)
+                .is_some_and(|o| !self.may_read(o));
+            if unreadable {
+                *change = json!({ "hidden": true });
+            }
+        }
+    }
+
     /// Refuses input that names a hidden field, as if the field did not exist.
     pub fn check_input(
         &self,

@@ -12,6 +12,7 @@ on_both_backends!(
     a_role_without_delete_on_opportunities_deletes_none_anywhere,
     a_hidden_field_is_absent_from_every_read_and_refused_in_every_write,
     custom_roles_are_checked_named_and_kept_while_held,
+    a_timeline_shows_nothing_of_a_linked_record_the_role_may_not_read,
 );
 
 const SECRET: &str = "FR76 3000 6000 0112 3456 7890 189";
@@ -580,4 +581,35 @@ async fn custom_roles_are_checked_named_and_kept_while_held(backend: Backend) {
         .cloned()
         .expect("roles");
     assert_eq!(left.len(), 4, "only the built-in roles are left: {left:?}");
+}
+
+/// A record's timeline tells that something was linked to it, but not what, when the caller may
+/// not read the linked record's object.
+async fn a_timeline_shows_nothing_of_a_linked_record_the_role_may_not_read(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, member, _, _) = member_with_role(
+        &app,
+        json!({ "task": { "read": false, "write": false, "delete": false } }),
+    )
+    .await;
+    const TITLE: &str = "Secret acquisition plan";
+    let company = created_id(&owner, "companies", json!({ "name": "Initech" })).await;
+    let task = created_id(&owner, "tasks", json!({ "title": TITLE })).await;
+    owner
+        .post(
+            &format!("/rest/tasks/{task}/targets"),
+            json!({ "targetObject": "company", "targetId": company }),
+        )
+        .await
+        .expect_status(201);
+    let path = format!("/rest/companies/{company}/timeline");
+    let seen_by_owner = owner.get(&path).await.expect_status(200);
+    assert_eq!(
+        seen_by_owner["data"]["timeline"][0]["changes"]["task"]["label"],
+        TITLE
+    );
+    let seen = without(member.get(&path).await, TITLE, "the timeline");
+    let linked = &seen["data"]["timeline"][0];
+    assert_eq!(linked["kind"], "linked");
+    assert_eq!(linked["changes"]["task"], json!({ "hidden": true }));
 }

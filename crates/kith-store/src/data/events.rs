@@ -89,6 +89,7 @@ impl DataStore {
         let mut rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
+        let catalog = self.objects().await?;
         let events = rows
             .iter()
             .map(|row| {
@@ -103,6 +104,9 @@ impl DataStore {
                     _ => Value::Null,
                 };
                 self.access.present_changes(object, &mut changes);
+                if matches!(&row[1], Cell::Text(kind) if kind == "linked" || kind == "unlinked") {
+                    self.access.present_links(&catalog, &mut changes);
+                }
                 Ok(json!({
                     "id": value(0),
                     "kind": value(1),
