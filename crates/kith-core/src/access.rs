@@ -288,14 +288,22 @@ impl Access {
         parameter: &str,
         name: &str,
     ) -> Result<(), ApiError> {
-        let field = object.field_for_key(name).or_else(|| object.field(name));
-        if field.is_some_and(|f| self.hides(object, f)) {
+        if self.hides_name(object, name) {
             return Err(ApiError::invalid_field(
                 parameter,
                 format!("{name} is not a field of {}", object.name_singular),
             ));
         }
         Ok(())
+    }
+
+    /// Whether `name` (a field's name, or a relation's `…Id` key) is a field hidden from this
+    /// principal.
+    fn hides_name(&self, object: &ObjectMeta, name: &str) -> bool {
+        object
+            .field_for_key(name)
+            .or_else(|| object.field(name))
+            .is_some_and(|f| self.hides(object, f))
     }
 
     /// A link event's changes (`{"task": {"id", "label"}}`, keyed by the linked record's object)
@@ -321,18 +329,13 @@ impl Access {
         object: &ObjectMeta,
         input: &Map<String, Value>,
     ) -> Result<(), ApiError> {
-        for key in input.keys() {
-            let field = object.field_for_key(key).or_else(|| object.field(key));
-            if let Some(field) = field
-                && self.hides(object, field)
-            {
-                return Err(ApiError::invalid_field(
-                    key,
-                    format!("is not a field of {}", object.name_singular),
-                ));
-            }
+        match input.keys().find(|key| self.hides_name(object, key)) {
+            Some(key) => Err(ApiError::invalid_field(
+                key,
+                format!("is not a field of {}", object.name_singular),
+            )),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Refuses a filter or an order that names a hidden field, as if the field did not exist.
@@ -342,26 +345,12 @@ impl Access {
         filter: Option<&Filter>,
         order_by: &[SortKey],
     ) -> Result<(), ApiError> {
-        let hidden = |name: &str| {
-            object
-                .field_for_key(name)
-                .or_else(|| object.field(name))
-                .is_some_and(|f| self.hides(object, f))
-        };
+        let hidden = |name: &str| self.hides_name(object, name);
         if let Some(name) = filter.and_then(|f| first_field(f, &hidden)) {
-            return Err(ApiError::invalid_field(
-                "filter",
-                format!("{name} is not a field of {}", object.name_singular),
-            ));
+            return self.check_named(object, "filter", &name);
         }
-        if let Some(key) = order_by.iter().find(|k| hidden(&k.path.field)) {
-            return Err(ApiError::invalid_field(
-                "order_by",
-                format!(
-                    "{} is not a field of {}",
-                    key.path.field, object.name_singular
-                ),
-            ));
+        for key in order_by {
+            self.check_named(object, "order_by", &key.path.field)?;
         }
         Ok(())
     }

@@ -73,10 +73,10 @@ impl RestAccess {
 impl RestAccess {
     /// Whose `Idempotency-Key`s these are: one workspace and one principal.
     pub fn idempotency_scope(&self) -> String {
-        let principal = match (&self.token, self.actor.workspace_member_id) {
-            (Some(token), _) => format!("token:{}", token.id),
-            (None, Some(user)) => format!("user:{user}"),
-            (None, None) => format!("user:{}", self.tenant.user_id()),
+        let principal = match self.policy().principal {
+            Principal::Token { token_id, .. } => format!("token:{token_id}"),
+            Principal::Person { user_id } => format!("user:{user_id}"),
+            Principal::System => "system".to_owned(),
         };
         format!("{}:{principal}", self.tenant.workspace_id())
     }

@@ -44,16 +44,7 @@ pub async fn change_role(
             store.set_role(target.user_id, role).await?;
         }
         (None, Some(text)) => {
-            let role = match super::roles::role_id_of(text) {
-                Ok(id) => store.role(id).await?,
-                Err(_) => None,
-            }
-            .ok_or_else(|| {
-                ApiError::invalid_field(
-                    "roleId",
-                    format!("{text:?} is not a role of this workspace"),
-                )
-            })?;
+            let role = super::roles::named_role(&store, text).await?;
             store.give_custom_role(target.user_id, role.id).await?;
         }
         _ => {

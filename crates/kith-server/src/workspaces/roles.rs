@@ -97,6 +97,24 @@ pub fn role_id_of(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::not_found("role"))
 }
 
+/// The custom role a body's `roleId` names, or the error naming `roleId` when it names none of
+/// this workspace's.
+pub async fn named_role(
+    store: &kith_store::WorkspaceStore<'_>,
+    text: &str,
+) -> Result<CustomRole, crate::http::AppError> {
+    let found = match role_id_of(text) {
+        Ok(id) => store.role(id).await?,
+        Err(_) => None,
+    };
+    Ok(found.ok_or_else(|| {
+        ApiError::invalid_field(
+            "roleId",
+            format!("{text:?} is not a role of this workspace"),
+        )
+    })?)
+}
+
 /// The name and permissions of a body, checked against the workspace's objects and fields: every
 /// wrong part is named (`permissions.objects.unicorn`, `permissions.objects.person.hiddenFields`).
 async fn checked(

@@ -138,19 +138,17 @@ pub async fn create(
     let store = access.store(&state);
     let custom_role_id = match body.role_id.as_deref() {
         None => None,
-        Some(text) => {
-            let found = match super::roles::role_id_of(text) {
-                Ok(id) => store.role(id).await?,
-                Err(_) => None,
-            };
-            if found.is_none() {
-                error(
-                    "roleId",
-                    format!("{text:?} is not a role of this workspace"),
-                );
+        Some(text) => match super::roles::named_role(&store, text).await {
+            Ok(role) => Some(role.id),
+            // A wrong roleId is named beside the other wrong fields; a failing database is not.
+            Err(crate::http::AppError(refused))
+                if refused.code == kith_core::ErrorCode::ValidationFailed =>
+            {
+                errors.extend(refused.details);
+                None
             }
-            found.map(|r| r.id)
-        }
+            Err(other) => return Err(other),
+        },
     };
     let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
         return Err(ApiError::invalid_fields(errors).into());
