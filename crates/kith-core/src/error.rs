@@ -173,6 +173,16 @@ impl ApiError {
     }
 
     /// A validation failure on a single field.
+    /// Values that are well formed but conflict with what is stored, such as a relation to no
+    /// record: a 409, as the same request can succeed once what is stored changes. `details`
+    /// names the fields.
+    pub fn conflicting_fields(details: Vec<FieldError>) -> Self {
+        ApiError {
+            code: ErrorCode::Conflict,
+            ..Self::invalid_fields(details)
+        }
+    }
+
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         Self::invalid_fields(vec![FieldError {
             field: field.to_owned(),

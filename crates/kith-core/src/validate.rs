@@ -4,7 +4,7 @@
 pub const PASSWORD_MIN_CHARS: usize = 10;
 pub const PASSWORD_MAX_BYTES: usize = 1024;
 const NAME_MAX_CHARS: usize = 200;
-const EMAIL_MAX_CHARS: usize = 254;
+pub const EMAIL_MAX_CHARS: usize = 254;
 
 /// Trims and lower-cases an email address and checks its shape (`local@domain.tld`).
 pub fn email(raw: &str) -> Result<String, String> {

@@ -7,6 +7,11 @@ MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR 
 RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX \
 USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG";
 
+/// Every code Kith accepts, for documents that list them.
+pub fn currency_codes() -> impl Iterator<Item = &'static str> {
+    CODES.split(' ')
+}
+
 pub fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && CODES.split(' ').any(|known| known == code)
 }

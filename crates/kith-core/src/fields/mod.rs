@@ -5,7 +5,11 @@
 mod currency;
 mod values;
 
-pub use values::{CellOutput, FieldInput, Output, input, output};
+pub use currency::currency_codes;
+pub use values::{
+    CellOutput, FieldInput, LIST_MAX_ITEMS, Output, RICH_TEXT_MAX_CHARS, TEXT_MAX_CHARS, input,
+    output,
+};
 
 use serde::{Deserialize, Serialize};
 

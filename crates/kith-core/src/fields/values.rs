@@ -7,9 +7,9 @@ use crate::validate;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-const TEXT_MAX_CHARS: usize = 10_000;
-const RICH_TEXT_MAX_CHARS: usize = 200_000;
-const LIST_MAX_ITEMS: usize = 100;
+pub const TEXT_MAX_CHARS: usize = 10_000;
+pub const RICH_TEXT_MAX_CHARS: usize = 200_000;
+pub const LIST_MAX_ITEMS: usize = 100;
 const JSON_MAX_BYTES: usize = 100_000;
 
 /// A field's value from a request, checked: the parts it sets, by index into `FieldType::parts()`.
@@ -376,7 +376,7 @@ fn check_url(text: &str) -> Result<(), String> {
         && host
             .chars()
             .all(|c| c.is_alphanumeric() || "-.:".contains(c));
-    if text.chars().any(char::is_whitespace) || !host_ok {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) || !host_ok {
         return Err(format!(
             "{text:?} is not a web address such as \"https://acme.com\""
         ));
@@ -404,7 +404,15 @@ fn secondary_links(value: &Value) -> Result<Cell, String> {
             .and_then(Value::as_str)
             .ok_or("each link needs a url")?;
         check_url(url)?;
-        let label = item.get("label").and_then(Value::as_str).unwrap_or("");
+        let label = match item.get("label") {
+            None | Some(Value::Null) => "",
+            Some(Value::String(label)) if label.chars().count() <= TEXT_MAX_CHARS => label,
+            Some(_) => {
+                return Err(format!(
+                    "each link's label must be text of at most {TEXT_MAX_CHARS} characters"
+                ));
+            }
+        };
         links.push(json!({ "url": url, "label": label }));
     }
     Ok(Cell::Json(Value::Array(links)))
@@ -628,6 +636,12 @@ mod tests {
                 "not a part",
             ),
             (FieldType::FullName, json!("Ada"), "f", "must be an object"),
+            (
+                FieldType::Links,
+                json!({ "secondaryLinks": [{ "url": "acme.org", "label": 7 }] }),
+                "f.secondaryLinks",
+                "label must be text",
+            ),
             (
                 FieldType::Phones,
                 json!({ "primaryPhoneNumber": "call me" }),

@@ -44,6 +44,7 @@ pub async fn list_objects(access: RestAccess) -> AppResult<Json<Value>> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     depth: Option<u8>,
     fields: Option<String>,
@@ -110,6 +111,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShowParams {
     depth: Option<u8>,
     fields: Option<String>,
@@ -143,6 +145,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateParams {
     upsert: Option<bool>,
 }
@@ -181,6 +184,7 @@ pub async fn create(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BulkParams {
     filter: Option<String>,
 }
@@ -290,6 +294,7 @@ pub async fn update(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteParams {
     permanent: Option<bool>,
 }
@@ -328,6 +333,7 @@ pub async fn restore(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimelineParams {
     limit: Option<usize>,
     starting_after: Option<String>,
@@ -365,6 +371,7 @@ pub async fn timeline(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SearchParams {
     q: Option<String>,
     objects: Option<String>,
@@ -406,6 +413,7 @@ pub async fn search(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GroupParams {
     field: Option<String>,
     /// Twenty's form: `[{"stage":true}]` (one field), answered with `groupByDimensionValues`.
@@ -526,6 +534,7 @@ fn field_path(text: &str) -> kith_core::filter::FieldPath {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DuplicatesBody {
     #[serde(default)]
     data: Vec<Value>,
@@ -541,8 +550,10 @@ pub async fn duplicates(
     Json(body): Json<DuplicatesBody>,
 ) -> AppResult<Json<Value>> {
     let object = access.readable(&plural)?;
-    if body.data.len() + body.ids.len() > 100 {
-        return Err(ApiError::invalid_field("data", "asks about more than 100 records").into());
+    for (field, asked) in [("data", body.data.len()), ("ids", body.ids.len())] {
+        if asked > 100 {
+            return Err(ApiError::invalid_field(field, "asks about more than 100 records").into());
+        }
     }
     let mut answers = Vec::new();
     for candidate in body.data {
@@ -569,13 +580,13 @@ pub async fn duplicates(
 /// Kith's `{"keepId","mergeIds":[…]}`, or Twenty's `{"ids":[…],"conflictPriorityIndex":0}`
 /// (the record at that index is kept and wins conflicts); either with `"dryRun": true`.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MergeBody {
     keep_id: Option<String>,
-    #[serde(default)]
-    merge_ids: Vec<String>,
+    merge_ids: Option<Vec<String>>,
     ids: Option<Vec<String>>,
-    conflict_priority_index: Option<usize>,
+    /// A JSON number: generated clients may write the index as `0.0`.
+    conflict_priority_index: Option<serde_json::Number>,
     #[serde(default)]
     dry_run: bool,
 }
@@ -588,20 +599,33 @@ fn merge_id(field: &str, text: &str) -> Result<Uuid, ApiError> {
 impl MergeBody {
     /// The record kept and the records merged into it.
     fn parties(&self) -> Result<(Uuid, Vec<Uuid>), ApiError> {
+        let twenty_only = self.conflict_priority_index.is_some();
         match (&self.keep_id, &self.ids) {
-            (Some(keep), None) => Ok((
+            (Some(keep), None) if !twenty_only => Ok((
                 merge_id("keepId", keep)?,
                 self.merge_ids
                     .iter()
+                    .flatten()
                     .map(|id| merge_id("mergeIds", id))
                     .collect::<Result<_, _>>()?,
             )),
-            (None, Some(ids)) => {
+            (None, Some(ids)) if self.merge_ids.is_none() => {
                 let ids = ids
                     .iter()
                     .map(|id| merge_id("ids", id))
                     .collect::<Result<Vec<_>, _>>()?;
-                let index = self.conflict_priority_index.unwrap_or(0);
+                let index = match &self.conflict_priority_index {
+                    None => 0,
+                    Some(n) => n
+                        .as_u64()
+                        .or_else(|| {
+                            n.as_f64()
+                                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                                .map(|f| f as u64)
+                        })
+                        .and_then(|n| usize::try_from(n).ok())
+                        .unwrap_or(usize::MAX),
+                };
                 let keep = *ids.get(index).ok_or_else(|| {
                     ApiError::invalid_field(
                         "conflictPriorityIndex",
@@ -616,7 +640,7 @@ impl MergeBody {
             }
             _ => Err(ApiError::invalid_field(
                 "keepId",
-                "give keepId and mergeIds, or ids (with conflictPriorityIndex)",
+                "give keepId and mergeIds, or ids (with conflictPriorityIndex), not parts of both",
             )),
         }
     }

@@ -46,7 +46,7 @@ pub async fn list_targets(
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TargetBody {
     #[serde(default)]
     target_object: String,

@@ -169,6 +169,11 @@ async fn a_custom_object_takes_every_field_type(backend: Backend) {
         hits("products[containsAny]:[MCP]").await,
         ["Globex expansion"]
     );
+    // A raw JSON value that is an object holds no list items (PostgreSQL refused to look).
+    assert_eq!(
+        hits("extra[containsAny]:[fair]").await,
+        Vec::<String>::new()
+    );
     assert_eq!(hits("tier[eq]:SILVER").await, ["Small"]);
     assert_eq!(hits("fit[eq]:RATING_5").await, ["Globex expansion"]);
     assert_eq!(

@@ -382,7 +382,7 @@ impl DataStore {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(rejected(ApiError::invalid_fields(errors)))
+            Err(rejected(ApiError::conflicting_fields(errors)))
         }
     }
 

@@ -139,6 +139,16 @@ pub(super) fn write_error(object: &ObjectMeta, error: StoreError) -> StoreError 
         return error;
     }
     let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+    // The search index holds one entry per record of every object: an id taken by a record of
+    // another object fails there.
+    if text.contains("_kith_search") {
+        let mut api = ApiError::conflict("another record of this workspace already has this id");
+        api.details = vec![field_error(
+            "id",
+            "is already the id of a record of another object",
+        )];
+        return rejected(api);
+    }
     // SQLite names the column (`companies.id`), PostgreSQL the primary key (`companies_pkey`).
     if text.contains(&format!("{}.id", object.table)) || text.ends_with("_pkey") {
         let mut api = ApiError::conflict(format!(

@@ -5,8 +5,8 @@ use super::DataStore;
 use super::input::rejected;
 use super::projection::Projection;
 use super::query::{
-    DEFAULT_LIMIT, ListQuery, MAX_LIMIT, Page, after_sql, decode_cursor, encode_cursor, filter_sql,
-    flip, order_sql, sort_columns,
+    Column, DEFAULT_LIMIT, ListQuery, MAX_LIMIT, Page, after_sql, filter_sql, flip, order_sql,
+    sort_columns,
 };
 use super::sql::{Args, quote};
 use crate::StoreError;
@@ -29,9 +29,10 @@ impl DataStore {
         self.access
             .check_query(object, query.filter.as_ref(), &query.order_by)
             .map_err(rejected)?;
-        let statement = self.list_statement(object, query)?;
-        let projection = &statement.projection;
         let mut conn = self.read().await?;
+        let cursor = self.cursor_values(conn.ex(), object, query).await?;
+        let statement = self.list_statement(object, query, cursor.as_deref())?;
+        let projection = &statement.projection;
         let mut rows = conn
             .ex()
             .fetch_cells(&statement.sql, &statement.args, &statement.kinds)
@@ -41,7 +42,11 @@ impl DataStore {
         if statement.backward {
             rows.reverse();
         }
-        let cursor_of = |row: &Vec<Cell>| encode_cursor(&row[projection.kinds.len()..]);
+        // A cursor is the id of the page's first or last record (as Stripe's `starting_after`).
+        let cursor_of = |row: &Vec<Cell>| match row.last() {
+            Some(Cell::Uuid(id)) => id.to_string(),
+            _ => String::new(),
+        };
         let total_count = if query.with_total {
             Some(self.count(&mut conn, object, query.filter.as_ref()).await?)
         } else {
@@ -73,8 +78,9 @@ impl DataStore {
         query: &ListQuery,
     ) -> Result<Vec<String>, StoreError> {
         self.allow(Action::Read, object)?;
-        let statement = self.list_statement(object, query)?;
         let mut tx = self.begin().await?;
+        let cursor = self.cursor_values(tx.ex(), object, query).await?;
+        let statement = self.list_statement(object, query, cursor.as_deref())?;
         let lines = match tx.backend() {
             crate::Backend::Postgres => {
                 tx.ex()
@@ -111,13 +117,8 @@ impl DataStore {
         &self,
         object: &'o ObjectMeta,
         query: &ListQuery,
+        cursor: Option<&[Cell]>,
     ) -> Result<ListStatement<'o>, StoreError> {
-        if query.starting_after.is_some() && query.ending_before.is_some() {
-            return Err(rejected(ApiError::invalid_field(
-                "ending_before",
-                "cannot be combined with starting_after",
-            )));
-        }
         let limit = match query.limit {
             0 => DEFAULT_LIMIT,
             n if n <= MAX_LIMIT => n,
@@ -139,14 +140,8 @@ impl DataStore {
 
         let mut args = Args::default();
         let mut conditions = self.base_conditions(object, query.filter.as_ref(), &mut args)?;
-        let cursor = query
-            .starting_after
-            .as_deref()
-            .map(|c| ("starting_after", c))
-            .or(query.ending_before.as_deref().map(|c| ("ending_before", c)));
-        if let Some((parameter, text)) = cursor {
-            let values = decode_cursor(text, &sort, parameter).map_err(rejected)?;
-            conditions.push(after_sql(&order, &values, &mut args));
+        if let Some(values) = cursor {
+            conditions.push(after_sql(&order, values, &mut args));
         }
         let sort_select: Vec<String> = sort.iter().map(|(c, _)| quote(&c.name)).collect();
         let sql = format!(
@@ -168,6 +163,56 @@ impl DataStore {
             limit,
             backward,
         })
+    }
+
+    /// The sort values of the record a cursor names, read now: a page goes on from where that
+    /// record stands in the order, whether or not the filter still selects it (or it went to
+    /// the trash). A cursor naming no record of the object is a 404 naming the parameter.
+    async fn cursor_values(
+        &self,
+        ex: crate::db::Ex<'_>,
+        object: &ObjectMeta,
+        query: &ListQuery,
+    ) -> Result<Option<Vec<Cell>>, StoreError> {
+        let (parameter, text) = match (&query.starting_after, &query.ending_before) {
+            (Some(_), Some(_)) => {
+                return Err(rejected(ApiError::invalid_field(
+                    "ending_before",
+                    "cannot be combined with starting_after",
+                )));
+            }
+            (Some(text), None) => ("starting_after", text),
+            (None, Some(text)) => ("ending_before", text),
+            (None, None) => return Ok(None),
+        };
+        let id = Uuid::parse_str(text.trim()).map_err(|_| {
+            rejected(ApiError::invalid_field(
+                parameter,
+                "is not a cursor: use a pageInfo cursor, the id of a record",
+            ))
+        })?;
+        let sort = sort_columns(object, &query.order_by).map_err(rejected)?;
+        let columns: Vec<&Column> = sort.iter().map(|(column, _)| column).collect();
+        let select: Vec<String> = columns.iter().map(|c| quote(&c.name)).collect();
+        let kinds: Vec<ColumnType> = columns.iter().map(|c| c.kind).collect();
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = {}",
+            select.join(", "),
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let mut rows = ex.fetch_cells(&sql, &args, &kinds).await?;
+        match rows.pop() {
+            Some(values) => Ok(Some(values)),
+            None => Err(rejected(ApiError {
+                details: vec![kith_core::FieldError {
+                    field: parameter.to_owned(),
+                    message: format!("no {} has the id {id}", object.name_singular),
+                }],
+                ..ApiError::not_found(&format!("the record {parameter} names"))
+            })),
+        }
     }
 
     /// The filter's condition, and the trash left out unless the filter asks about `deletedAt`.

@@ -42,6 +42,9 @@ fn domain(url: &str) -> String {
 /// Records the search index offers per alternative (name, email, domain) for the exact check.
 const DUPLICATE_CANDIDATES: usize = 200;
 
+/// The most records one merge takes, the kept one included.
+pub const MERGE_MAX_RECORDS: usize = 20;
+
 impl DataStore {
     /// Live records that look like `candidate`: the same label (case-insensitive), the same
     /// primary email, or the same domain. `except` leaves a record out (the candidate itself).
@@ -183,10 +186,18 @@ impl DataStore {
     ) -> Result<Value, StoreError> {
         self.allow(Action::Write, object)?;
         self.allow(Action::Delete, object)?;
-        if others.is_empty() || others.contains(&keep) {
+        // The kept record, or one named twice, is merged once: nothing more to merge is a no-op.
+        let mut distinct: Vec<Uuid> = Vec::with_capacity(others.len());
+        for id in others {
+            if *id != keep && !distinct.contains(id) {
+                distinct.push(*id);
+            }
+        }
+        let others = distinct.as_slice();
+        if others.len() >= MERGE_MAX_RECORDS {
             return Err(rejected(ApiError::invalid_field(
                 "mergeIds",
-                "must list other records than the one kept",
+                format!("a merge takes at most {MERGE_MAX_RECORDS} records"),
             )));
         }
         let mut tx = self.begin().await?;
@@ -195,6 +206,9 @@ impl DataStore {
             .await?
             .filter(|r| r["deletedAt"].is_null())
             .ok_or_else(|| not_found(object))?;
+        if others.is_empty() {
+            return Ok(self.presented(object, kept));
+        }
         let mut fill = Map::new();
         for other in others {
             let record = self

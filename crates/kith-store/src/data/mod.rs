@@ -10,6 +10,7 @@ mod input;
 mod list;
 mod merge;
 mod metadata;
+pub mod patterns;
 mod projection;
 mod query;
 mod records;
@@ -20,6 +21,7 @@ mod targets;
 mod trash;
 
 pub use group::{Aggregate, AggregateRequest};
+pub use merge::MERGE_MAX_RECORDS;
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
 pub use records::CATALOG_TTL;

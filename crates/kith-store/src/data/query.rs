@@ -4,8 +4,6 @@
 
 use super::sql::{Args, quote};
 use crate::Backend;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kith_core::ApiError;
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::filter::{Comparison, FieldPath, Filter, FilterValue, Op};
@@ -280,11 +278,15 @@ fn compare_sql(
             let values = placeholders.join(", ");
             match backend {
                 Backend::Sqlite => {
-                    format!("EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({values}))")
+                    format!(
+                        "(json_type({col}) = 'array' AND EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({values})))"
+                    )
                 }
                 Backend::Postgres => {
+                    // A raw JSON field may hold an object or a scalar: no list, so no items
+                    // (PostgreSQL refuses to take one apart as an array).
                     format!(
-                        "EXISTS (SELECT 1 FROM jsonb_array_elements_text({col}) AS e(value) WHERE e.value IN ({values}))"
+                        "CASE WHEN jsonb_typeof({col}) = 'array' THEN EXISTS (SELECT 1 FROM jsonb_array_elements_text({col}) AS e(value) WHERE e.value IN ({values})) ELSE FALSE END"
                     )
                 }
             }
@@ -474,70 +476,4 @@ pub fn after_sql(columns: &[(Column, Direction)], values: &[Cell], args: &mut Ar
     } else {
         format!("({})", alternatives.join(" OR "))
     }
-}
-
-/// A cursor: the sort values of a row, as opaque text.
-pub fn encode_cursor(values: &[Cell]) -> String {
-    let json: Vec<Value> = values.iter().map(cell_to_json).collect();
-    URL_SAFE_NO_PAD.encode(Value::Array(json).to_string())
-}
-
-pub fn decode_cursor(
-    text: &str,
-    columns: &[(Column, Direction)],
-    parameter: &str,
-) -> Result<Vec<Cell>, ApiError> {
-    let bad = || {
-        ApiError::invalid_field(
-            parameter,
-            "is not a cursor from this list (cursors belong to one filter and order_by)",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
-    let Ok(Value::Array(values)) = serde_json::from_slice::<Value>(&bytes) else {
-        return Err(bad());
-    };
-    if values.len() != columns.len() {
-        return Err(bad());
-    }
-    values
-        .iter()
-        .zip(columns)
-        .map(|(value, (column, _))| json_to_cell(value, column.kind).ok_or_else(bad))
-        .collect()
-}
-
-fn cell_to_json(cell: &Cell) -> Value {
-    match cell {
-        Cell::Null | Cell::Bytes(_) | Cell::Json(_) => Value::Null,
-        Cell::Text(t) => Value::String(t.clone()),
-        Cell::Int(n) => Value::from(*n),
-        Cell::Float(f) => Value::from(*f),
-        Cell::Bool(b) => Value::Bool(*b),
-        Cell::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
-        Cell::DateTime(t) => Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-        Cell::Uuid(id) => Value::String(id.to_string()),
-    }
-}
-
-fn json_to_cell(value: &Value, kind: ColumnType) -> Option<Cell> {
-    if value.is_null() {
-        return Some(Cell::Null);
-    }
-    Some(match kind {
-        ColumnType::Text => Cell::Text(value.as_str()?.to_owned()),
-        ColumnType::Int => Cell::Int(value.as_i64()?),
-        ColumnType::Float => Cell::Float(value.as_f64()?),
-        ColumnType::Bool => Cell::Bool(value.as_bool()?),
-        ColumnType::Date => {
-            Cell::Date(chrono::NaiveDate::parse_from_str(value.as_str()?, "%Y-%m-%d").ok()?)
-        }
-        ColumnType::DateTime => Cell::DateTime(
-            chrono::DateTime::parse_from_rfc3339(value.as_str()?)
-                .ok()?
-                .with_timezone(&chrono::Utc),
-        ),
-        ColumnType::Uuid => Cell::Uuid(uuid::Uuid::parse_str(value.as_str()?).ok()?),
-        ColumnType::Json | ColumnType::Bytes | ColumnType::Words => return None,
-    })
 }

@@ -13,7 +13,7 @@ use crate::db::Tx;
 use kith_core::ApiError;
 use kith_core::access::Action;
 use kith_core::fields::{Cell, ColumnType};
-use kith_core::metadata::{Actor, FieldMeta, ObjectMeta, WORKSPACE_MEMBER};
+use kith_core::metadata::{Actor, ObjectMeta, WORKSPACE_MEMBER};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -94,7 +94,9 @@ impl DataStore {
             .read_in(tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        index_record(self, tx, object, id, Some(&record)).await?;
+        index_record(self, tx, object, id, Some(&record))
+            .await
+            .map_err(|e| write_error(object, e))?;
         Ok(record)
     }
 
@@ -140,6 +142,13 @@ impl DataStore {
         let plan = self.plan_batch(object, inputs, &checked, actor)?;
         self.check_batch_relations(catalog, &checked).await?;
         let mut tx = self.begin().await?;
+        let given: Vec<(String, Uuid)> = checked
+            .iter()
+            .enumerate()
+            .filter_map(|(index, c)| c.id.map(|id| (format!("[{index}].id"), id)))
+            .collect();
+        self.check_ids_free(&mut tx, catalog, object, &given)
+            .await?;
         match self.write_batch(&mut tx, object, plan).await {
             Ok(records) => {
                 tx.commit().await?;
@@ -167,8 +176,10 @@ impl DataStore {
             ids.push(id);
         }
         let records = self.read_many_in(&mut tx, object, &ids).await?;
-        for (id, record) in ids.iter().zip(&records) {
-            index_record(self, &mut tx, object, *id, Some(record)).await?;
+        for (index, (id, record)) in ids.iter().zip(&records).enumerate() {
+            index_record(self, &mut tx, object, *id, Some(record))
+                .await
+                .map_err(|e| at_index(write_error(object, e), index))?;
         }
         tx.commit().await?;
         let raw = records
@@ -190,6 +201,10 @@ impl DataStore {
     ) -> Result<Uuid, StoreError> {
         let checked = check(object, input, true).map_err(rejected)?;
         self.check_relations(tx, catalog, &checked).await?;
+        if let Some(id) = checked.id {
+            self.check_ids_free(tx, catalog, object, &[("id".to_owned(), id)])
+                .await?;
+        }
         let id = checked.id.unwrap_or_else(Uuid::now_v7);
         let mut args = Args::default();
         let mut columns = Vec::new();
@@ -399,8 +414,9 @@ impl DataStore {
         Ok(after)
     }
 
-    /// Creates the record, or, when a live record already has the value the input gives for
-    /// one of the object's unique fields, updates that record. True when it created.
+    /// Creates the record, or updates the live record that has the value the input gives for
+    /// one of the object's unique fields, or else the live record of the input's `id`. Without
+    /// either to match on, it creates. True when it created.
     pub async fn upsert_record(
         &self,
         catalog: &[ObjectMeta],
@@ -410,45 +426,41 @@ impl DataStore {
     ) -> Result<(Value, bool), StoreError> {
         self.allow(Action::Write, object)?;
         self.access.check_input(object, input).map_err(rejected)?;
-        let checked = check(object, input, false).map_err(rejected)?;
-        let unique: Vec<&FieldMeta> = object.active_fields().filter(|f| f.is_unique).collect();
-        let key = unique.iter().find_map(|field| {
-            let column = field.columns().into_iter().next()?;
-            checked.columns.iter().find(|(c, _, cell)| {
-                *c == column && !matches!(cell, Cell::Null) && *cell != Cell::Text(String::new())
-            })
-        });
-        let Some((column, kind, cell)) = key else {
-            let names: Vec<String> = unique.iter().map(|f| f.key()).collect();
-            let message = if names.is_empty() {
-                format!("{} has no unique field to match on", object.name_singular)
-            } else {
-                format!(
-                    "needs a value for a unique field to match on: {}",
-                    names.join(", ")
-                )
-            };
-            return Err(rejected(ApiError::invalid_field("upsert", message)));
+        let mut changes = input.clone();
+        let given_id = match changes.remove("id") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(
+                value
+                    .as_str()
+                    .and_then(|text| Uuid::parse_str(text).ok())
+                    .ok_or_else(|| rejected(ApiError::invalid_field("id", "must be a UUID")))?,
+            ),
         };
+        let checked = check(object, &changes, false).map_err(rejected)?;
         let mut tx = self.begin().await?;
-        let mut args = Args::default();
-        let sql = format!(
-            "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
-            self.table(&object.table),
-            quote(column),
-            args.push(*kind, cell.clone())
-        );
-        let existing = tx
-            .ex()
-            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-            .await?;
-        let (record, created) = match existing.first().and_then(|row| row.first()) {
-            Some(Cell::Uuid(id)) => (
-                self.update_in(&mut tx, catalog, object, *id, &checked, actor)
+        let existing = match self.unique_match(&mut tx, object, &checked).await? {
+            Some(found) if given_id.is_some_and(|id| id != found) => {
+                return Err(rejected(ApiError::conflicting_fields(vec![field_error(
+                    "id",
+                    format!(
+                        "the {} with this unique value has the id {found}",
+                        object.name_singular
+                    ),
+                )])));
+            }
+            Some(found) => Some(found),
+            None => match given_id {
+                Some(id) => self.live_id(&mut tx, object, id).await?,
+                None => None,
+            },
+        };
+        let (record, created) = match existing {
+            Some(id) => (
+                self.update_in(&mut tx, catalog, object, id, &checked, actor)
                     .await?,
                 false,
             ),
-            _ => (
+            None => (
                 self.create_in(&mut tx, catalog, object, input, actor)
                     .await?,
                 true,
@@ -458,8 +470,112 @@ impl DataStore {
         Ok((self.presented(object, record), created))
     }
 
+    /// Refuses ids a record of another object already has (a 409 naming the id's field, `id`
+    /// or `[i].id`): ids are unique across the workspace, as the search index and links
+    /// name a record by its id alone. The object's own table refuses its duplicates itself.
+    pub(super) async fn check_ids_free(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        ids: &[(String, Uuid)],
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for other in catalog.iter().filter(|o| o.id != object.id) {
+            let mut args = Args::default();
+            let list: Vec<String> = ids
+                .iter()
+                .map(|(_, id)| args.push(ColumnType::Uuid, Cell::Uuid(*id)))
+                .collect();
+            let sql = format!(
+                "SELECT id FROM {} WHERE id IN ({}) LIMIT 1",
+                self.table(&other.table),
+                list.join(", ")
+            );
+            let rows = tx
+                .ex()
+                .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                .await?;
+            if let Some(Cell::Uuid(taken)) = rows.first().and_then(|row| row.first()) {
+                let field = ids
+                    .iter()
+                    .find(|(_, id)| id == taken)
+                    .map_or("id", |(field, _)| field.as_str());
+                let mut api = ApiError::conflict(format!(
+                    "a {} already has the id {taken}",
+                    other.label_singular.to_lowercase()
+                ));
+                api.details = vec![field_error(
+                    field,
+                    "is already the id of a record of another object",
+                )];
+                return Err(rejected(api));
+            }
+        }
+        Ok(())
+    }
+
+    /// The live record that has a value the input gives for one of the unique fields.
+    async fn unique_match(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        checked: &Checked<'_>,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let unique = object.active_fields().filter(|f| f.is_unique);
+        let key = unique
+            .filter_map(|f| f.columns().into_iter().next())
+            .find_map(|column| {
+                checked.columns.iter().find(|(c, _, cell)| {
+                    *c == column
+                        && !matches!(cell, Cell::Null)
+                        && *cell != Cell::Text(String::new())
+                })
+            });
+        let Some((column, kind, cell)) = key else {
+            return Ok(None);
+        };
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
+            self.table(&object.table),
+            quote(column),
+            args.push(*kind, cell.clone())
+        );
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        Ok(match rows.first().and_then(|row| row.first()) {
+            Some(Cell::Uuid(id)) => Some(*id),
+            _ => None,
+        })
+    }
+
+    /// `id` if it is a live record of the object.
+    async fn live_id(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        Ok((!rows.is_empty()).then_some(id))
+    }
+
     /// Checks that every related record exists (and is not in the trash), and that every related
-    /// member belongs to the workspace, so a wrong id is a clear 400 rather than a database error.
+    /// member belongs to the workspace, so a wrong id is a clear 409 naming the field rather than a database error.
     async fn check_relations(
         &self,
         tx: &mut Tx,
@@ -508,7 +624,7 @@ impl DataStore {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(rejected(ApiError::invalid_fields(errors)))
+            Err(rejected(ApiError::conflicting_fields(errors)))
         }
     }
 

@@ -40,7 +40,7 @@ impl DataStore {
             .await?
             .ok_or_else(|| rejected(ApiError::not_found(&source.label_singular)))?;
         if self.get_record(target, target_id).await?.is_none() {
-            return Err(rejected(ApiError::invalid_fields(vec![field_error(
+            return Err(rejected(ApiError::conflicting_fields(vec![field_error(
                 "targetId",
                 format!("no {} has the id {target_id}", target.name_singular),
             )])));

@@ -40,7 +40,7 @@ async fn a_batch_writes_each_records_event_search_entry_and_relation(backend: Ba
             ]),
         )
         .await
-        .expect_error_fields(400, "validation_failed");
+        .expect_error_fields(409, "conflict");
     assert_eq!(fields, ["[1].companyId", "[2].companyId"]);
     assert_eq!(
         owner
@@ -254,7 +254,7 @@ async fn a_company_erased_while_a_batch_is_written_is_named() {
     let fields = batch
         .await
         .expect("batch task")
-        .expect_error_fields(400, "validation_failed");
+        .expect_error_fields(409, "conflict");
     assert_eq!(fields, ["[1].companyId"]);
     assert_eq!(app.count_stored(&ws, "people", "1 = 1").await, 0);
 }

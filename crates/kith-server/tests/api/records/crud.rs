@@ -119,7 +119,6 @@ async fn wrong_values_name_the_field_and_store_nothing(backend: Backend) {
         (json!({ "shoeSize": 44 }), "shoeSize"),
         (json!({ "company": "Globex" }), "company"),
         (json!({ "companyId": "42" }), "companyId"),
-        (json!({ "companyId": uuid::Uuid::now_v7() }), "companyId"),
         (json!({ "createdAt": "2020-01-01T00:00:00Z" }), "createdAt"),
         (
             json!({ "phones": { "primaryPhoneCountryCode": "France" } }),
@@ -150,9 +149,17 @@ async fn wrong_values_name_the_field_and_store_nothing(backend: Backend) {
             json!({ "name": "X", "accountOwnerId": stranger_id }),
         )
         .await;
+    // A well-formed id naming nothing stored conflicts with what is stored: 409, naming it.
     assert_eq!(
-        not_member.expect_error(400, "validation_failed")["details"][0]["field"],
+        not_member.expect_error(409, "conflict")["details"][0]["field"],
         "accountOwnerId"
+    );
+    let no_company = owner
+        .post("/rest/people", json!({ "companyId": uuid::Uuid::now_v7() }))
+        .await;
+    assert_eq!(
+        no_company.expect_error(409, "conflict")["details"][0]["field"],
+        "companyId"
     );
     for plural in ["people", "opportunities", "companies"] {
         let listed = owner
@@ -212,7 +219,7 @@ async fn trash_restore_and_permanent_delete(backend: Backend) {
             json!({ "companyId": company["id"] }),
         )
         .await
-        .expect_error(400, "validation_failed");
+        .expect_error(409, "conflict");
 
     let restored = owner
         .patch(
@@ -432,20 +439,38 @@ async fn upsert_and_bulk_changes_by_filter(backend: Backend) {
             .expect_status(200)["totalCount"],
         1
     );
+    // Nothing to match on: it creates. An id matches the record that has it.
     let no_key = upsert(json!({ "jobTitle": "CTO" }))
         .await
-        .expect_error(400, "validation_failed");
-    assert!(
-        no_key["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("emails"),
-        "{no_key}"
-    );
-    owner
+        .expect_status(201);
+    let no_key_id = no_key["data"]["createPerson"]["id"].clone();
+    let by_id = upsert(json!({ "id": no_key_id, "jobTitle": "CEO" }))
+        .await
+        .expect_status(200);
+    assert_eq!(by_id["data"]["createPerson"]["id"], no_key_id);
+    assert_eq!(by_id["data"]["createPerson"]["jobTitle"], "CEO");
+    let fresh = uuid::Uuid::now_v7().to_string();
+    let created = upsert(json!({ "id": fresh, "jobTitle": "CFO" }))
+        .await
+        .expect_status(201);
+    assert_eq!(created["data"]["createPerson"]["id"], json!(fresh));
+    // A unique value of one record and the id of another cannot both be matched.
+    let clash = upsert(json!({ "id": fresh, "emails": { "primaryEmail": "ada@example.com" } }))
+        .await
+        .expect_error(409, "conflict");
+    assert_eq!(clash["details"][0]["field"], "id", "{clash}");
+    let acme = owner
         .post("/rest/companies?upsert=true", json!({ "name": "Acme" }))
         .await
-        .expect_error(400, "validation_failed");
+        .expect_status(201);
+    let acme_id = acme["data"]["createCompany"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    owner
+        .delete(&format!("/rest/companies/{acme_id}?permanent=true"))
+        .await
+        .expect_status(200);
 
     for (name, employees) in [("A", 5), ("B", 50), ("C", 500), ("D", 5000)] {
         create(
@@ -571,5 +596,25 @@ async fn an_id_already_taken_is_a_409_naming_it(backend: Backend) {
         .await
         .expect_error_fields(409, "conflict");
     assert_eq!(fields, ["id"]);
+    assert_eq!(app.count_stored(&ws, "companies", "1 = 1").await, 1);
+
+    // Ids are unique across the workspace's objects: a person's id is no company's.
+    let person = create(&owner, "people", json!({})).await;
+    let fields = owner
+        .post(
+            "/rest/companies",
+            json!({ "id": person["id"], "name": "Clone" }),
+        )
+        .await
+        .expect_error_fields(409, "conflict");
+    assert_eq!(fields, ["id"]);
+    let fields = owner
+        .post(
+            "/rest/batch/companies",
+            json!([{ "name": "Fine" }, { "id": person["id"], "name": "Clone" }]),
+        )
+        .await
+        .expect_error_fields(409, "conflict");
+    assert_eq!(fields, ["[1].id"]);
     assert_eq!(app.count_stored(&ws, "companies", "1 = 1").await, 1);
 }

@@ -165,10 +165,28 @@ async fn duplicates_are_found_and_merged_with_their_relations(backend: Backend) 
         .expect_status(200);
     assert_eq!(timeline["data"]["timeline"][0]["kind"], "merged");
 
-    owner
+    // Merging a record into itself leaves it as it is.
+    let alone = owner
         .patch(
             "/rest/companies/merge",
             json!({ "keepId": acme["id"], "mergeIds": [acme["id"]] }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(alone["data"]["mergeCompanies"]["id"], acme["id"]);
+    let timeline_after = owner
+        .get(&format!("/rest/companies/{}/timeline", id_of(&acme)))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        timeline_after["data"]["timeline"], timeline["data"]["timeline"],
+        "nothing happened"
+    );
+    let many: Vec<String> = (0..20).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    owner
+        .patch(
+            "/rest/companies/merge",
+            json!({ "keepId": acme["id"], "mergeIds": many }),
         )
         .await
         .expect_error(400, "validation_failed");

@@ -107,7 +107,7 @@ async fn tasks_and_notes_link_to_records_and_show_on_their_timeline(backend: Bac
             json!({ "targetObject": "company", "targetId": uuid::Uuid::now_v7() }),
         )
         .await
-        .expect_error(400, "validation_failed");
+        .expect_error(409, "conflict");
     owner
         .post(
             &format!("/rest/tasks/{}/targets", id_of(&task)),

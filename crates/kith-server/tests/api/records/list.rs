@@ -10,6 +10,7 @@ on_both_backends!(
     filters_select_the_right_records,
     filter_and_sort_errors_point_at_the_position,
     paging_is_complete_and_stable_with_ties_and_nulls,
+    a_cursor_is_a_record_id_and_one_naming_no_record_is_a_404,
     depth_embeds_related_records_and_fields_picks_keys,
     the_orders_the_api_issues_are_served_by_an_index,
 );
@@ -145,6 +146,18 @@ async fn filter_and_sort_errors_point_at_the_position(backend: Backend) {
             "{query}: {error}"
         );
     }
+    // A parameter the route does not take is refused, not ignored: a typo must not list all.
+    let unknown = owner
+        .get("/rest/companies?fitler=name[eq]:Acme")
+        .await
+        .expect_error(400, "bad_request");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("fitler"),
+        "{unknown}"
+    );
     // Empty parameters are absent ones, as a generated client sends them.
     let all = owner
         .get("/rest/companies?filter=&order_by=&starting_after=&ending_before=&fields=")
@@ -286,6 +299,79 @@ async fn paging_is_complete_and_stable_with_ties_and_nulls(backend: Backend) {
         backward, forward_all,
         "walking backward gives the same order"
     );
+}
+
+async fn a_cursor_is_a_record_id_and_one_naming_no_record_is_a_404(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let mut ids = Vec::new();
+    for (name, employees) in [("A", 30), ("B", 20), ("C", 20), ("D", 10)] {
+        let company = create(
+            &owner,
+            "companies",
+            json!({ "name": name, "employees": employees }),
+        )
+        .await;
+        ids.push(id_of(&company));
+    }
+    let order = "order_by=employees[DescNullsLast],name";
+    let names_after = |page: &Value| -> Vec<String> {
+        page["data"]["companies"]
+            .as_array()
+            .expect("companies")
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let first = owner
+        .get(&format!("/rest/companies?{order}&limit=2"))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        first["pageInfo"]["endCursor"],
+        json!(ids[1]),
+        "the last record's id"
+    );
+    let next = owner
+        .get(&format!(
+            "/rest/companies?{order}&starting_after={}",
+            ids[1]
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(names_after(&next), ["C", "D"]);
+
+    // The cursor record went to the trash: the page still goes on from where it stood.
+    owner
+        .delete(&format!("/rest/companies/{}", ids[1]))
+        .await
+        .expect_status(200);
+    let after_trashed = owner
+        .get(&format!(
+            "/rest/companies?{order}&starting_after={}",
+            ids[1]
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(names_after(&after_trashed), ["C", "D"]);
+    let before = owner
+        .get(&format!("/rest/companies?{order}&ending_before={}", ids[2]))
+        .await
+        .expect_status(200);
+    assert_eq!(names_after(&before), ["A"]);
+
+    let unknown = uuid::Uuid::new_v4();
+    let error = owner
+        .get(&format!("/rest/companies?starting_after={unknown}"))
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(error["details"][0]["field"], "starting_after", "{error}");
+    // A person's id is no cursor of companies.
+    let person = create(&owner, "people", json!({})).await;
+    owner
+        .get(&format!("/rest/companies?ending_before={}", id_of(&person)))
+        .await
+        .expect_error(404, "not_found");
 }
 
 /// Every record's id in `order`, page by page, and the cursor of the last one.
