@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What a role may do with the records of one object, and which of its fields it never sees.
+// Unknown keys are refused: a misspelt `hiddenFields` must not leave a field quietly visible.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectRights {
     pub read: bool,
     /// Create and update (restore included).
@@ -32,7 +33,7 @@ pub struct ObjectRights {
 /// A role's permissions over records: rights per object (by singular API name), the rest for
 /// every other object, and whether sensitive fields are shown in clear.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Permissions {
     pub default: ObjectRights,
     #[serde(default)]

@@ -41,10 +41,12 @@ impl ErrorCode {
     /// The HTTP status this code is answered with.
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::BadRequest | ErrorCode::ValidationFailed | ErrorCode::InvalidToken => 400,
+            ErrorCode::BadRequest | ErrorCode::ValidationFailed => 400,
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden => 403,
-            ErrorCode::NotFound => 404,
+            // A well-formed token that names no open invitation or reset: the thing it names is
+            // not there (any more), which no description of the request's form can foresee.
+            ErrorCode::NotFound | ErrorCode::InvalidToken => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Timeout => 408,
             ErrorCode::Conflict => 409,
@@ -160,12 +162,22 @@ impl ApiError {
 
     /// A validation failure listing every wrong field.
     pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        Self::refused_fields(ErrorCode::ValidationFailed, details)
+    }
+
+    /// A refusal of these fields with `code`: `validation_failed` when a value has the wrong
+    /// form, `not_found` when it names something that does not exist, `conflict` when it is at
+    /// odds with what is stored or with the present.
+    pub fn refused_fields(code: ErrorCode, details: Vec<FieldError>) -> Self {
         let message = match details.as_slice() {
             [one] => format!("{} {}", one.field, one.message),
-            _ => format!("{} fields are invalid", details.len()),
+            _ if code == ErrorCode::ValidationFailed => {
+                format!("{} fields are invalid", details.len())
+            }
+            _ => format!("{} fields are refused", details.len()),
         };
         ApiError {
-            code: ErrorCode::ValidationFailed,
+            code,
             message,
             details,
             retry_after: None,
@@ -184,10 +196,18 @@ impl ApiError {
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::refused_field(ErrorCode::ValidationFailed, field, message)
+    }
+
+    /// A refusal of a single field with `code` (see [`ApiError::refused_fields`]).
+    pub fn refused_field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        Self::refused_fields(
+            code,
+            vec![FieldError {
+                field: field.to_owned(),
+                message: message.into(),
+            }],
+        )
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {

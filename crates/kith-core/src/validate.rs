@@ -8,12 +8,14 @@ pub const EMAIL_MAX_CHARS: usize = 254;
 
 /// Trims and lower-cases an email address and checks its shape (`local@domain.tld`).
 pub fn email(raw: &str) -> Result<String, String> {
+    // Counted as sent, spaces included, so that a description of the input (the OpenAPI
+    // documents' `maxLength`) says exactly what is accepted.
+    if raw.chars().count() > EMAIL_MAX_CHARS {
+        return Err(format!("is longer than {EMAIL_MAX_CHARS} characters"));
+    }
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
         return Err("is required".into());
-    }
-    if email.chars().count() > EMAIL_MAX_CHARS {
-        return Err(format!("is longer than {EMAIL_MAX_CHARS} characters"));
     }
     let Some((local, domain)) = email.split_once('@') else {
         return Err("is not an email address (no @)".into());
@@ -86,6 +88,12 @@ mod tests {
         ] {
             assert!(email(bad).is_err(), "{bad:?} accepted");
         }
+        let longest = format!("{}@example.com", "a".repeat(254 - 12));
+        assert!(email(&longest).is_ok());
+        assert!(
+            email(&format!(" {longest}")).is_err(),
+            "the length is counted as sent"
+        );
     }
 
     #[test]

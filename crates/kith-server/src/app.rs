@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::http::routes::{Route, Routes};
 use crate::http::{AppResult, Json, middleware};
 use crate::mail::Mailer;
-use crate::{auth, records, workspaces};
+use crate::{api_openapi, auth, records, workspaces};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Request, StatusCode};
@@ -46,6 +46,7 @@ fn all_routes(records_layer: impl FnOnce(Router<AppState>) -> Router<AppState>) 
     Routes::default()
         .get("/healthz", healthz)
         .get("/readyz", readyz)
+        .get(api_openapi::PATH, api_openapi::document)
         .merge(auth::routes())
         .merge(workspaces::routes())
         .merge(records::routes().layered(records_layer))

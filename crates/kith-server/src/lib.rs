@@ -1,6 +1,7 @@
 //! The `kith` server: configuration, the HTTP application and its routes, mail, and startup.
 #![forbid(unsafe_code)]
 
+pub mod api_openapi;
 pub mod app;
 pub mod auth;
 pub mod config;

@@ -15,8 +15,10 @@ use serde_json::{Value, json};
 
 const RESET_TOKEN_LIFETIME_MS: i64 = 60 * 60 * 1000;
 
+// Every body refuses keys it does not know (400 naming the key): a misspelt `inviteToken` must
+// not be read as no invitation.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignupBody {
     #[serde(default)]
     name: String,
@@ -77,7 +79,9 @@ pub async fn signup(
             .await?
             .ok_or_else(invalid_invitation)?;
         if pending.invitation.email != email {
-            return Err(ApiError::invalid_field(
+            // As for accepting it signed in: a well-formed request the invitation does not allow.
+            return Err(ApiError::refused_field(
+                ErrorCode::Forbidden,
                 "email",
                 "must be the address the invitation was sent to",
             )
@@ -119,10 +123,9 @@ pub fn invalid_invitation() -> ApiError {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -187,6 +190,7 @@ pub async fn logout_others(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResetRequestBody {
     #[serde(default)]
     email: String,
@@ -233,8 +237,8 @@ pub async fn request_password_reset(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResetConfirmBody {
-    #[serde(default)]
     token: String,
     #[serde(default)]
     password: String,

@@ -88,7 +88,8 @@ async fn check_current_password(
         return Ok(());
     }
     throttle::record_failure(state, &me.user.email, client).await?;
-    Err(ApiError::invalid_field("currentPassword", "is wrong").into())
+    // Not a malformed request but one the caller failed to prove they may make.
+    Err(ApiError::refused_field(ErrorCode::Forbidden, "currentPassword", "is wrong").into())
 }
 
 #[derive(Deserialize)]
@@ -121,9 +122,8 @@ pub async fn delete(
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordBody {
-    #[serde(default)]
     current_password: String,
     #[serde(default)]
     new_password: String,

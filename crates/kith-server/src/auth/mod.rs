@@ -37,8 +37,27 @@ pub fn routes() -> Routes {
 }
 
 /// Collects field errors so that one answer names every wrong field, not just the first.
+///
+/// The answer's status says what kind of wrong: a value of the wrong form (what the OpenAPI
+/// document describes) makes it a 400 naming every wrong field; a body of the right form is
+/// refused only for what no description of a form can foresee: 404 when a value names something
+/// that does not exist (an object, a field, a custom role), 409 when it is at odds with the
+/// present (an expiry already past), and 403 before those when the caller may not ask for it (a
+/// role above their own).
 #[derive(Default)]
-pub(crate) struct FieldCheck(Vec<kith_core::FieldError>);
+pub(crate) struct FieldCheck {
+    wrong: Vec<kith_core::FieldError>,
+    forbidden: Vec<kith_core::FieldError>,
+    unknown: Vec<kith_core::FieldError>,
+    conflicting: Vec<kith_core::FieldError>,
+}
+
+fn field_error(field: &str, message: String) -> kith_core::FieldError {
+    kith_core::FieldError {
+        field: field.to_owned(),
+        message,
+    }
+}
 
 impl FieldCheck {
     /// The checked value, or `None` after noting the error under `field`.
@@ -46,20 +65,60 @@ impl FieldCheck {
         match result {
             Ok(value) => Some(value),
             Err(message) => {
-                self.0.push(kith_core::FieldError {
-                    field: field.to_owned(),
-                    message,
-                });
+                self.wrong(field, message);
                 None
             }
         }
     }
 
+    /// A value of the wrong form.
+    pub fn wrong(&mut self, field: &str, message: String) {
+        self.wrong.push(field_error(field, message));
+    }
+
+    /// A value the caller may not ask for.
+    pub fn forbidden(&mut self, field: &str, message: String) {
+        self.forbidden.push(field_error(field, message));
+    }
+
+    /// A value naming something that does not exist.
+    pub fn unknown(&mut self, field: &str, message: String) {
+        self.unknown.push(field_error(field, message));
+    }
+
+    /// A value at odds with the present.
+    pub fn conflicting(&mut self, field: &str, message: String) {
+        self.conflicting.push(field_error(field, message));
+    }
+
+    /// Takes in the field errors of another check's refusal, by its code.
+    pub fn absorb(&mut self, refused: kith_core::ApiError) {
+        let into = match refused.code {
+            kith_core::ErrorCode::Forbidden => &mut self.forbidden,
+            kith_core::ErrorCode::NotFound => &mut self.unknown,
+            kith_core::ErrorCode::Conflict => &mut self.conflicting,
+            _ => &mut self.wrong,
+        };
+        into.extend(refused.details);
+    }
+
     pub fn finish(self) -> Result<(), kith_core::ApiError> {
-        if self.0.is_empty() {
-            Ok(())
+        use kith_core::ErrorCode;
+        let code = if !self.wrong.is_empty() {
+            ErrorCode::ValidationFailed
+        } else if !self.forbidden.is_empty() {
+            ErrorCode::Forbidden
+        } else if !self.unknown.is_empty() {
+            ErrorCode::NotFound
+        } else if !self.conflicting.is_empty() {
+            ErrorCode::Conflict
         } else {
-            Err(kith_core::ApiError::invalid_fields(self.0))
-        }
+            return Ok(());
+        };
+        let mut details = self.wrong;
+        details.extend(self.forbidden);
+        details.extend(self.unknown);
+        details.extend(self.conflicting);
+        Err(kith_core::ApiError::refused_fields(code, details))
     }
 }

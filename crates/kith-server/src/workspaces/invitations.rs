@@ -15,6 +15,7 @@ use uuid::Uuid;
 const INVITATION_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InviteBody {
     #[serde(default)]
     email: String,

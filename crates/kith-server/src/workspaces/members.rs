@@ -4,7 +4,7 @@ use crate::http::{AppResult, Json};
 use crate::views::member_json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kith_core::{ApiError, Role};
+use kith_core::{ApiError, ErrorCode, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -20,7 +20,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleBody {
     role: Option<Role>,
     /// A custom role instead of a built-in one.
@@ -92,7 +92,7 @@ pub async fn leave(
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransferBody {
     user_id: String,
 }
@@ -106,7 +106,13 @@ pub async fn transfer_ownership(
     let store = access.store(&state);
     let target = find_member(&store, &body.user_id).await?;
     if target.user_id == access.me.user.id {
-        return Err(ApiError::invalid_field("userId", "is you; choose another member").into());
+        // Well-formed, but the caller already is what the transfer would make them.
+        return Err(ApiError::refused_field(
+            ErrorCode::Conflict,
+            "userId",
+            "is you, the owner already; choose another member",
+        )
+        .into());
     }
     store.transfer_ownership(target.user_id).await?;
     let members = store.members().await?;

@@ -4,18 +4,20 @@
 
 use super::{Admin, WorkspaceAccess};
 use crate::AppState;
+use crate::auth::FieldCheck;
 use crate::http::{AppResult, Json, rfc3339};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::access::Permissions;
 use kith_core::metadata::ObjectMeta;
-use kith_core::{ApiError, FieldError, Role, validate};
+use kith_core::{ApiError, ErrorCode, Role, validate};
 use kith_store::CustomRole;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     #[serde(default)]
     name: String,
@@ -97,7 +99,7 @@ pub fn role_id_of(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::not_found("role"))
 }
 
-/// The custom role a body's `roleId` names, or the error naming `roleId` when it names none of
+/// The custom role a body's `roleId` names, or the 404 naming `roleId` when it names none of
 /// this workspace's.
 pub async fn named_role(
     store: &kith_store::WorkspaceStore<'_>,
@@ -108,7 +110,8 @@ pub async fn named_role(
         Err(_) => None,
     };
     Ok(found.ok_or_else(|| {
-        ApiError::invalid_field(
+        ApiError::refused_field(
+            ErrorCode::NotFound,
             "roleId",
             format!("{text:?} is not a role of this workspace"),
         )
@@ -121,72 +124,53 @@ async fn checked(
     state: &AppState,
     access: &WorkspaceAccess,
     body: &RoleBody,
-) -> Result<(String, Permissions), ApiError> {
-    let mut errors = Vec::new();
-    let name = validate::name(&body.name)
-        .map_err(|message| errors.push(field_error("name", message)))
-        .ok();
+) -> Result<(String, Permissions), crate::http::AppError> {
+    let mut check = FieldCheck::default();
+    let name = check.check("name", validate::name(&body.name));
     if name
         .as_deref()
         .and_then(|n| n.parse::<Role>().ok())
         .is_some()
     {
-        errors.push(field_error("name", "is the name of a built-in role".into()));
+        check.wrong("name", "is the name of a built-in role".into());
     }
     let permissions = match &body.permissions {
-        None => {
-            errors.push(field_error("permissions", "is required".into()));
-            None
-        }
-        Some(value) => match serde_json::from_value::<Permissions>(value.clone()) {
-            Ok(permissions) => Some(permissions),
-            Err(e) => {
-                errors.push(field_error(
-                    "permissions",
-                    format!("is not a set of permissions: {e}"),
-                ));
-                None
-            }
-        },
+        None => check.check("permissions", Err("is required".into())),
+        Some(value) => check.check(
+            "permissions",
+            serde_json::from_value::<Permissions>(value.clone())
+                .map_err(|e| format!("is not a set of permissions: {e}")),
+        ),
     };
     if let Some(permissions) = &permissions {
-        let data = access
+        let catalog = access
             .store(state)
             .data(access.policy())
-            .await
-            .map_err(|e| crate::http::AppError::from(e).0)?;
-        let catalog = data
+            .await?
             .objects()
-            .await
-            .map_err(|e| crate::http::AppError::from(e).0)?;
-        errors.extend(unknown_names(permissions, &catalog));
+            .await?;
+        check_names(&mut check, permissions, &catalog);
     }
+    check.finish()?;
     match (name, permissions) {
-        (Some(name), Some(permissions)) if errors.is_empty() => Ok((name, permissions)),
-        _ => Err(ApiError::invalid_fields(errors)),
+        (Some(name), Some(permissions)) => Ok((name, permissions)),
+        _ => Err(ApiError::internal().into()),
     }
 }
 
-fn field_error(field: &str, message: String) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message,
-    }
-}
-
-/// Objects and hidden fields that the workspace does not have.
-fn unknown_names(permissions: &Permissions, catalog: &[ObjectMeta]) -> Vec<FieldError> {
-    let mut errors = Vec::new();
+/// Notes objects and hidden fields that the workspace does not have (404), and hidden fields
+/// under `default` (which must be given per object).
+fn check_names(check: &mut FieldCheck, permissions: &Permissions, catalog: &[ObjectMeta]) {
     for (name, rights) in &permissions.objects {
         let path = format!("permissions.objects.{name}");
         let Some(object) = catalog
             .iter()
             .find(|o| o.is_active && o.name_singular == *name)
         else {
-            errors.push(field_error(
+            check.unknown(
                 &path,
                 "is not an object of this workspace (use its singular API name)".into(),
-            ));
+            );
             continue;
         };
         for field in rights
@@ -194,17 +178,16 @@ fn unknown_names(permissions: &Permissions, catalog: &[ObjectMeta]) -> Vec<Field
             .iter()
             .filter(|f| object.field(f).is_none())
         {
-            errors.push(field_error(
+            check.unknown(
                 &format!("{path}.hiddenFields"),
                 format!("{field:?} is not a field of {name}"),
-            ));
+            );
         }
     }
     if !permissions.default.hidden_fields.is_empty() {
-        errors.push(field_error(
+        check.wrong(
             "permissions.default.hiddenFields",
             "must be empty: hide fields per object".into(),
-        ));
+        );
     }
-    errors
 }

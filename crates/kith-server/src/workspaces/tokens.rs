@@ -2,12 +2,13 @@
 
 use super::Admin;
 use crate::AppState;
+use crate::auth::FieldCheck;
 use crate::auth::tokens::{random_token, token_hash};
 use crate::http::{AppResult, Json, rfc3339};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::scope::Scope;
-use kith_core::{ApiError, FieldError, Role, validate};
+use kith_core::{ApiError, Role, validate};
 use kith_store::{ApiToken, CustomRole, Member, NewToken, now_millis};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 pub const TOKEN_PREFIX: &str = "kith_";
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateBody {
     #[serde(default)]
     name: String,
@@ -58,100 +59,30 @@ pub async fn create(
     access: Admin,
     Json(body): Json<CreateBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let mut errors = Vec::new();
-    let mut error = |field: &str, message: String| {
-        errors.push(FieldError {
-            field: field.into(),
-            message,
-        })
-    };
-    let name = validate::name(&body.name)
-        .map_err(|m| error("name", m))
-        .ok();
-    let scopes: Vec<Scope> = body
-        .scopes
-        .iter()
-        .filter_map(|s| {
-            Scope::parse(s).or_else(|| {
-                error(
-                    "scopes",
-                    format!(
-                        "{s:?} is not a scope; use records:read, records:write, metadata:write"
-                    ),
-                );
-                None
-            })
-        })
-        .collect();
-    if body.scopes.is_empty() {
-        error("scopes", "must list at least one scope".into());
-    }
-    let expires_at = match body
-        .expires_at
-        .as_deref()
-        .map(chrono::DateTime::parse_from_rfc3339)
-    {
-        None => None,
-        Some(Ok(at)) if at.timestamp_millis() > now_millis() => Some(at.timestamp_millis()),
-        Some(Ok(_)) => {
-            error("expiresAt", "must be in the future".into());
-            None
-        }
-        Some(Err(_)) => {
-            error("expiresAt", "must be an RFC 3339 date and time".into());
-            None
-        }
-    };
+    let mut check = FieldCheck::default();
+    let name = check.check("name", validate::name(&body.name));
+    let scopes = checked_scopes(&mut check, &body.scopes);
+    let expires_at = checked_expiry(&mut check, body.expires_at.as_deref());
     if let Some(objects) = &body.objects {
-        let catalog = access
-            .store(&state)
-            .data(access.policy())
-            .await?
-            .objects()
-            .await?;
-        for plural in objects {
-            if !catalog.iter().any(|o| o.name_plural == *plural) {
-                error(
-                    "objects",
-                    format!("{plural:?} is not an object of this workspace"),
-                );
-            }
-        }
+        check_objects(&state, &access, &mut check, objects).await?;
     }
-    let role = match body.role.as_deref() {
-        None => Some(Role::Member),
-        Some(text) => match text.parse::<Role>() {
-            Ok(role) if role <= access.role() => Some(role),
-            Ok(role) => {
-                error(
-                    "role",
-                    format!("{role} is above your own role ({})", access.role()),
-                );
-                None
-            }
-            Err(e) => {
-                error("role", e.to_string());
-                None
-            }
-        },
-    };
+    let role = checked_role(&mut check, body.role.as_deref(), access.role());
     let store = access.store(&state);
     let custom_role_id = match body.role_id.as_deref() {
         None => None,
         Some(text) => match super::roles::named_role(&store, text).await {
             Ok(role) => Some(role.id),
             // A wrong roleId is named beside the other wrong fields; a failing database is not.
-            Err(crate::http::AppError(refused))
-                if refused.code == kith_core::ErrorCode::ValidationFailed =>
-            {
-                errors.extend(refused.details);
+            Err(crate::http::AppError(refused)) if !refused.details.is_empty() => {
+                check.absorb(refused);
                 None
             }
             Err(other) => return Err(other),
         },
     };
-    let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
-        return Err(ApiError::invalid_fields(errors).into());
+    check.finish()?;
+    let (Some(name), Some(role)) = (name, role) else {
+        return Err(ApiError::internal().into());
     };
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
     let new = NewToken {
@@ -167,6 +98,86 @@ pub async fn create(
     let mut answer = token_json(&token, &store.members().await?, &store.roles().await?);
     answer["token"] = json!(secret);
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+fn checked_scopes(check: &mut FieldCheck, texts: &[String]) -> Vec<Scope> {
+    if texts.is_empty() {
+        check.wrong("scopes", "must list at least one scope".into());
+    }
+    texts
+        .iter()
+        .filter_map(|s| {
+            Scope::parse(s).or_else(|| {
+                check.wrong(
+                    "scopes",
+                    format!(
+                        "{s:?} is not a scope; use records:read, records:write, metadata:write"
+                    ),
+                );
+                None
+            })
+        })
+        .collect()
+}
+
+/// The expiry in stored milliseconds. One already past is well-formed but at odds with the
+/// clock (409), which no description of the body's form can foresee.
+fn checked_expiry(check: &mut FieldCheck, text: Option<&str>) -> Option<kith_store::Millis> {
+    match text.map(chrono::DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(at)) if at.timestamp_millis() > now_millis() => Some(at.timestamp_millis()),
+        Some(Ok(_)) => {
+            check.conflicting("expiresAt", "must be in the future".into());
+            None
+        }
+        Some(Err(_)) => {
+            check.wrong("expiresAt", "must be an RFC 3339 date and time".into());
+            None
+        }
+    }
+}
+
+/// Notes every plural name that is not an object of this workspace (404).
+async fn check_objects(
+    state: &AppState,
+    access: &Admin,
+    check: &mut FieldCheck,
+    objects: &[String],
+) -> AppResult<()> {
+    let catalog = access
+        .store(state)
+        .data(access.policy())
+        .await?
+        .objects()
+        .await?;
+    for plural in objects {
+        if !catalog.iter().any(|o| o.name_plural == *plural) {
+            check.unknown(
+                "objects",
+                format!("{plural:?} is not an object of this workspace"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The built-in role the token acts with [default: member]; one above the creator's own is
+/// theirs to ask for no more than to hold (403).
+fn checked_role(check: &mut FieldCheck, text: Option<&str>, own: Role) -> Option<Role> {
+    let Some(text) = text else {
+        return Some(Role::Member);
+    };
+    match text.parse::<Role>() {
+        Ok(role) if role <= own => Some(role),
+        Ok(role) => {
+            check.forbidden("role", format!("{role} is above your own role ({own})"));
+            None
+        }
+        Err(e) => {
+            check.wrong("role", e.to_string());
+            None
+        }
+    }
 }
 
 pub async fn list(State(state): State<AppState>, access: Admin) -> AppResult<Json<Value>> {

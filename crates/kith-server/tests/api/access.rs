@@ -552,7 +552,7 @@ async fn custom_roles_are_checked_named_and_kept_while_held(backend: Backend) {
             json!({ "name": "too strong", "scopes": ["records:read"], "role": "owner" }),
         )
         .await
-        .expect_error_fields(400, "validation_failed");
+        .expect_error_fields(403, "forbidden");
     assert_eq!(fields, ["role"]);
 
     // The member's role is changed back, the token revoked: the role can go.

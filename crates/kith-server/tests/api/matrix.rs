@@ -300,6 +300,7 @@ async fn every_route_answers_every_principal_as_the_matrix_says(backend: Backend
     })
     .await;
     let (fixture, principals) = principals(&app).await;
+    let v1 = kith_server::api_openapi::build("");
     let mut routes = kith_server::app::route_table();
     routes.sort_by_key(|r| ends_something(r.method, r.path));
     let mut rows = Vec::new();
@@ -315,6 +316,7 @@ async fn every_route_answers_every_principal_as_the_matrix_says(backend: Backend
             let principal = &principals[i];
             let reply = call(&app, principal, route.method, &path).await;
             check_never(principal, route, &path, &reply);
+            check_documented(&v1, principal, route, reply.status);
             statuses[i] = reply.status;
         }
         rows.push((format!("{} {}", route.method, route.path), statuses));
@@ -381,6 +383,37 @@ fn check_never(
             !(touches_a && (200..300).contains(&reply.status)),
             "{cell}: a principal without access to workspace A got {}: {body}",
             reply.status
+        );
+    }
+}
+
+/// What the `/api/v1` OpenAPI document says of a route, held to every cell: the status is one
+/// the operation documents, and it needs a session exactly when a caller without one (nobody,
+/// or only an API token, which opens `/rest` alone) is answered 401.
+#[track_caller]
+fn check_documented(
+    document: &Value,
+    principal: &Principal,
+    route: &kith_server::http::routes::Route,
+    status: u16,
+) {
+    if !route.path.starts_with("/api/v1/") {
+        return;
+    }
+    let operation = &document["paths"][route.path][route.method.to_lowercase()];
+    let cell = format!("{} {} as {}", route.method, route.path, principal.name);
+    assert!(
+        operation["responses"].get(status.to_string()).is_some(),
+        "{cell}: {status} is not among the answers the /api/v1 document gives"
+    );
+    if !matches!(principal.credential, Credential::Session(_)) {
+        let needs_session = operation["security"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty());
+        assert_eq!(
+            status == 401,
+            needs_session,
+            "{cell}: the document's security says otherwise"
         );
     }
 }

@@ -261,31 +261,56 @@ async fn only_admins_manage_tokens_and_bad_input_is_named(backend: Backend) {
         .expect_error(403, "forbidden");
     member.get(&path).await.expect_error(403, "forbidden");
 
+    // 400 for a body of the wrong form; a well-formed one naming what the workspace does not
+    // have is 404, one at odds with the clock 409.
     let cases = [
-        (json!({ "name": "", "scopes": ["records:read"] }), "name"),
-        (json!({ "name": "T", "scopes": [] }), "scopes"),
+        (
+            json!({ "name": "", "scopes": ["records:read"] }),
+            "name",
+            400,
+        ),
+        (json!({ "name": "T", "scopes": [] }), "scopes", 400),
         (
             json!({ "name": "T", "scopes": ["records:delete"] }),
             "scopes",
+            400,
         ),
         (
             json!({ "name": "T", "scopes": ["records:read"], "objects": ["unicorns"] }),
             "objects",
+            404,
+        ),
+        (
+            json!({ "name": "T", "scopes": ["records:read"], "roleId": "01a23098-0000-7000-8000-000000000000" }),
+            "roleId",
+            404,
         ),
         (
             json!({ "name": "T", "scopes": ["records:read"], "expiresAt": "2001-01-01T00:00:00Z" }),
             "expiresAt",
+            409,
         ),
         (
             json!({ "name": "T", "scopes": ["records:read"], "expiresAt": "next week" }),
             "expiresAt",
+            400,
+        ),
+        (
+            json!({ "name": "", "scopes": ["records:read"], "objects": ["unicorns"] }),
+            "name",
+            400,
         ),
     ];
-    for (body, field) in cases {
+    for (body, field, status) in cases {
+        let code = match status {
+            400 => "validation_failed",
+            404 => "not_found",
+            _ => "conflict",
+        };
         let error = owner
             .post(&path, body.clone())
             .await
-            .expect_error(400, "validation_failed");
+            .expect_error(status, code);
         assert_eq!(error["details"][0]["field"], field, "{body}");
     }
     assert!(

@@ -138,7 +138,7 @@ async fn invitation_accepted_by_an_existing_account(backend: Backend) {
     );
     bob.post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
         .await
-        .expect_error(400, "invalid_token");
+        .expect_error(404, "invalid_token");
     assert_eq!(
         bob.get(&format!("/api/v1/workspaces/{ws}"))
             .await
@@ -199,11 +199,11 @@ async fn invitations_can_be_revoked_and_expire(backend: Backend) {
     carol
         .post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
         .await
-        .expect_error(400, "invalid_token");
+        .expect_error(404, "invalid_token");
     app.client()
         .get(&format!("/api/v1/invitations/{token}"))
         .await
-        .expect_error(400, "invalid_token");
+        .expect_error(404, "invalid_token");
 
     let expiring = owner
         .post(
@@ -229,7 +229,7 @@ async fn invitations_can_be_revoked_and_expire(backend: Backend) {
     carol
         .post(&format!("/api/v1/invitations/{token}/accept"), json!({}))
         .await
-        .expect_error(400, "invalid_token");
+        .expect_error(404, "invalid_token");
     carol
         .get(&format!("/api/v1/workspaces/{ws}"))
         .await
@@ -389,7 +389,7 @@ async fn the_last_owner_cannot_leave_but_can_hand_over(backend: Backend) {
             json!({ "userId": owner_id }),
         )
         .await
-        .expect_error(400, "validation_failed");
+        .expect_error(409, "conflict");
     owner
         .post(
             &format!("{base}/transfer-ownership"),

@@ -1,0 +1,339 @@
+//! The operations of `/api/v1/workspaces/*` and `/api/v1/invitations/*` (`crate::workspaces`).
+
+use super::Op;
+use super::schemas::{body, email, list_of, name, role_name, schema_ref};
+use serde_json::{Value, json};
+
+const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
+const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
+const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
+const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
+const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
+const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+
+const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
+const NEEDS_ADMIN: &str = "the caller's role is below admin";
+
+pub fn operations() -> Vec<Op> {
+    let mut all = workspaces();
+    all.extend(members());
+    all.extend(invitations());
+    all.extend(tokens());
+    all.extend(roles());
+    all
+}
+
+fn name_body() -> Value {
+    body(json!({ "name": name() }), &["name"])
+}
+
+/// An operation on one workspace, open to its members.
+fn member_op(method: &'static str, path: &'static str, tag: &str, id: &str, summary: &str) -> Op {
+    Op::new(method, path, tag, id, summary).refuses("404", NOT_A_MEMBER)
+}
+
+/// An operation on one workspace, for its admins and owners.
+fn admin_op(method: &'static str, path: &'static str, tag: &str, id: &str, summary: &str) -> Op {
+    member_op(method, path, tag, id, summary).refuses("403", NEEDS_ADMIN)
+}
+
+fn workspaces() -> Vec<Op> {
+    vec![
+        Op::new(
+            "GET",
+            "/api/v1/workspaces",
+            "Workspaces",
+            "listWorkspaces",
+            "The caller's workspaces",
+        )
+        .answer("200", "Each with the caller's role", list_of("Workspace")),
+        Op::new(
+            "POST",
+            "/api/v1/workspaces",
+            "Workspaces",
+            "createWorkspace",
+            "Create a workspace",
+        )
+        .json_body(name_body())
+        .answer(
+            "201",
+            "The workspace; the caller is its owner",
+            schema_ref("Workspace"),
+        ),
+        member_op(
+            "GET",
+            WORKSPACE,
+            "Workspaces",
+            "getWorkspace",
+            "One workspace",
+        )
+        .answer(
+            "200",
+            "The workspace with the caller's role",
+            schema_ref("Workspace"),
+        ),
+        admin_op(
+            "PATCH",
+            WORKSPACE,
+            "Workspaces",
+            "renameWorkspace",
+            "Rename a workspace",
+        )
+        .json_body(name_body())
+        .answer("200", "The workspace as renamed", schema_ref("Workspace")),
+        member_op(
+            "DELETE",
+            WORKSPACE,
+            "Workspaces",
+            "deleteWorkspace",
+            "Delete a workspace for good",
+        )
+        .describe("Its records, memberships, invitations and tokens go at once.")
+        .empty("204", "Deleted")
+        .refuses("403", "the caller is not an owner"),
+    ]
+}
+
+fn members() -> Vec<Op> {
+    let role_body = json!({
+        "type": "object", "additionalProperties": false,
+        "properties": {
+            "role": { "enum": ["owner", "admin", "member", "viewer", null] },
+            "roleId": { "type": ["string", "null"], "format": "uuid" },
+        },
+        "oneOf": [
+            { "required": ["role"], "properties": { "role": schema_ref("RoleName"), "roleId": { "type": "null" } } },
+            { "required": ["roleId"], "properties": { "roleId": { "type": "string" }, "role": { "type": "null" } } },
+        ],
+        "description": "Either a built-in role, or roleId: a custom role of the workspace (the member then ranks as member)",
+    });
+    vec![
+        member_op(
+            "GET",
+            "/api/v1/workspaces/{workspace_id}/members",
+            "Members",
+            "listMembers",
+            "The members",
+        )
+        .answer("200", "Every member with their role", list_of("Member")),
+        admin_op(
+            "PATCH",
+            MEMBER,
+            "Members",
+            "changeMemberRole",
+            "Give a member another role",
+        )
+        .json_body(role_body)
+        .answer("200", "The member as changed", schema_ref("Member"))
+        .refuses(
+            "403",
+            "giving or taking the owner role needs the owner role",
+        )
+        .refuses(
+            "404",
+            "no such member, or roleId names no custom role of the workspace",
+        )
+        .refuses("409", "the workspace would be left without an owner"),
+        member_op(
+            "DELETE",
+            MEMBER,
+            "Members",
+            "removeMember",
+            "Remove a member (yourself: leave)",
+        )
+        .empty("204", "Removed")
+        .refuses(
+            "403",
+            "removing someone else needs the admin role, an owner the owner role",
+        )
+        .refuses("404", "no such member")
+        .refuses("409", "the workspace would be left without an owner"),
+        member_op(
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/leave",
+            "Members",
+            "leaveWorkspace",
+            "Leave the workspace",
+        )
+        .empty("204", "Left")
+        .refuses("409", "the caller is its last owner"),
+        member_op(
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/transfer-ownership",
+            "Members",
+            "transferOwnership",
+            "Make another member owner",
+        )
+        .describe("The caller stays on as admin.")
+        .json_body(body(
+            json!({ "userId": { "type": "string", "format": "uuid" } }),
+            &["userId"],
+        ))
+        .answer("200", "Every member, as changed", list_of("Member"))
+        .refuses("403", "the caller is not an owner")
+        .refuses("404", "userId is not a member")
+        .refuses("409", "userId is the caller, the owner already"),
+    ]
+}
+
+fn invitations() -> Vec<Op> {
+    let invite = body(
+        json!({
+            "email": email(),
+            "role": { "enum": ["admin", "member", "viewer", null], "description": "[default: member]; owners are made by transferring ownership" },
+        }),
+        &["email"],
+    );
+    vec![
+        admin_op(
+            "GET",
+            INVITATIONS,
+            "Invitations",
+            "listInvitations",
+            "Open invitations",
+        )
+        .answer(
+            "200",
+            "Invitations neither accepted, revoked nor expired",
+            list_of("Invitation"),
+        ),
+        admin_op(
+            "POST",
+            INVITATIONS,
+            "Invitations",
+            "invite",
+            "Invite someone by email",
+        )
+        .describe("Mails a link valid for 7 days.")
+        .json_body(invite)
+        .answer("201", "The invitation", schema_ref("Invitation"))
+        .refuses("409", "the address is a member already"),
+        admin_op(
+            "DELETE",
+            "/api/v1/workspaces/{workspace_id}/invitations/{invitation_id}",
+            "Invitations",
+            "revokeInvitation",
+            "Revoke an invitation",
+        )
+        .empty("204", "Revoked")
+        .refuses("404", "no such open invitation"),
+        Op::new(
+            "GET",
+            "/api/v1/invitations/{token}",
+            "Invitations",
+            "showInvitation",
+            "What an invitation link is for",
+        )
+        .anonymous()
+        .describe("No session needed: the code is the key.")
+        .answer("200", "The invitation", schema_ref("InvitationPreview"))
+        .refuses(
+            "404",
+            "the code is unknown, or the invitation expired, was revoked or was used",
+        ),
+        Op::new(
+            "POST",
+            "/api/v1/invitations/{token}/accept",
+            "Invitations",
+            "acceptInvitation",
+            "Join with the signed-in account",
+        )
+        .answer(
+            "200",
+            "The workspace with the role given",
+            schema_ref("Workspace"),
+        )
+        .refuses("403", "the invitation is for another email address")
+        .refuses(
+            "404",
+            "the code is unknown, or the invitation expired, was revoked or was used",
+        )
+        .refuses("409", "the account is a member already"),
+    ]
+}
+
+fn tokens() -> Vec<Op> {
+    let create = body(
+        json!({
+            "name": name(),
+            "scopes": { "type": "array", "minItems": 1, "items": schema_ref("Scope") },
+            "objects": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Plural API names of the objects it may reach [default: every object]" },
+            "expiresAt": { "type": ["string", "null"], "format": "date-time", "description": "In the future [default: never]" },
+            "role": { "enum": ["owner", "admin", "member", "viewer", null], "description": "At most the caller's own [default: member]" },
+            "roleId": { "type": ["string", "null"], "format": "uuid", "description": "A custom role of the workspace instead" },
+        }),
+        &["name", "scopes"],
+    );
+    vec![
+        admin_op(
+            "GET",
+            TOKENS,
+            "API tokens",
+            "listTokens",
+            "The workspace's tokens",
+        )
+        .answer(
+            "200",
+            "Tokens without their secret, with creator, role and last use",
+            list_of("Token"),
+        ),
+        admin_op(
+            "POST",
+            TOKENS,
+            "API tokens",
+            "createToken",
+            "Create a token",
+        )
+        .json_body(create)
+        .answer(
+            "201",
+            "The token with its secret, shown this once",
+            schema_ref("NewToken"),
+        )
+        .refuses("403", "role is above the caller's own")
+        .refuses(
+            "404",
+            "objects names an object, or roleId a custom role, the workspace does not have",
+        )
+        .refuses("409", "expiresAt is not in the future"),
+        admin_op(
+            "DELETE",
+            "/api/v1/workspaces/{workspace_id}/tokens/{token_id}",
+            "API tokens",
+            "revokeToken",
+            "Revoke a token",
+        )
+        .empty("204", "Revoked")
+        .refuses("404", "no such token"),
+    ]
+}
+
+fn roles() -> Vec<Op> {
+    let role = body(
+        json!({ "name": role_name(), "permissions": schema_ref("PermissionsInput") }),
+        &["name", "permissions"],
+    );
+    let listed = json!({ "oneOf": [schema_ref("BuiltInRole"), schema_ref("CustomRole")] });
+    vec![
+        member_op("GET", ROLES, "Roles", "listRoles", "The roles")
+            .answer("200", "The built-in roles, then the custom ones", json!({
+                "type": "object", "required": ["data"], "additionalProperties": false,
+                "properties": { "data": { "type": "array", "items": listed } },
+            })),
+        admin_op("POST", ROLES, "Roles", "createRole", "Create a custom role")
+            .json_body(role.clone())
+            .answer("201", "The role", schema_ref("CustomRole"))
+            .refuses("404", "permissions names an object or field the workspace does not have")
+            .refuses("409", "another role has the name"),
+        admin_op("PATCH", ROLE, "Roles", "updateRole", "Rename a custom role and set its permissions")
+            .describe("Tokens holding the role see the change within a few seconds.")
+            .json_body(role)
+            .answer("200", "The role as changed", schema_ref("CustomRole"))
+            .refuses("404", "no such custom role; or permissions names an object or field the workspace does not have")
+            .refuses("409", "another role has the name"),
+        admin_op("DELETE", ROLE, "Roles", "deleteRole", "Delete a custom role")
+            .empty("204", "Deleted")
+            .refuses("404", "no such custom role")
+            .refuses("409", "a member or a live token holds it"),
+    ]
+}
