@@ -189,10 +189,7 @@ impl ApiError {
     /// record: a 409, as the same request can succeed once what is stored changes. `details`
     /// names the fields.
     pub fn conflicting_fields(details: Vec<FieldError>) -> Self {
-        ApiError {
-            code: ErrorCode::Conflict,
-            ..Self::invalid_fields(details)
-        }
+        Self::refused_fields(ErrorCode::Conflict, details)
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
