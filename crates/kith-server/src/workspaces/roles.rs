@@ -143,7 +143,12 @@ async fn checked(
         ),
     };
     if let Some(permissions) = &permissions {
-        let catalog = access.objects(state).await?;
+        let catalog = access
+            .store(state)
+            .data(access.policy())
+            .await?
+            .objects()
+            .await?;
         check_names(&mut check, permissions, &catalog);
     }
     check.finish()?;

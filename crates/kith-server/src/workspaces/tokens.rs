@@ -144,7 +144,12 @@ async fn check_objects(
     check: &mut FieldCheck,
     objects: &[String],
 ) -> AppResult<()> {
-    let catalog = access.objects(state).await?;
+    let catalog = access
+        .store(state)
+        .data(access.policy())
+        .await?
+        .objects()
+        .await?;
     for plural in objects {
         if !catalog.iter().any(|o| o.name_plural == *plural) {
             check.unknown(

@@ -537,36 +537,12 @@ impl DataStore {
         let Some((column, kind, cell)) = key else {
             return Ok(None);
         };
-        self.live_id_where(tx, object, column, *kind, cell.clone())
-            .await
-    }
-
-    /// `id` if it is a live record of the object.
-    async fn live_id(
-        &self,
-        tx: &mut Tx,
-        object: &ObjectMeta,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, StoreError> {
-        self.live_id_where(tx, object, "id", ColumnType::Uuid, Cell::Uuid(id))
-            .await
-    }
-
-    /// The id of the live record (not in the trash) of the object whose `column` holds `value`.
-    async fn live_id_where(
-        &self,
-        tx: &mut Tx,
-        object: &ObjectMeta,
-        column: &str,
-        kind: ColumnType,
-        value: Cell,
-    ) -> Result<Option<Uuid>, StoreError> {
         let mut args = Args::default();
         let sql = format!(
             "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
             self.table(&object.table),
             quote(column),
-            args.push(kind, value)
+            args.push(*kind, cell.clone())
         );
         let rows = tx
             .ex()
@@ -576,6 +552,26 @@ impl DataStore {
             Some(Cell::Uuid(id)) => Some(*id),
             _ => None,
         })
+    }
+
+    /// `id` if it is a live record of the object.
+    async fn live_id(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
+            self.table(&object.table),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        Ok((!rows.is_empty()).then_some(id))
     }
 
     /// Checks that every related record exists (and is not in the trash), and that every related
@@ -602,7 +598,16 @@ impl DataStore {
                     ));
                     continue;
                 };
-                self.live_id(tx, target, *target_id).await?.is_some()
+                let mut args = Args::default();
+                let sql = format!(
+                    "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
+                    self.table(&target.table),
+                    args.push(ColumnType::Uuid, Cell::Uuid(*target_id))
+                );
+                !tx.ex()
+                    .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+                    .await?
+                    .is_empty()
             };
             if !exists {
                 let what = if relation.target == WORKSPACE_MEMBER {
