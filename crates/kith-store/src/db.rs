@@ -168,9 +168,14 @@ pub(crate) struct SqlitePair {
 }
 
 impl SqlitePair {
-    /// A transaction on the writer, flushed on commit as this file needs.
+    /// A transaction on the writer, flushed on commit as this file needs. It takes the write lock
+    /// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first asks for the lock
+    /// only at its first write, and SQLite then answers `SQLITE_BUSY` at once, without waiting,
+    /// whenever another connection holds it, as the background checkpoint does while it empties
+    /// the log. Taken at `BEGIN`, the lock is waited for (the busy timeout).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::Sqlite(self.write.begin().await?, self.sync.clone()))
+        let tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx::Sqlite(tx, self.sync.clone()))
     }
 
     pub async fn close(&self) {
@@ -635,6 +640,7 @@ pub fn redact_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Connection as _;
 
     /// The flush after a commit must reach the log SQLite wrote, or it would do nothing and
     /// say nothing (a missing log reads as "nothing written").
@@ -663,6 +669,58 @@ mod tests {
             sync.wal.display()
         );
         assert!(sync.dir_synced.load(std::sync::atomic::Ordering::Acquire));
+        pair.close().await;
+    }
+
+    /// A transaction that reads before it writes, begun while another connection holds the write
+    /// lock (as the checkpoint does while it empties the log), waits for the lock instead of
+    /// failing at its first write.
+    #[tokio::test]
+    async fn a_transaction_that_reads_first_waits_for_the_write_lock_held_elsewhere() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("workspace.db");
+        let options = SqliteConnectOptions::new().filename(&path);
+        let pair = open_sqlite(options.clone(), 1, Some(&path))
+            .await
+            .expect("open");
+        let none = crate::data::sql::Args::default();
+        let mut setup = pair.begin().await.expect("begin");
+        setup
+            .ex()
+            .execute_cells("CREATE TABLE t (x INTEGER)", &none)
+            .await
+            .expect("create");
+        setup.commit().await.expect("commit");
+
+        let mut other = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("other connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .expect("lock");
+        let holder = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            sqlx::query("COMMIT")
+                .execute(&mut other)
+                .await
+                .expect("unlock");
+        });
+        let mut tx = pair.begin().await.expect("begin while the lock is held");
+        tx.ex()
+            .fetch_cells(
+                "SELECT x FROM t",
+                &none,
+                &[kith_core::fields::ColumnType::Int],
+            )
+            .await
+            .expect("read");
+        tx.ex()
+            .execute_cells("INSERT INTO t (x) VALUES (1)", &none)
+            .await
+            .expect("the write after a read must not fail on the lock");
+        tx.commit().await.expect("commit");
+        holder.await.expect("holder");
         pair.close().await;
     }
 

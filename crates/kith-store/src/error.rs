@@ -48,7 +48,11 @@ impl StoreError {
                 | sqlx::Error::Tls(_),
             ) => true,
             StoreError::Database(sqlx::Error::Database(db)) => {
-                db.code().is_some_and(|code| is_outage_sqlstate(&code))
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    db.code().is_some_and(|code| is_busy_sqlite(&code))
+                } else {
+                    db.code().is_some_and(|code| is_outage_sqlstate(&code))
+                }
             }
             _ => false,
         }
@@ -78,9 +82,28 @@ fn is_outage_sqlstate(code: &str) -> bool {
     code.starts_with("08") || code.starts_with("57P") || code == "53300"
 }
 
+/// SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (the primary code in the low byte of the extended
+/// one): the file stayed locked by another connection past the busy timeout.
+fn is_busy_sqlite(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_outage_sqlstate;
+    use super::{is_busy_sqlite, is_outage_sqlstate};
+
+    #[test]
+    fn a_locked_sqlite_file_is_an_outage_and_a_constraint_is_not() {
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT, SQLITE_LOCKED
+        for busy in ["5", "517", "773", "6"] {
+            assert!(is_busy_sqlite(busy), "{busy}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_ERROR, SQLITE_FULL
+        for refusal in ["2067", "1555", "1", "13"] {
+            assert!(!is_busy_sqlite(refusal), "{refusal}");
+        }
+    }
 
     #[test]
     fn a_server_going_away_is_an_outage_and_a_refused_query_is_not() {
