@@ -13,7 +13,7 @@ pub fn currency_codes() -> impl Iterator<Item = &'static str> {
 }
 
 pub fn is_currency_code(code: &str) -> bool {
-    code.len() == 3 && CODES.split(' ').any(|known| known == code)
+    code.len() == 3 && currency_codes().any(|known| known == code)
 }
 
 #[cfg(test)]

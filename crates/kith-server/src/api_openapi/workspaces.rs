@@ -4,12 +4,7 @@ use super::Op;
 use super::schemas::{body, email, list_of, name, role_name, schema_ref};
 use serde_json::{Value, json};
 
-const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
-const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
-const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
-const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
-const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
-const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+use crate::workspaces::paths::{INVITATIONS, MEMBER, ROLE, ROLES, TOKENS, WORKSPACE};
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
 const NEEDS_ADMIN: &str = "the caller's role is below admin";

@@ -100,6 +100,11 @@ fn string() -> Value {
     json!({ "type": "string" })
 }
 
+/// A record's (or event's) id.
+fn uuid() -> Value {
+    json!({ "type": "string", "format": "uuid" })
+}
+
 /// A text of at most `max` characters.
 fn text(max: usize) -> Value {
     json!({ "type": "string", "maxLength": max })
@@ -168,7 +173,7 @@ fn field_schema(field: &FieldMeta) -> Value {
         FieldType::Boolean => json!({ "type": "boolean" }),
         FieldType::Date => json!({ "type": "string", "format": "date" }),
         FieldType::DateTime => json!({ "type": "string", "format": "date-time" }),
-        FieldType::Relation => json!({ "type": "string", "format": "uuid" }),
+        FieldType::Relation => uuid(),
         FieldType::RawJson => json!({}),
         FieldType::Array => list_of(text(TEXT_MAX_CHARS)),
         FieldType::Rating => json!({ "anyOf": [
@@ -244,7 +249,7 @@ fn field_schema(field: &FieldMeta) -> Value {
 
 fn record_schema(object: &ObjectMeta) -> Value {
     let mut properties = Map::new();
-    properties.insert("id".into(), json!({ "type": "string", "format": "uuid" }));
+    properties.insert("id".into(), uuid());
     for key in ["createdAt", "updatedAt"] {
         properties.insert(
             key.into(),
@@ -417,7 +422,7 @@ fn optional_text(name: &str) -> Value {
 /// `starting_after` or `ending_before`: the id of the record a page goes on from
 /// (`pageInfo.endCursor` / `startCursor`), one of the two at most.
 fn cursors() -> Value {
-    let cursor = json!({ "anyOf": [{ "type": "string", "format": "uuid" }, { "const": "" }] });
+    let cursor = json!({ "anyOf": [uuid(), { "const": "" }] });
     json!({
         "name": "cursor", "in": "query", "required": false, "style": "form", "explode": true,
         "description": "starting_after: the page after this record; ending_before: the page before it",
@@ -434,7 +439,7 @@ fn cursors() -> Value {
 }
 
 fn id_parameter() -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
+    json!({ "name": "id", "in": "path", "required": true, "schema": uuid() })
 }
 
 /// The error answers any operation may give: bad input, no or a bad credential, not allowed,
@@ -600,7 +605,6 @@ fn add_record_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
     let tag = &object.label_plural;
     let name = type_name(object);
     let record = schema_ref(&name);
-    let uuid = json!({ "type": "string", "format": "uuid" });
     paths.insert(
         format!("/{plural}/duplicates"),
         json!({ "post": {
@@ -610,7 +614,7 @@ fn add_record_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
                 "type": "object",
                 "properties": {
                     "data": { "type": "array", "maxItems": 100, "items": { "type": "object", "description": "a record's fields, as for creating one" } },
-                    "ids": { "type": "array", "maxItems": 100, "items": uuid },
+                    "ids": { "type": "array", "maxItems": 100, "items": uuid() },
                 },
                 "additionalProperties": false,
             })),
@@ -640,7 +644,7 @@ fn add_record_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
                 "tags": [tag], "operationId": format!("timeline{}", capitalized(singular)), "summary": "The record's history, newest first",
                 "parameters": [
                     query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "events per page"),
-                    query("starting_after", json!({ "type": "string", "format": "uuid" }), "the page after this event (pageInfo.endCursor)"),
+                    query("starting_after", uuid(), "the page after this event (pageInfo.endCursor)"),
                 ],
                 "responses": plain_answer("200", "A page of events", json!({
                     "type": "object",
@@ -679,7 +683,6 @@ fn add_target_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
     let tag = &object.label_plural;
     let singulars: Vec<String> = objects.iter().map(|o| o.name_singular.clone()).collect();
     let targets = json!({ "type": "array", "items": { "type": "object" } });
-    let uuid = json!({ "type": "string", "format": "uuid" });
     paths.insert(
         format!("/{plural}/{{id}}/targets"),
         json!({
@@ -694,7 +697,7 @@ fn add_target_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
                     "type": "object",
                     "additionalProperties": false,
                     "required": ["targetObject", "targetId"],
-                    "properties": { "targetObject": { "type": "string", "enum": singulars }, "targetId": uuid },
+                    "properties": { "targetObject": { "type": "string", "enum": singulars }, "targetId": uuid() },
                 })),
                 "responses": answer("201", "Its targets now", "targets", targets.clone()),
             },
@@ -706,7 +709,7 @@ fn add_target_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
             "parameters": [
                 id_parameter(),
                 { "name": "target_object", "in": "path", "required": true, "schema": { "type": "string", "enum": singulars } },
-                { "name": "target_id", "in": "path", "required": true, "schema": uuid },
+                { "name": "target_id", "in": "path", "required": true, "schema": uuid() },
             ],
             "delete": {
                 "tags": [tag], "operationId": format!("unlink{}", capitalized(singular)), "summary": "Remove one link",
@@ -718,7 +721,7 @@ fn add_target_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, objects
 
 /// Kith's merge body, or Twenty's: the index into `ids` names the record kept.
 fn merge_schema() -> Value {
-    let ids = |min: usize| json!({ "type": "array", "minItems": min, "maxItems": MERGE_MAX_RECORDS, "items": { "type": "string", "format": "uuid" } });
+    let ids = |min: usize| json!({ "type": "array", "minItems": min, "maxItems": MERGE_MAX_RECORDS, "items": uuid() });
     let dry_run = json!({ "type": "boolean", "description": "answer the record the merge would keep, writing nothing" });
     // Twenty's index must point into `ids`: each index needs that many ids.
     let index_fits: Vec<Value> = (1..MERGE_MAX_RECORDS)
@@ -734,7 +737,7 @@ fn merge_schema() -> Value {
             "type": "object",
             "required": ["keepId"],
             "properties": {
-                "keepId": { "type": "string", "format": "uuid" }, "mergeIds": nullable(ids(0)), "dryRun": dry_run,
+                "keepId": uuid(), "mergeIds": nullable(ids(0)), "dryRun": dry_run,
                 "ids": absent, "conflictPriorityIndex": absent,
             },
             "additionalProperties": false,
@@ -772,7 +775,7 @@ fn search_path(objects: &[&ObjectMeta]) -> Value {
             query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 20 }), "results"),
         ],
         "responses": answer("200", "Results, best first", "search", json!({ "type": "array", "items": { "type": "object", "properties": {
-            "objectNameSingular": string(), "recordId": { "type": "string", "format": "uuid" }, "label": string(),
+            "objectNameSingular": string(), "recordId": uuid(), "label": string(),
         } } })),
     } })
 }

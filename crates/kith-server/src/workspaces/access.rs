@@ -29,6 +29,19 @@ impl WorkspaceAccess {
         state.db.workspace(&self.tenant)
     }
 
+    /// The workspace's objects as the member's policy shows them (for bodies that name them).
+    pub async fn objects(
+        &self,
+        state: &AppState,
+    ) -> Result<std::sync::Arc<Vec<kith_core::metadata::ObjectMeta>>, AppError> {
+        Ok(self
+            .store(state)
+            .data(self.policy())
+            .await?
+            .objects()
+            .await?)
+    }
+
     /// Refuses with 403, naming what was attempted, unless the member's role is at least `needed`.
     pub fn require(&self, needed: Role, action: &str) -> Result<(), AppError> {
         if self.role() >= needed {

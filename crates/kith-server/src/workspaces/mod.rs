@@ -11,13 +11,18 @@ pub use access::{Admin, Owner, WorkspaceAccess};
 
 use crate::http::routes::Routes;
 
+/// The route patterns shared by the router and the `/api/v1` OpenAPI document.
+pub(crate) mod paths {
+    pub const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
+    pub const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
+    pub const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
+    pub const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
+    pub const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
+    pub const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+}
+
 pub fn routes() -> Routes {
-    const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
-    const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
-    const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
-    const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
-    const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
-    const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+    use paths::*;
     Routes::default()
         .get("/api/v1/workspaces", routes::list)
         .post("/api/v1/workspaces", routes::create)

@@ -143,12 +143,7 @@ async fn checked(
         ),
     };
     if let Some(permissions) = &permissions {
-        let catalog = access
-            .store(state)
-            .data(access.policy())
-            .await?
-            .objects()
-            .await?;
+        let catalog = access.objects(state).await?;
         check_names(&mut check, permissions, &catalog);
     }
     check.finish()?;

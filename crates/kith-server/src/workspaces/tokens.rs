@@ -144,12 +144,7 @@ async fn check_objects(
     check: &mut FieldCheck,
     objects: &[String],
 ) -> AppResult<()> {
-    let catalog = access
-        .store(state)
-        .data(access.policy())
-        .await?
-        .objects()
-        .await?;
+    let catalog = access.objects(state).await?;
     for plural in objects {
         if !catalog.iter().any(|o| o.name_plural == *plural) {
             check.unknown(

@@ -131,9 +131,15 @@ async fn the_document_of_a_fresh_workspace_matches_the_snapshot() {
         .await
         .expect_status(200);
     document["servers"] = json!([{ "url": "http://127.0.0.1:7700/rest" }]);
-    let rendered = serde_json::to_string_pretty(&document).expect("json") + "\n";
+    assert_matches_snapshot(&document, "openapi-core.json");
+}
+
+/// `document` is `snapshots/{file}`; with `KITH_UPDATE_SNAPSHOTS=1` it becomes it first.
+fn assert_matches_snapshot(document: &Value, file: &str) {
+    let rendered = serde_json::to_string_pretty(document).expect("json") + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/api/snapshots/openapi-core.json");
+        .join("tests/api/snapshots")
+        .join(file);
     if std::env::var("KITH_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
         std::fs::write(&path, &rendered).expect("write snapshot");
     }
@@ -145,7 +151,7 @@ async fn the_document_of_a_fresh_workspace_matches_the_snapshot() {
     });
     assert!(
         stored == rendered,
-        "the OpenAPI document changed; review the diff and update with KITH_UPDATE_SNAPSHOTS=1 cargo test"
+        "the OpenAPI document {file} changed; review the diff and update with KITH_UPDATE_SNAPSHOTS=1 cargo test"
     );
 }
 
@@ -208,22 +214,7 @@ async fn the_v1_document_is_served_to_anyone_and_matches_the_snapshot() {
     let mut missing = Vec::new();
     unresolved_refs(&document, &document, &mut missing);
     assert!(missing.is_empty(), "unresolved: {missing:?}");
-    let rendered = serde_json::to_string_pretty(&document).expect("json") + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/api/snapshots/openapi-v1.json");
-    if std::env::var("KITH_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
-        std::fs::write(&path, &rendered).expect("write snapshot");
-    }
-    let stored = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot at {}; create it with KITH_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    assert!(
-        stored == rendered,
-        "the /api/v1 OpenAPI document changed; review the diff and update with KITH_UPDATE_SNAPSHOTS=1 cargo test"
-    );
+    assert_matches_snapshot(&document, "openapi-v1.json");
 }
 
 /// A route added under `/api/v1` without an operation in the document (or an operation left

@@ -537,21 +537,8 @@ impl DataStore {
         let Some((column, kind, cell)) = key else {
             return Ok(None);
         };
-        let mut args = Args::default();
-        let sql = format!(
-            "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
-            self.table(&object.table),
-            quote(column),
-            args.push(*kind, cell.clone())
-        );
-        let rows = tx
-            .ex()
-            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-            .await?;
-        Ok(match rows.first().and_then(|row| row.first()) {
-            Some(Cell::Uuid(id)) => Some(*id),
-            _ => None,
-        })
+        self.live_id_where(tx, object, column, *kind, cell.clone())
+            .await
     }
 
     /// `id` if it is a live record of the object.
@@ -561,17 +548,34 @@ impl DataStore {
         object: &ObjectMeta,
         id: Uuid,
     ) -> Result<Option<Uuid>, StoreError> {
+        self.live_id_where(tx, object, "id", ColumnType::Uuid, Cell::Uuid(id))
+            .await
+    }
+
+    /// The id of the live record (not in the trash) of the object whose `column` holds `value`.
+    async fn live_id_where(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        column: &str,
+        kind: ColumnType,
+        value: Cell,
+    ) -> Result<Option<Uuid>, StoreError> {
         let mut args = Args::default();
         let sql = format!(
-            "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
+            "SELECT id FROM {} WHERE {} = {} AND deleted_at IS NULL",
             self.table(&object.table),
-            args.push(ColumnType::Uuid, Cell::Uuid(id))
+            quote(column),
+            args.push(kind, value)
         );
         let rows = tx
             .ex()
             .fetch_cells(&sql, &args, &[ColumnType::Uuid])
             .await?;
-        Ok((!rows.is_empty()).then_some(id))
+        Ok(match rows.first().and_then(|row| row.first()) {
+            Some(Cell::Uuid(id)) => Some(*id),
+            _ => None,
+        })
     }
 
     /// Checks that every related record exists (and is not in the trash), and that every related
@@ -598,16 +602,7 @@ impl DataStore {
                     ));
                     continue;
                 };
-                let mut args = Args::default();
-                let sql = format!(
-                    "SELECT id FROM {} WHERE id = {} AND deleted_at IS NULL",
-                    self.table(&target.table),
-                    args.push(ColumnType::Uuid, Cell::Uuid(*target_id))
-                );
-                !tx.ex()
-                    .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-                    .await?
-                    .is_empty()
+                self.live_id(tx, target, *target_id).await?.is_some()
             };
             if !exists {
                 let what = if relation.target == WORKSPACE_MEMBER {
