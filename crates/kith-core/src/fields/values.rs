@@ -638,6 +638,12 @@ mod tests {
             (FieldType::FullName, json!("Ada"), "f", "must be an object"),
             (
                 FieldType::Links,
+                json!({ "primaryLinkUrl": "acme.org/\u{7}" }),
+                "f.primaryLinkUrl",
+                "not a web address",
+            ),
+            (
+                FieldType::Links,
                 json!({ "secondaryLinks": [{ "url": "acme.org", "label": 7 }] }),
                 "f.secondaryLinks",
                 "label must be text",

@@ -292,11 +292,50 @@ async fn twentys_merge_form_and_a_dry_run_that_writes_nothing(backend: Backend) 
         ),
         (json!({ "ids": ["nope"] }), "ids"),
         (json!({ "conflictPriorityIndex": 0 }), "keepId"),
+        // The two forms do not mix, and an index written as 1.5 is none.
+        (
+            json!({ "keepId": second["id"], "conflictPriorityIndex": 0 }),
+            "keepId",
+        ),
+        (
+            json!({ "ids": [second["id"]], "mergeIds": [first["id"]] }),
+            "keepId",
+        ),
+        (
+            json!({ "ids": [second["id"]], "conflictPriorityIndex": 1.5 }),
+            "conflictPriorityIndex",
+        ),
     ] {
         let fields = owner
             .patch("/rest/companies/merge", body)
             .await
             .expect_error_fields(400, "validation_failed");
         assert_eq!(fields, [field]);
+    }
+    // Each list asks about at most 100 records; an unknown key is refused, not ignored.
+    let many: Vec<String> = (0..101).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let candidates = vec![json!({}); 101];
+    for (body, field) in [
+        (json!({ "ids": many }), Some("ids")),
+        (json!({ "data": candidates }), Some("data")),
+        (json!({ "records": [] }), None),
+    ] {
+        let error = owner.post("/rest/companies/duplicates", body.clone()).await;
+        match field {
+            Some(field) => {
+                let fields = error.expect_error_fields(400, "validation_failed");
+                assert_eq!(fields, [field], "{body}");
+            }
+            None => {
+                let refused = error.expect_error(400, "validation_failed");
+                assert!(
+                    refused["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("records"),
+                    "{refused}"
+                );
+            }
+        }
     }
 }
