@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     })
     .into_parts();
     let routes = routes
+        .merge(crate::mcp::router(&state))
         .fallback(no_such_route)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

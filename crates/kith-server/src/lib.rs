@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod mcp;
 pub mod records;
 pub mod serve;
 mod views;

@@ -42,6 +42,12 @@ enum Command {
     /// Administer accounts, workspaces and mail from the command line
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Serve MCP for an AI agent over standard input and output, as an API token
+    Mcp {
+        /// The API token the agent acts as (its workspace, role and scopes)
+        #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -65,6 +71,9 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
+        Command::Mcp { token } => kith_server::mcp::serve_stdio(config, token)
+            .await
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

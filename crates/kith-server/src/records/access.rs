@@ -93,7 +93,7 @@ impl Authenticated {
         Authenticated(Arc::new(Mutex::new(Some(access))))
     }
 
-    fn take(&self) -> Option<RestAccess> {
+    pub(crate) fn take(&self) -> Option<RestAccess> {
         self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
@@ -112,10 +112,30 @@ impl FromRequestParts<AppState> for RestAccess {
         {
             return Ok(access);
         }
-        let (tenant, actor, token) = match bearer(parts)? {
-            Some(secret) => token_access(state, &secret).await?,
-            None => session_access(parts, state).await?,
-        };
+        match bearer(parts)? {
+            Some(secret) => RestAccess::with_token(state, &secret).await,
+            None => {
+                let (tenant, actor, token) = session_access(parts, state).await?;
+                RestAccess::open(state, tenant, actor, token).await
+            }
+        }
+    }
+}
+
+impl RestAccess {
+    /// The access of an API token's secret (unknown, revoked and expired ones refused), counted
+    /// against its rate limit.
+    pub async fn with_token(state: &AppState, secret: &str) -> Result<RestAccess, AppError> {
+        let (tenant, actor, token) = token_access(state, secret).await?;
+        RestAccess::open(state, tenant, actor, token).await
+    }
+
+    async fn open(
+        state: &AppState,
+        tenant: Tenant,
+        actor: Actor,
+        token: Option<ApiToken>,
+    ) -> Result<RestAccess, AppError> {
         let data = state
             .db
             .workspace(&tenant)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// `company` -> `Company`, for Twenty's response keys (`createCompany`).
-pub(super) fn capitalized(name: &str) -> String {
+pub(crate) fn capitalized(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
@@ -65,14 +65,7 @@ pub async fn list(
     let object = access.readable(&plural)?;
     let query = ListQuery {
         filter: optional_filter(params.filter.as_deref())?,
-        order_by: params
-            .order_by
-            .as_deref()
-            .filter(|o| !o.trim().is_empty())
-            .map(sort::parse)
-            .transpose()
-            .map_err(|e| ApiError::invalid_field("order_by", e.to_string()))?
-            .unwrap_or_default(),
+        order_by: optional_order(params.order_by.as_deref())?,
         limit: params.limit.unwrap_or(0),
         // An empty cursor is no cursor, like an empty filter.
         starting_after: params.starting_after.filter(|c| !c.is_empty()),
@@ -189,8 +182,18 @@ pub struct BulkParams {
     filter: Option<String>,
 }
 
+/// The `order_by` parameter, parsed; the default order when absent or blank.
+pub(crate) fn optional_order(text: Option<&str>) -> AppResult<Vec<sort::SortKey>> {
+    Ok(text
+        .filter(|o| !o.trim().is_empty())
+        .map(sort::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid_field("order_by", e.to_string()))?
+        .unwrap_or_default())
+}
+
 /// The `filter` parameter, parsed; none when absent or blank.
-fn optional_filter(text: Option<&str>) -> AppResult<Option<filter::Filter>> {
+pub(crate) fn optional_filter(text: Option<&str>) -> AppResult<Option<filter::Filter>> {
     let text = text.filter(|f| !f.trim().is_empty());
     Ok(text
         .map(filter::parse)
@@ -483,11 +486,21 @@ pub async fn group_by(
         _ => return Err(ApiError::invalid_field("field", "is required").into()),
     };
     let group = field_path(&field);
-    let aggregates = params
-        .aggregate
-        .as_deref()
-        .unwrap_or("count")
-        .split(',')
+    let aggregates = aggregates(params.aggregate.as_deref().unwrap_or("count"))?;
+    let filter = optional_filter(params.filter.as_deref())?;
+    let mut groups = access
+        .data
+        .group_by(object, &group, &aggregates, filter.as_ref())
+        .await?;
+    if twenty {
+        groups = groups.into_iter().map(twenty_group).collect();
+    }
+    Ok(Json(json!({ "data": { "groupBy": groups } })))
+}
+
+/// `count,sum:amount`: what each group counts or adds up.
+pub(crate) fn aggregates(text: &str) -> Result<Vec<kith_store::AggregateRequest>, ApiError> {
+    text.split(',')
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .map(|label| {
@@ -507,20 +520,11 @@ pub async fn group_by(
                 label: label.to_owned(),
             })
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let filter = optional_filter(params.filter.as_deref())?;
-    let mut groups = access
-        .data
-        .group_by(object, &group, &aggregates, filter.as_ref())
-        .await?;
-    if twenty {
-        groups = groups.into_iter().map(twenty_group).collect();
-    }
-    Ok(Json(json!({ "data": { "groupBy": groups } })))
+        .collect()
 }
 
 /// `name.firstName` -> field `name`, part `firstName`.
-fn field_path(text: &str) -> kith_core::filter::FieldPath {
+pub(crate) fn field_path(text: &str) -> kith_core::filter::FieldPath {
     match text.split_once('.') {
         Some((field, sub)) => kith_core::filter::FieldPath {
             field: field.to_owned(),

@@ -3,11 +3,11 @@
 //! metadata under `/rest/metadata/*`.
 
 mod access;
-mod handlers;
+pub(crate) mod handlers;
 mod links;
 mod metadata;
 pub mod openapi;
-mod shape;
+pub(crate) mod shape;
 
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, policy};

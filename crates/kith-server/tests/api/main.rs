@@ -7,6 +7,7 @@ mod http;
 mod isolation;
 mod mail;
 mod matrix;
+mod mcp;
 mod metadata;
 mod openapi;
 mod records;

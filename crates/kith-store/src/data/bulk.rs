@@ -66,7 +66,7 @@ impl DataStore {
             self.update_in(&mut tx, catalog, object, *id, &checked, actor)
                 .await?;
         }
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(ids.len())
     }
 
@@ -87,7 +87,7 @@ impl DataStore {
             self.trash_in(&mut tx, object, *id, actor, "deleted", json!({}))
                 .await?;
         }
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(ids.len())
     }
 }

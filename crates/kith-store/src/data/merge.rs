@@ -251,7 +251,7 @@ impl DataStore {
         if dry_run {
             drop(tx);
         } else {
-            tx.commit().await?;
+            self.finish(tx).await?;
         }
         Ok(self.presented(object, merged))
     }

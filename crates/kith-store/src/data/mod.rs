@@ -46,6 +46,8 @@ pub struct DataStore {
     pub(crate) target: Target,
     /// The control plane, for checks against memberships.
     db: Db,
+    /// Set by [`DataStore::rehearsing`]: every write runs and is rolled back.
+    rehearsal: bool,
 }
 
 pub(crate) enum Target {
@@ -76,6 +78,7 @@ impl DataStore {
             access: std::sync::Arc::new(access),
             target,
             db: db.clone(),
+            rehearsal: false,
         };
         if !db.workspace_files.is_provisioned(workspace_id) {
             schema::provision(&store).await?;
@@ -120,6 +123,27 @@ impl DataStore {
 
     pub fn workspace_id(&self) -> Uuid {
         self.workspace_id
+    }
+
+    /// This handle as a dry run: each write runs as it would, every check and trigger included,
+    /// and its transaction is rolled back instead of committed. The answer is what the write
+    /// would have done.
+    pub fn rehearsing(mut self) -> DataStore {
+        self.rehearsal = true;
+        self
+    }
+
+    pub fn is_rehearsal(&self) -> bool {
+        self.rehearsal
+    }
+
+    /// Commits a write's transaction, or in a rehearsal rolls it back.
+    pub(crate) async fn finish(&self, tx: Tx) -> Result<(), StoreError> {
+        if self.rehearsal {
+            tx.rollback().await
+        } else {
+            tx.commit().await
+        }
     }
 
     /// Who this handle acts for, and what they may do.

@@ -74,12 +74,12 @@ impl DataStore {
         let record = self
             .create_in(&mut tx, catalog, object, input, actor)
             .await?;
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(self.presented(object, record))
     }
 
     /// Creates a record inside `tx`: the row, its event, its search entry; returns the record.
-    async fn create_in(
+    pub(super) async fn create_in(
         &self,
         tx: &mut Tx,
         catalog: &[ObjectMeta],
@@ -151,7 +151,7 @@ impl DataStore {
             .await?;
         match self.write_batch(&mut tx, object, plan).await {
             Ok(records) => {
-                tx.commit().await?;
+                self.finish(tx).await?;
                 return self.presented_raw(object, records);
             }
             // A duplicate somewhere in the batch, or a related record erased since the check:
@@ -181,7 +181,7 @@ impl DataStore {
                 .await
                 .map_err(|e| at_index(write_error(object, e), index))?;
         }
-        tx.commit().await?;
+        self.finish(tx).await?;
         let raw = records
             .iter()
             .map(|record| {
@@ -336,7 +336,7 @@ impl DataStore {
         let after = self
             .update_in(&mut tx, catalog, object, id, &checked, actor)
             .await?;
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(self.presented(object, after))
     }
 
@@ -426,6 +426,55 @@ impl DataStore {
     ) -> Result<(Value, bool), StoreError> {
         self.allow(Action::Write, object)?;
         self.access.check_input(object, input).map_err(rejected)?;
+        let mut tx = self.begin().await?;
+        let (record, created) = self
+            .upsert_in(&mut tx, catalog, object, input, actor)
+            .await?;
+        self.finish(tx).await?;
+        Ok((self.presented(object, record), created))
+    }
+
+    /// [`DataStore::upsert_record`] for up to [`BATCH_MAX`] records, in order, all or none;
+    /// errors name the index (`[3].emails`).
+    pub async fn upsert_records(
+        &self,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        inputs: &[Map<String, Value>],
+        actor: &Actor,
+    ) -> Result<Vec<(Value, bool)>, StoreError> {
+        self.allow(Action::Write, object)?;
+        if inputs.len() > BATCH_MAX {
+            return Err(rejected(ApiError::bad_request(format!(
+                "at most {BATCH_MAX} records at a time"
+            ))));
+        }
+        for (index, input) in inputs.iter().enumerate() {
+            self.access
+                .check_input(object, input)
+                .map_err(|e| at_index(rejected(e), index))?;
+        }
+        let mut tx = self.begin().await?;
+        let mut results = Vec::with_capacity(inputs.len());
+        for (index, input) in inputs.iter().enumerate() {
+            let (record, created) = self
+                .upsert_in(&mut tx, catalog, object, input, actor)
+                .await
+                .map_err(|e| at_index(e, index))?;
+            results.push((self.presented(object, record), created));
+        }
+        self.finish(tx).await?;
+        Ok(results)
+    }
+
+    async fn upsert_in(
+        &self,
+        tx: &mut Tx,
+        catalog: &[ObjectMeta],
+        object: &ObjectMeta,
+        input: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<(Value, bool), StoreError> {
         let mut changes = input.clone();
         let given_id = match changes.remove("id") {
             None | Some(Value::Null) => None,
@@ -437,8 +486,7 @@ impl DataStore {
             ),
         };
         let checked = check(object, &changes, false).map_err(rejected)?;
-        let mut tx = self.begin().await?;
-        let existing = match self.unique_match(&mut tx, object, &checked).await? {
+        let existing = match self.unique_match(tx, object, &checked).await? {
             Some(found) if given_id.is_some_and(|id| id != found) => {
                 return Err(rejected(ApiError::conflicting_fields(vec![field_error(
                     "id",
@@ -450,24 +498,21 @@ impl DataStore {
             }
             Some(found) => Some(found),
             None => match given_id {
-                Some(id) => self.live_id(&mut tx, object, id).await?,
+                Some(id) => self.live_id(tx, object, id).await?,
                 None => None,
             },
         };
-        let (record, created) = match existing {
+        Ok(match existing {
             Some(id) => (
-                self.update_in(&mut tx, catalog, object, id, &checked, actor)
+                self.update_in(tx, catalog, object, id, &checked, actor)
                     .await?,
                 false,
             ),
             None => (
-                self.create_in(&mut tx, catalog, object, input, actor)
-                    .await?,
+                self.create_in(tx, catalog, object, input, actor).await?,
                 true,
             ),
-        };
-        tx.commit().await?;
-        Ok((self.presented(object, record), created))
+        })
     }
 
     /// Refuses ids a record of another object already has (a 409 naming the id's field, `id`

@@ -5,11 +5,12 @@ use super::DataStore;
 use super::input::{field_error, rejected};
 use super::sql::Args;
 use crate::StoreError;
+use crate::db::Tx;
 use kith_core::ApiError;
 use kith_core::access::Action;
 use kith_core::fields::{Cell, ColumnType};
 use kith_core::metadata::{Actor, ObjectMeta};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 /// The objects whose records link to others.
@@ -27,6 +28,47 @@ impl DataStore {
         target_id: Uuid,
         actor: &Actor,
     ) -> Result<(), StoreError> {
+        self.check_link(source, target, target_id).await?;
+        let source_record = self
+            .get_record(source, source_id)
+            .await?
+            .ok_or_else(|| rejected(ApiError::not_found(&source.label_singular)))?;
+        let mut tx = self.begin().await?;
+        self.link_in(&mut tx, source, &source_record, target, target_id, actor)
+            .await?;
+        self.finish(tx).await
+    }
+
+    /// Creates a task or note linked to a record, in one transaction.
+    pub async fn create_linked(
+        &self,
+        catalog: &[ObjectMeta],
+        source: &ObjectMeta,
+        input: &Map<String, Value>,
+        target: &ObjectMeta,
+        target_id: Uuid,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
+        self.check_link(source, target, target_id).await?;
+        self.access.check_input(source, input).map_err(rejected)?;
+        let mut tx = self.begin().await?;
+        let record = self
+            .create_in(&mut tx, catalog, source, input, actor)
+            .await?;
+        self.link_in(&mut tx, source, &record, target, target_id, actor)
+            .await?;
+        self.finish(tx).await?;
+        Ok(self.presented(source, record))
+    }
+
+    /// Refuses a link the caller may not make, from an object that has no links, or to a record
+    /// that is not there.
+    async fn check_link(
+        &self,
+        source: &ObjectMeta,
+        target: &ObjectMeta,
+        target_id: Uuid,
+    ) -> Result<(), StoreError> {
         self.allow(Action::Write, source)?;
         self.allow(Action::Read, target)?;
         if !links_to_targets(source) {
@@ -35,17 +77,32 @@ impl DataStore {
                 source.name_singular
             ))));
         }
-        let source_record = self
-            .get_record(source, source_id)
-            .await?
-            .ok_or_else(|| rejected(ApiError::not_found(&source.label_singular)))?;
         if self.get_record(target, target_id).await?.is_none() {
             return Err(rejected(ApiError::conflicting_fields(vec![field_error(
                 "targetId",
                 format!("no {} has the id {target_id}", target.name_singular),
             )])));
         }
-        let mut tx = self.begin().await?;
+        Ok(())
+    }
+
+    /// Writes the link and, when it is new, the "linked" event on the target.
+    async fn link_in(
+        &self,
+        tx: &mut Tx,
+        source: &ObjectMeta,
+        source_record: &Value,
+        target: &ObjectMeta,
+        target_id: Uuid,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let source_id = source_record["id"]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| StoreError::Corrupt {
+                column: "id",
+                value: source_record["id"].to_string(),
+            })?;
         let mut args = Args::default();
         let values = [
             args.push(ColumnType::Uuid, Cell::Uuid(source.id)),
@@ -61,13 +118,13 @@ impl DataStore {
             values.join(", ")
         );
         if tx.ex().execute_cells(&sql, &args).await? == 1 {
-            let label = super::search::record_label(source, &source_record);
+            let label = super::search::record_label(source, source_record);
             let change =
                 json!({ source.name_singular.clone(): { "id": source_id, "label": label } });
-            self.record_event(&mut tx, target, target_id, "linked", actor, change)
+            self.record_event(tx, target, target_id, "linked", actor, change)
                 .await?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Removes a link; false when there was none.
@@ -95,7 +152,7 @@ impl DataStore {
             self.record_event(&mut tx, target, target_id, "unlinked", actor, change)
                 .await?;
         }
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(removed)
     }
 

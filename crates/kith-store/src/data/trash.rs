@@ -35,7 +35,7 @@ impl DataStore {
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(self.presented(object, record))
     }
 
@@ -96,7 +96,7 @@ impl DataStore {
             .await?
             .ok_or_else(|| not_found(object))?;
         index_record(self, &mut tx, object, id, Some(&record)).await?;
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(self.presented(object, record))
     }
 
@@ -123,7 +123,7 @@ impl DataStore {
                 }
                 _ => e,
             })?;
-        tx.commit().await?;
+        self.finish(tx).await?;
         Ok(record)
     }
 
@@ -172,7 +172,7 @@ impl DataStore {
                 let mut tx = self.begin().await?;
                 match self.erase_in(&mut tx, object, id).await {
                     Ok(()) => {
-                        tx.commit().await?;
+                        self.finish(tx).await?;
                         purged += 1;
                     }
                     Err(StoreError::Database(sqlx::Error::Database(db)))
@@ -204,6 +204,6 @@ impl DataStore {
         );
         let mut tx = self.begin().await?;
         tx.ex().execute_cells(&sql, &args).await?;
-        tx.commit().await
+        self.finish(tx).await
     }
 }

@@ -1,0 +1,144 @@
+//! The MCP server for agents, on the official Rust SDK (`rmcp`): tools generic over the
+//! workspace's objects, described from its live metadata, at `/mcp` (Streamable HTTP, stateless,
+//! so any instance answers any message) and by `kith mcp` over stdio. Every tool reaches records
+//! through the caller's [`RestAccess`] and the store calls the REST API makes: the same policy,
+//! the same checks, the same errors.
+
+mod server;
+mod tools;
+
+pub use server::KithMcp;
+pub use tools::{LIST_MAX, SEARCH_MAX, UPSERT_MAX};
+
+use crate::AppState;
+use crate::http::AppError;
+use crate::records::{Authenticated, RestAccess};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kith_core::{ApiError, ErrorCode};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::sync::Arc;
+
+pub const PATH: &str = "/mcp";
+
+/// The `/mcp` endpoint: stateless (no `Mcp-Session-Id`; every message carries its token), JSON
+/// answers, `Host` and `Origin` checked against `KITH_PUBLIC_URL` (and loopback).
+fn service(state: &AppState) -> StreamableHttpService<KithMcp, NeverSessionManager> {
+    let public = &state.config.public_url;
+    let mut hosts = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if let Some(host) = public.host_str() {
+        hosts.push(host.to_owned());
+    }
+    let origin = public.origin().ascii_serialization();
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_allowed_hosts(hosts)
+        .with_allowed_origins([origin])
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(state.config.max_body_bytes);
+    let handler_state = state.clone();
+    StreamableHttpService::new(
+        move || Ok(KithMcp::over_http(handler_state.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
+
+/// `/mcp`, behind [`authenticate`].
+pub fn router(state: &AppState) -> axum::Router<AppState> {
+    axum::Router::new()
+        .route_service(PATH, service(state))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authenticate,
+        ))
+}
+
+/// The secret of an `Authorization: Bearer …` header.
+fn bearer_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .map(str::to_owned)
+}
+
+/// Authenticates every `/mcp` request by its bearer token before the SDK reads it, and hands the
+/// access to the handler. Without a valid token: 401 with `WWW-Authenticate: Bearer`.
+async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(secret) = bearer_secret(request.headers()) else {
+        return unauthenticated("send an API token: Authorization: Bearer <token>");
+    };
+    match RestAccess::with_token(&state, &secret).await {
+        Ok(access) => {
+            request.extensions_mut().insert(Authenticated::new(access));
+            next.run(request).await
+        }
+        Err(AppError(error)) if error.code == ErrorCode::Unauthenticated => {
+            unauthenticated(&error.message)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn unauthenticated(message: &str) -> Response {
+    let mut response = AppError(ApiError::new(ErrorCode::Unauthenticated, message)).into_response();
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Why `kith mcp` could not serve.
+#[derive(Debug, thiserror::Error)]
+pub enum StdioError {
+    #[error(
+        "set KITH_TOKEN (or --token) to an API token of the workspace the agent works in; create one with POST /api/v1/workspaces/{{id}}/tokens"
+    )]
+    NoToken,
+    #[error("{0}")]
+    Startup(#[from] crate::serve::StartupError),
+    #[error("the API token was refused: {0}")]
+    Refused(String),
+    #[error("the MCP session failed: {0}")]
+    Session(String),
+}
+
+/// `kith mcp`: serves MCP over standard input and output, acting as the API token `token`, on
+/// the database the configuration names. Standard output carries the protocol alone; logs go to
+/// standard error.
+pub async fn serve_stdio(config: crate::Config, token: Option<String>) -> Result<(), StdioError> {
+    use rmcp::ServiceExt as _;
+    let token = token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or(StdioError::NoToken)?;
+    let db = crate::serve::open_database(&config).await?;
+    // Field changes are caught up by a serving instance's job runner, not by this process.
+    let (catch_up, _unprocessed) = tokio::sync::mpsc::unbounded_channel();
+    let state = crate::serve::app_state(config, db, catch_up).await?;
+    RestAccess::with_token(&state, &token)
+        .await
+        .map_err(|e| StdioError::Refused(e.0.message))?;
+    let server = KithMcp::with_token(state.clone(), &token)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| StdioError::Session(e.to_string()))?;
+    let ended = server.waiting().await;
+    state.db.close().await;
+    ended
+        .map(|_| ())
+        .map_err(|e| StdioError::Session(e.to_string()))
+}
