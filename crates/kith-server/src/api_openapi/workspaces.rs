@@ -4,7 +4,9 @@ use super::Op;
 use super::schemas::{body, email, list_of, name, role_name, schema_ref};
 use serde_json::{Value, json};
 
-use crate::workspaces::paths::{INVITATIONS, MEMBER, ROLE, ROLES, TOKENS, WORKSPACE};
+use crate::workspaces::paths::{
+    CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS, WORKSPACE,
+};
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
 const NEEDS_ADMIN: &str = "the caller's role is below admin";
@@ -15,6 +17,7 @@ pub fn operations() -> Vec<Op> {
     all.extend(invitations());
     all.extend(tokens());
     all.extend(roles());
+    all.extend(change_sets());
     all
 }
 
@@ -330,5 +333,54 @@ fn roles() -> Vec<Op> {
             .empty("204", "Deleted")
             .refuses("404", "no such custom role")
             .refuses("409", "a member or a live token holds it"),
+    ]
+}
+
+fn change_sets() -> Vec<Op> {
+    let change_set = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "principal", "label", "openedAt", "lastWriteAt", "revertedAt"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "principal": { "type": "string", "description": "token:{id}, the API token or agent whose writes these are" },
+            "label": { "type": "string", "description": "The token's name" },
+            "openedAt": { "type": "string", "format": "date-time" },
+            "lastWriteAt": { "type": "string", "format": "date-time" },
+            "revertedAt": { "type": ["string", "null"], "format": "date-time" },
+        },
+    });
+    let mut with_changes = change_set.clone();
+    if let Some(required) = with_changes["required"].as_array_mut() {
+        required.push(json!("changes"));
+    }
+    with_changes["properties"]["changes"] =
+        json!({ "type": "array", "items": { "type": "object" } });
+    let outcome = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "reverted", "conflicts", "skipped"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "reverted": { "type": "array", "items": { "type": "object" }, "description": "Each record put back: deleted, restored or updated (with its fields)" },
+            "conflicts": { "type": "array", "items": { "type": "object" }, "description": "Each field someone changed since, left as it is" },
+            "skipped": { "type": "array", "items": { "type": "object" } },
+        },
+    });
+    vec![
+        admin_op("GET", CHANGE_SETS, "Change sets", "listChangeSets", "The change sets of API tokens and agents")
+            .describe("Every write by an API token or an agent belongs to a change set: the one named by the Kith-Change-Set header (or a tool's change_set argument), or else the token's latest while it had a write in the last 10 minutes.")
+            .query("principal", json!({ "type": "string" }), "Only this token's: token:{id}")
+            .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "How many, newest first")
+            .answer("200", "Newest first", json!({
+                "type": "object", "required": ["data"], "additionalProperties": false,
+                "properties": { "data": { "type": "array", "items": change_set } },
+            })),
+        admin_op("GET", CHANGE_SET, "Change sets", "showChangeSet", "A change set and its changes")
+            .answer("200", "Its changes, oldest first", with_changes)
+            .refuses("404", "no such change set"),
+        admin_op("POST", CHANGE_SET_REVERT, "Change sets", "revertChangeSet", "Undo a change set")
+            .describe("Old values back, created records to the trash, deleted records restored, in one transaction. A field changed since by anyone else is left alone and reported as a conflict.")
+            .answer("200", "What was put back, and the conflicts", outcome)
+            .refuses("404", "no such change set")
+            .refuses("409", "the change set was reverted already"),
     ]
 }

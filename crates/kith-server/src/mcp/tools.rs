@@ -188,6 +188,19 @@ record's timeline. With dry_run: true nothing is written.",
         effect: ADDS,
     },
     Spec {
+        name: "revert_change_set",
+        title: "Undo a change set",
+        description: "Undoes the writes of one of your change sets (every write answers the changeSet it went to): \
+fields back to their values before it, records it created to the trash, records it deleted restored. A field someone \
+else changed since is left alone and reported as a conflict. With dry_run: true nothing is written and the answer is \
+what would be put back.",
+        needs: Needs::Write,
+        effect: Effect {
+            idempotent: false,
+            ..OVERWRITES
+        },
+    },
+    Spec {
         name: "get_timeline",
         title: "Get a record's timeline",
         description: "What happened to a record, newest first: created, each change field by field (before and after), \
@@ -310,6 +323,18 @@ fn object_schema(properties: Value, required: &[&str]) -> Value {
 }
 
 fn input_schema(access: &RestAccess, spec: &Spec) -> Value {
+    let mut schema = tool_input_schema(access, spec);
+    let writes = !spec.effect.read_only && spec.name != "revert_change_set";
+    if writes && let Some(properties) = schema["properties"].as_object_mut() {
+        properties.insert(
+            "change_set".into(),
+            id_property("Put this write in this change set (yours, or a new one with this id) instead of your latest."),
+        );
+    }
+    schema
+}
+
+fn tool_input_schema(access: &RestAccess, spec: &Spec) -> Value {
     let readable = || object_property(object_names(access, Action::Read));
     let writable = || object_property(object_names(access, Action::Write));
     let deletable = || object_property(object_names(access, Action::Delete));
@@ -414,6 +439,13 @@ fn input_schema(access: &RestAccess, spec: &Spec) -> Value {
             }),
             &["target", "title"],
         ),
+        "revert_change_set" => object_schema(
+            json!({
+                "change_set": id_property("The change set to undo, as a write answered it (changeSet)."),
+                "dry_run": dry_run_property(),
+            }),
+            &["change_set"],
+        ),
         "get_timeline" => object_schema(
             json!({
                 "object": readable(),
@@ -453,6 +485,7 @@ fn output_schema(name: &str) -> Value {
             "type": "object",
             "properties": {
                 "dryRun": { "type": "boolean", "description": "True when nothing was stored." },
+                "changeSet": { "type": ["string", "null"], "description": "The change set the write went to: revert_change_set undoes it." },
                 "changes": { "type": "array", "items": change.clone() },
                 "record": record,
             },
@@ -540,13 +573,22 @@ pub async fn call(
 }
 
 /// Tools that write: with `dry_run`, through a store handle that rolls every write back.
-async fn write(mut access: RestAccess, name: &str, args: Value) -> AppResult<Value> {
+async fn write(mut access: RestAccess, name: &str, mut args: Value) -> AppResult<Value> {
     let dry_run = args
         .get("dry_run")
         .and_then(Value::as_bool)
         .unwrap_or(false);
     if dry_run {
         access.data = access.data.rehearsing();
+    }
+    // revert_change_set names the change set it undoes, not one to write in.
+    let named = args
+        .as_object_mut()
+        .filter(|_| name != "revert_change_set")
+        .and_then(|map| map.remove("change_set"));
+    if let Some(named) = named {
+        let text = named.as_str().unwrap_or_default();
+        access.name_change_set(record_uuid("change_set", text)?);
     }
     let changes = match name {
         "create_record" => create_record(&access, parse(args)?).await?,
@@ -557,11 +599,56 @@ async fn write(mut access: RestAccess, name: &str, args: Value) -> AppResult<Val
         "merge_records" => merge_records(&access, parse(args)?).await?,
         "add_note" => add_linked(&access, "notes", parse(args)?).await?,
         "create_task" => add_linked(&access, "tasks", parse(args)?).await?,
+        "revert_change_set" => revert_change_set(&access, parse(args)?).await?,
         _ => return Err(ApiError::internal().into()),
     };
     let mut answer = changes;
     answer["dryRun"] = json!(dry_run);
+    answer["changeSet"] = json!(access.data.change_set_written().filter(|_| !dry_run));
     Ok(answer)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevertArgs {
+    change_set: String,
+    #[serde(default, rename = "dry_run")]
+    _dry_run: bool,
+}
+
+async fn revert_change_set(access: &RestAccess, args: RevertArgs) -> AppResult<Value> {
+    let id = record_uuid("change_set", &args.change_set)?;
+    let not_yours = || {
+        AppError::from(ApiError::refused_field(
+            kith_core::ErrorCode::NotFound,
+            "change_set",
+            "is not a change set of yours",
+        ))
+    };
+    let owner = access
+        .data
+        .change_set_owner(id)
+        .await?
+        .ok_or_else(not_yours)?;
+    if Some(owner) != access.change_set_principal() {
+        return Err(not_yours());
+    }
+    let outcome = access
+        .data
+        .revert_change_set(&access.catalog, id, &access.actor)
+        .await?;
+    let changes: Vec<Value> = outcome["reverted"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|step| json!({ "action": step["action"], "object": step["object"], "id": step["id"] }))
+        .collect();
+    Ok(json!({
+        "changes": changes,
+        "conflicts": outcome["conflicts"],
+        "skipped": outcome["skipped"],
+    }))
 }
 
 /// Arguments as the tool's struct; what serde could not read is named as the argument.

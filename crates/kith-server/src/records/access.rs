@@ -113,7 +113,13 @@ impl FromRequestParts<AppState> for RestAccess {
             return Ok(access);
         }
         match bearer(parts)? {
-            Some(secret) => RestAccess::with_token(state, &secret).await,
+            Some(secret) => {
+                let mut access = RestAccess::with_token(state, &secret).await?;
+                if let Some(id) = requested_change_set(parts)? {
+                    access.name_change_set(id);
+                }
+                Ok(access)
+            }
             None => {
                 let (tenant, actor, token) = session_access(parts, state).await?;
                 RestAccess::open(state, tenant, actor, token).await
@@ -142,6 +148,10 @@ impl RestAccess {
             .data(policy(&tenant, token.as_ref()))
             .await?;
         let catalog = data.objects().await?;
+        let data = match &token {
+            Some(token) => data.in_change_sets(change_set_scope(token, None)),
+            None => data,
+        };
         Ok(RestAccess {
             tenant,
             actor,
@@ -150,6 +160,45 @@ impl RestAccess {
             token,
         })
     }
+
+    /// Puts a token's writes in the change set `id` (theirs, or new) rather than the latest.
+    pub fn name_change_set(&mut self, id: Uuid) {
+        if let Some(token) = &self.token {
+            self.data.set_change_sets(change_set_scope(token, Some(id)));
+        }
+    }
+
+    /// The key a token's change sets are kept under.
+    pub fn change_set_principal(&self) -> Option<String> {
+        self.token
+            .as_ref()
+            .map(|token| format!("token:{}", token.id))
+    }
+}
+
+fn change_set_scope(token: &ApiToken, requested: Option<Uuid>) -> kith_store::data::ChangeSetScope {
+    kith_store::data::ChangeSetScope::new(
+        format!("token:{}", token.id),
+        token.name.clone(),
+        requested,
+    )
+}
+
+pub const CHANGE_SET_HEADER: &str = "kith-change-set";
+
+/// The change set a `Kith-Change-Set` header names.
+fn requested_change_set(parts: &Parts) -> Result<Option<Uuid>, AppError> {
+    let Some(value) = parts.headers.get(CHANGE_SET_HEADER) else {
+        return Ok(None);
+    };
+    let id = value
+        .to_str()
+        .ok()
+        .and_then(|text| Uuid::parse_str(text.trim()).ok())
+        .ok_or_else(|| {
+            ApiError::invalid_field("Kith-Change-Set", "must be a change set's id (a UUID)")
+        })?;
+    Ok(Some(id))
 }
 
 /// The access of a member, or of a token (which acts with its own role, at most its creator's,

@@ -17,6 +17,7 @@ on_both_backends!(
     a_grant_of_one_workspace_reaches_nothing_of_another,
     the_current_protocol_and_the_http_checks,
     kith_mcp_serves_over_stdio,
+    a_change_set_is_reverted_leaving_what_others_changed,
 );
 
 type Client = RunningService<RoleClient, ClientConfig>;
@@ -161,6 +162,7 @@ async fn an_agent_discovers_the_workspace_and_works_in_it(backend: Backend) {
             "merge_records",
             "add_note",
             "create_task",
+            "revert_change_set",
             "get_timeline",
             "group_by",
         ]
@@ -703,6 +705,7 @@ async fn a_read_only_grant_sees_and_runs_no_write_tool(backend: Backend) {
         ),
         ("add_note", json!({ "target": target, "title": "X" })),
         ("create_task", json!({ "target": target, "title": "X" })),
+        ("revert_change_set", json!({ "change_set": acme })),
     ];
     for (name, arguments) in &writes {
         let (code, _) = refused(&agent, name, arguments.clone()).await;
@@ -885,7 +888,7 @@ async fn kith_mcp_serves_over_stdio(backend: Backend) {
     let child = rmcp::transport::TokioChildProcess::new(command).expect("kith mcp starts");
     let agent = ().serve(child).await.expect("initialize over stdio");
     let tools = agent.list_all_tools().await.expect("tools/list");
-    assert_eq!(tools.len(), 14);
+    assert_eq!(tools.len(), 15);
     let created = agent
         .call_tool(
             CallToolRequestParams::new("create_record").with_arguments(
@@ -922,4 +925,170 @@ async fn kith_mcp_serves_over_stdio(backend: Backend) {
         .expect("kith mcp runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("KITH_TOKEN"));
+}
+
+async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let owner = owner.in_workspace(&ws);
+    let acme = owner
+        .post(
+            "/rest/companies",
+            json!({ "name": "Acme", "employees": 10 }),
+        )
+        .await
+        .expect_status(201)["data"]["createCompany"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let old = owner
+        .post(
+            "/rest/people",
+            json!({ "name": { "firstName": "Old", "lastName": "Contact" } }),
+        )
+        .await
+        .expect_status(201)["data"]["createPerson"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let secret = token(&owner, &ws, &["records:read", "records:write"]).await;
+    let agent = connect(&app, &secret).await;
+
+    let renamed = ok(
+        &agent,
+        "update_record",
+        json!({ "object": "companies", "id": acme, "values": { "name": "Acme Corp", "employees": 12 } }),
+    )
+    .await;
+    let change_set = renamed["changeSet"]
+        .as_str()
+        .expect("a change set")
+        .to_owned();
+    let created = ok(
+        &agent,
+        "create_record",
+        json!({ "object": "people", "values": { "name": { "firstName": "New", "lastName": "Lead" } } }),
+    )
+    .await;
+    assert_eq!(
+        created["changeSet"],
+        change_set.as_str(),
+        "the same open change set"
+    );
+    let lead = created["record"]["id"].as_str().expect("id").to_owned();
+    ok(
+        &agent,
+        "delete_record",
+        json!({ "object": "people", "id": old }),
+    )
+    .await;
+    // A script with the same token names the change set over REST.
+    reqwest::Client::new()
+        .patch(app.url(&format!("/rest/companies/{acme}")))
+        .bearer_auth(&secret)
+        .header("kith-change-set", &change_set)
+        .json(&json!({ "employees": 14 }))
+        .send()
+        .await
+        .expect("patch")
+        .error_for_status()
+        .expect("200");
+    // Meanwhile someone else changes one of the fields the agent changed.
+    owner
+        .patch(
+            &format!("/rest/companies/{acme}"),
+            json!({ "employees": 50 }),
+        )
+        .await
+        .expect_status(200);
+
+    let listed = owner
+        .get(&format!("/api/v1/workspaces/{ws}/change-sets"))
+        .await
+        .expect_status(200);
+    assert_eq!(listed["data"][0]["id"], change_set.as_str());
+    assert_eq!(listed["data"][0]["label"], "Agent");
+    let shown = owner
+        .get(&format!("/api/v1/workspaces/{ws}/change-sets/{change_set}"))
+        .await
+        .expect_status(200);
+    let kinds: Vec<&str> = shown["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["updated", "created", "deleted", "updated"]);
+
+    // A dry run of the revert puts nothing back.
+    let rehearsed = ok(
+        &agent,
+        "revert_change_set",
+        json!({ "change_set": change_set, "dry_run": true }),
+    )
+    .await;
+    assert_eq!(rehearsed["dryRun"], true);
+    owner
+        .get(&format!("/rest/people/{lead}"))
+        .await
+        .expect_status(200);
+
+    let reverted = ok(
+        &agent,
+        "revert_change_set",
+        json!({ "change_set": change_set }),
+    )
+    .await;
+    assert_eq!(
+        reverted["conflicts"],
+        json!([{ "object": "companies", "id": acme, "field": "employees", "changeSetValue": 14, "currentValue": 50 }])
+    );
+    let company = owner
+        .get(&format!("/rest/companies/{acme}"))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        company["data"]["company"]["name"], "Acme",
+        "the agent's change undone"
+    );
+    assert_eq!(
+        company["data"]["company"]["employees"], 50,
+        "the other change kept"
+    );
+    owner
+        .get(&format!("/rest/people/{lead}"))
+        .await
+        .expect_status(404);
+    owner
+        .get(&format!("/rest/people/{old}"))
+        .await
+        .expect_status(200);
+
+    let (code, _) = refused(
+        &agent,
+        "revert_change_set",
+        json!({ "change_set": change_set }),
+    )
+    .await;
+    assert_eq!(code, "conflict", "reverted already");
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/change-sets/{change_set}/revert"),
+            json!({}),
+        )
+        .await
+        .expect_error(409, "conflict");
+    // Another token cannot undo this agent's work.
+    let other = token(&owner, &ws, &["records:read", "records:write"]).await;
+    let other = connect(&app, &other).await;
+    let (code, fields) = refused(
+        &other,
+        "revert_change_set",
+        json!({ "change_set": change_set }),
+    )
+    .await;
+    assert_eq!(
+        (code.as_str(), fields),
+        ("not_found", vec!["change_set".to_owned()])
+    );
 }

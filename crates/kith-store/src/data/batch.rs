@@ -32,6 +32,8 @@ const ID_CHUNK: usize = 1_000;
 pub(super) struct BatchPlan {
     /// The created records as the answer shows them, already serialized.
     pub records: Vec<Box<RawValue>>,
+    /// Their ids, in the same order.
+    pub ids: Vec<Uuid>,
     /// The rows, then their events and search entries.
     writes: Vec<Write>,
 }
@@ -138,7 +140,11 @@ impl DataStore {
                 )?,
             ],
         };
-        Ok(BatchPlan { records, writes })
+        Ok(BatchPlan {
+            records,
+            ids,
+            writes,
+        })
     }
 
     /// The `COPY` of `rows` into `table` (PostgreSQL). Columns whose [`Source`] is shared take
@@ -190,6 +196,7 @@ impl DataStore {
             }
             .map_err(|e| write_error(object, e))?;
         }
+        self.tag_created(tx, &plan.ids).await?;
         Ok(plan.records)
     }
 

@@ -22,6 +22,7 @@ impl DataStore {
         actor: &Actor,
         changes: Value,
     ) -> Result<(), StoreError> {
+        let change_set = self.change_set_for_write(tx).await?;
         let mut args = Args::default();
         let values = [
             args.push(ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),
@@ -34,9 +35,10 @@ impl DataStore {
             ),
             args.push(ColumnType::Text, Cell::Text(changes.to_string())),
             args.push(ColumnType::DateTime, now()),
+            args.push(ColumnType::Uuid, change_set.map_or(Cell::Null, Cell::Uuid)),
         ];
         let sql = format!(
-            "INSERT INTO {} (id, object_id, record_id, kind, actor, changes, at) VALUES ({})",
+            "INSERT INTO {} (id, object_id, record_id, kind, actor, changes, at, change_set_id) VALUES ({})",
             self.table("_kith_events"),
             values.join(", ")
         );

@@ -4,6 +4,7 @@
 
 mod batch;
 mod bulk;
+mod change_sets;
 mod events;
 mod group;
 mod input;
@@ -20,6 +21,7 @@ pub mod sql;
 mod targets;
 mod trash;
 
+pub use change_sets::{CHANGE_SET_IDLE, ChangeSetScope};
 pub use group::{Aggregate, AggregateRequest};
 pub use merge::MERGE_MAX_RECORDS;
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
@@ -48,6 +50,8 @@ pub struct DataStore {
     db: Db,
     /// Set by [`DataStore::rehearsing`]: every write runs and is rolled back.
     rehearsal: bool,
+    /// Set by [`DataStore::in_change_sets`]: the events of its writes belong to a change set.
+    change_sets: Option<ChangeSetScope>,
 }
 
 pub(crate) enum Target {
@@ -79,6 +83,7 @@ impl DataStore {
             target,
             db: db.clone(),
             rehearsal: false,
+            change_sets: None,
         };
         if !db.workspace_files.is_provisioned(workspace_id) {
             schema::provision(&store).await?;

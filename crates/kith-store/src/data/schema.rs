@@ -66,7 +66,8 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     // parsing each as `JSONB` was about a fifteenth of its work in a batch of people.
     let events = format!(
         "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, object_id {uuid} NOT NULL, \
-         record_id {uuid} NOT NULL, kind TEXT NOT NULL, actor {json} NOT NULL, changes TEXT NOT NULL, at {ts} NOT NULL){}",
+         record_id {uuid} NOT NULL, kind TEXT NOT NULL, actor {json} NOT NULL, changes TEXT NOT NULL, at {ts} NOT NULL, \
+         change_set_id {uuid}){}",
         store.table("_kith_events"),
         match backend {
             Backend::Sqlite => " WITHOUT ROWID",
@@ -83,6 +84,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     );
     run(&mut tx, &index).await?;
     changes_as_text(store, &mut tx).await?;
+    change_sets(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
@@ -207,6 +209,55 @@ async fn changes_as_text(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErro
         );
         run(tx, &alter).await?;
     }
+    Ok(())
+}
+
+/// The change sets of tokens and agents, and the column that puts an event in one (added to
+/// the events of workspaces made before change sets).
+async fn change_sets(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let t = |kind| sql_type(store.backend(), kind);
+    let table = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, principal TEXT NOT NULL, \
+         label TEXT NOT NULL, opened_at {ts} NOT NULL, last_write_at {ts} NOT NULL, reverted_at {ts})",
+        store.table("_kith_change_sets"),
+        uuid = t(ColumnType::Uuid),
+        ts = t(ColumnType::DateTime),
+    );
+    run(tx, &table).await?;
+    let by_principal = format!(
+        "CREATE INDEX IF NOT EXISTS kith_change_sets_principal ON {} (principal, last_write_at)",
+        store.table("_kith_change_sets")
+    );
+    run(tx, &by_principal).await?;
+    let has_column = match store.backend() {
+        Backend::Postgres => {
+            postgres_column_is(store, tx, "_kith_events", "change_set_id", "TRUE").await?
+        }
+        Backend::Sqlite => {
+            let rows = tx
+                .ex()
+                .fetch_cells(
+                    "SELECT name FROM pragma_table_info('_kith_events') WHERE name = 'change_set_id'",
+                    &Args::default(),
+                    &[ColumnType::Text],
+                )
+                .await?;
+            !rows.is_empty()
+        }
+    };
+    if !has_column {
+        let alter = format!(
+            "ALTER TABLE {} ADD COLUMN change_set_id {}",
+            store.table("_kith_events"),
+            t(ColumnType::Uuid)
+        );
+        run(tx, &alter).await?;
+    }
+    let index = format!(
+        "CREATE INDEX IF NOT EXISTS kith_events_change_set ON {} (change_set_id, id) WHERE change_set_id IS NOT NULL",
+        store.table("_kith_events")
+    );
+    run(tx, &index).await?;
     Ok(())
 }
 

@@ -75,6 +75,19 @@ impl DataStore {
     ) -> Result<Value, StoreError> {
         self.allow(Action::Write, object)?;
         let mut tx = self.begin().await?;
+        let record = self.restore_in(&mut tx, object, id, actor).await?;
+        self.finish(tx).await?;
+        Ok(self.presented(object, record))
+    }
+
+    /// Takes a record out of the trash inside `tx`, with its event and search entry.
+    pub(super) async fn restore_in(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+        actor: &Actor,
+    ) -> Result<Value, StoreError> {
         let mut args = Args::default();
         let sql = format!(
             "UPDATE {} SET deleted_at = NULL WHERE id = {} AND deleted_at IS NOT NULL",
@@ -89,15 +102,14 @@ impl DataStore {
         if changed == 0 {
             return Err(not_found(object));
         }
-        self.record_event(&mut tx, object, id, "restored", actor, json!({}))
+        self.record_event(tx, object, id, "restored", actor, json!({}))
             .await?;
         let record = self
-            .read_in(&mut tx, object, id)
+            .read_in(tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        index_record(self, &mut tx, object, id, Some(&record)).await?;
-        self.finish(tx).await?;
-        Ok(self.presented(object, record))
+        index_record(self, tx, object, id, Some(&record)).await?;
+        Ok(record)
     }
 
     /// Deletes a record for good, with its history, links and search entry; gives the record
