@@ -59,12 +59,17 @@ pub fn route_table() -> Vec<Route> {
 
 pub fn router(state: AppState) -> Router {
     let config = Arc::clone(&state.config);
-    let idempotency_state = state.clone();
+    let layer_state = state.clone();
     let (routes, _) = all_routes(move |records| {
-        records.route_layer(axum::middleware::from_fn_with_state(
-            idempotency_state,
-            crate::http::idempotency::idempotent_posts,
-        ))
+        records
+            .route_layer(axum::middleware::from_fn_with_state(
+                layer_state.clone(),
+                crate::http::idempotency::idempotent_posts,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(
+                layer_state,
+                crate::http::audit::token_writes,
+            ))
     })
     .into_parts();
     let routes = routes

@@ -82,6 +82,9 @@ pub struct Settings {
     /// Days a record stays in the trash before it is deleted for good [default: 30]
     #[arg(long, env = "KITH_TRASH_RETENTION_DAYS", global = true)]
     pub trash_retention_days: Option<u64>,
+    /// Days the audit log of tokens' and agents' calls is kept [default: 90]
+    #[arg(long, env = "KITH_AUDIT_RETENTION_DAYS", global = true)]
+    pub audit_retention_days: Option<u64>,
     /// Requests per minute one API token may make [default: 600]
     #[arg(long, env = "KITH_TOKEN_RATE_LIMIT", global = true)]
     pub token_rate_limit: Option<u32>,
@@ -122,6 +125,8 @@ pub struct Config {
     pub user_rate_limit: u32,
     /// How long records stay in the trash.
     pub trash_retention: Duration,
+    /// How long the audit log keeps an entry.
+    pub audit_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
     pub secret_key: Option<[u8; 32]>,
     /// Where the settings file was read from, if one was.
@@ -173,6 +178,7 @@ impl Settings {
             token_rate_limit: self.token_rate_limit.or(fallback.token_rate_limit),
             user_rate_limit: self.user_rate_limit.or(fallback.user_rate_limit),
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
+            audit_retention_days: self.audit_retention_days.or(fallback.audit_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
         }
     }
@@ -291,6 +297,12 @@ impl Config {
                     s.trash_retention_days.unwrap_or(30),
                 )? * 86_400,
             ),
+            audit_retention: Duration::from_secs(
+                positive(
+                    "KITH_AUDIT_RETENTION_DAYS",
+                    s.audit_retention_days.unwrap_or(90),
+                )? * 86_400,
+            ),
             secret_key: s.secret_key.as_deref().map(parse_secret_key).transpose()?,
             config_file: None,
         })
@@ -371,6 +383,10 @@ impl Config {
             (
                 "trash_retention_days",
                 (self.trash_retention.as_secs() / 86_400).to_string(),
+            ),
+            (
+                "audit_retention_days",
+                (self.audit_retention.as_secs() / 86_400).to_string(),
             ),
         ]
     }

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 /// Deletes records that have been in the trash longer than `KITH_TRASH_RETENTION_DAYS`.
 pub const PURGE_TRASH: &str = "purge_trash";
+/// Deletes audit log entries older than `KITH_AUDIT_RETENTION_DAYS`.
+pub const PURGE_AUDIT: &str = "purge_audit";
 /// Catches up with field changes: search indexes after searchable fields were deleted, hidden
 /// or shown again, and on SQLite the erasure of deleted fields' values. A field change starts
 /// this at once in the background ([`catch_up_fields_soon`]); the job finishes what a stopped
@@ -15,8 +17,9 @@ pub const PURGE_TRASH: &str = "purge_trash";
 pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
-const JOBS: [(&str, i64); 2] = [
+const JOBS: [(&str, i64); 3] = [
     (PURGE_TRASH, 60 * 60 * 1000),
+    (PURGE_AUDIT, 60 * 60 * 1000),
     // Only for what an instance stopped midway left: a field change starts it at once anyway,
     // and each run opens every workspace.
     (CATCH_UP_FIELDS, 60 * 60 * 1000),
@@ -42,6 +45,7 @@ pub async fn run_due(state: &AppState, runner: &JobRunner) -> Result<usize, Stor
         }
         let outcome = match kind {
             PURGE_TRASH => purge_trash(state, runner).await,
+            PURGE_AUDIT => purge_audit(state, runner).await,
             // CATCH_UP_FIELDS, the only other entry of JOBS.
             _ => catch_up_fields_everywhere(runner).await,
         };
@@ -96,6 +100,16 @@ async fn purge_trash(state: &AppState, runner: &JobRunner) -> Result<u64, StoreE
         let data = runner.data(workspace_id).await?;
         let catalog = data.objects().await?;
         purged += data.purge_trash(&catalog, cutoff).await?;
+    }
+    Ok(purged)
+}
+
+async fn purge_audit(state: &AppState, runner: &JobRunner) -> Result<u64, StoreError> {
+    let cutoff = chrono::Utc::now()
+        - chrono::Duration::from_std(state.config.audit_retention).unwrap_or_default();
+    let mut purged = 0;
+    for workspace_id in runner.workspace_ids().await? {
+        purged += runner.data(workspace_id).await?.purge_audit(cutoff).await?;
     }
     Ok(purged)
 }

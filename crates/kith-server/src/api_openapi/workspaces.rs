@@ -5,7 +5,8 @@ use super::schemas::{body, email, list_of, name, role_name, schema_ref};
 use serde_json::{Value, json};
 
 use crate::workspaces::paths::{
-    CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS, WORKSPACE,
+    AUDIT, CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS,
+    WORKSPACE,
 };
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
@@ -17,8 +18,46 @@ pub fn operations() -> Vec<Op> {
     all.extend(invitations());
     all.extend(tokens());
     all.extend(roles());
+    all.extend(audit());
     all.extend(change_sets());
     all
+}
+
+fn audit() -> Vec<Op> {
+    let entry = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "at", "principal", "client", "action", "arguments", "outcome", "durationMs", "records"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "at": { "type": "string", "format": "date-time" },
+            "principal": {
+                "type": "object", "additionalProperties": false, "required": ["id", "name"],
+                "properties": { "id": { "type": "string", "description": "token:{id}" }, "name": { "type": "string" } },
+            },
+            "client": { "type": "string", "description": "The MCP client, or the HTTP User-Agent" },
+            "action": { "type": "string", "description": "mcp:{tool}, or the method and route" },
+            "arguments": { "description": "What the call asked, without field values" },
+            "outcome": { "type": "string", "description": "ok, or the error code" },
+            "durationMs": { "type": "integer" },
+            "records": { "type": "array", "items": { "type": "object" }, "description": "The records it wrote events for" },
+        },
+    });
+    let instant = json!({ "type": "string", "format": "date-time" });
+    vec![admin_op("GET", AUDIT, "Audit", "listAudit", "The audit log of API tokens and agents")
+        .describe("Every MCP tool call and every write by an API token, newest first; kept KITH_AUDIT_RETENTION_DAYS (90 by default).")
+        .query("principal", json!({ "type": "string" }), "Only this token's calls: token:{id}")
+        .query("action", json!({ "type": "string" }), "Only this tool or route (mcp:update_record), or a prefix and * (mcp:*)")
+        .query("since", instant.clone(), "From this instant on")
+        .query("until", instant, "Before this instant")
+        .query("cursor", json!({ "type": "string", "format": "uuid" }), "nextCursor of the previous page")
+        .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "How many")
+        .answer("200", "Newest first", json!({
+            "type": "object", "required": ["data", "nextCursor"], "additionalProperties": false,
+            "properties": {
+                "data": { "type": "array", "items": entry },
+                "nextCursor": { "type": ["string", "null"], "format": "uuid" },
+            },
+        }))]
 }
 
 fn name_body() -> Value {

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every route: errors, JSON in and out, client details, middleware.
 
+pub mod audit;
 mod client;
 mod error;
 pub mod idempotency;

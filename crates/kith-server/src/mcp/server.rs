@@ -4,6 +4,7 @@
 use super::tools;
 use crate::AppState;
 use crate::http::AppError;
+use crate::http::audit::{Pending, client_of, summarize};
 use crate::records::{Authenticated, RestAccess};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
@@ -85,6 +86,19 @@ impl KithMcp {
     }
 }
 
+/// The client as it names itself: in `initialize` (kept for a stdio session), else the HTTP
+/// request's User-Agent.
+fn client_name(context: &RequestContext<RoleServer>) -> String {
+    if let Some(info) = context.peer.peer_info() {
+        return format!("{} {}", info.client_info.name, info.client_info.version);
+    }
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .map(|parts| client_of(&parts.headers))
+        .unwrap_or_default()
+}
+
 /// A refusal as the model sees it: the REST API's error body, as a tool result with `isError`.
 fn error_result(error: AppError) -> CallToolResult {
     let error = error.0;
@@ -133,10 +147,23 @@ impl ServerHandler for KithMcp {
             Err(error) => return Ok(error_result(error).into()),
         };
         let arguments = request.arguments.unwrap_or_default();
-        let result = match tools::call(&self.state, access, &request.name, arguments).await {
-            Ok(answer) => CallToolResult::structured(answer),
-            Err(error) => error_result(error),
-        };
+        let audit = Pending::start(
+            &access,
+            client_name(&context),
+            format!("mcp:{}", request.name),
+            summarize(&arguments),
+        );
+        let (result, outcome) =
+            match tools::call(&self.state, access, &request.name, arguments).await {
+                Ok(answer) => (CallToolResult::structured(answer), "ok"),
+                Err(error) => {
+                    let code = error.0.code.as_str();
+                    (error_result(error), code)
+                }
+            };
+        if let Some(audit) = audit {
+            audit.finish(outcome).await;
+        }
         Ok(result.into())
     }
 }

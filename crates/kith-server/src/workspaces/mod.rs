@@ -1,6 +1,7 @@
 //! Workspaces, members and invitations over `/api/v1/workspaces/*` and `/api/v1/invitations/*`.
 
 mod access;
+mod audit;
 mod change_sets;
 mod invitations;
 mod members;
@@ -20,6 +21,7 @@ pub(crate) mod paths {
     pub const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
     pub const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
     pub const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
+    pub const AUDIT: &str = "/api/v1/workspaces/{workspace_id}/audit";
     pub const CHANGE_SETS: &str = "/api/v1/workspaces/{workspace_id}/change-sets";
     pub const CHANGE_SET: &str = "/api/v1/workspaces/{workspace_id}/change-sets/{change_set_id}";
     pub const CHANGE_SET_REVERT: &str =
@@ -58,6 +60,7 @@ pub fn routes() -> Routes {
         .post(ROLES, roles::create)
         .patch(ROLE, roles::update)
         .delete(ROLE, roles::delete)
+        .get(AUDIT, audit::list)
         .get(CHANGE_SETS, change_sets::list)
         .get(CHANGE_SET, change_sets::show)
         .post(CHANGE_SET_REVERT, change_sets::revert)

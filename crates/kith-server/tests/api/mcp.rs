@@ -18,6 +18,7 @@ on_both_backends!(
     the_current_protocol_and_the_http_checks,
     kith_mcp_serves_over_stdio,
     a_change_set_is_reverted_leaving_what_others_changed,
+    the_audit_log_keeps_every_tool_call_and_token_write,
 );
 
 type Client = RunningService<RoleClient, ClientConfig>;
@@ -1091,4 +1092,143 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         (code.as_str(), fields),
         ("not_found", vec!["change_set".to_owned()])
     );
+}
+
+async fn the_audit_log_keeps_every_tool_call_and_token_write(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let owner = owner.in_workspace(&ws);
+    let secret = token(&owner, &ws, &["records:read", "records:write"]).await;
+    let agent = connect(&app, &secret).await;
+    let created = ok(
+        &agent,
+        "create_record",
+        json!({ "object": "companies", "values": { "name": "Confidential Industries" } }),
+    )
+    .await;
+    let acme = created["record"]["id"].as_str().expect("id").to_owned();
+    ok(
+        &agent,
+        "update_record",
+        json!({ "object": "companies", "id": acme, "values": { "employees": 7 }, "dry_run": true }),
+    )
+    .await;
+    refused(
+        &agent,
+        "get_record",
+        json!({ "object": "widgets", "id": acme }),
+    )
+    .await;
+    ok(&agent, "list_records", json!({ "object": "companies" })).await;
+    // A REST write by the same token, and a read (reads over REST are not audited).
+    reqwest::Client::new()
+        .patch(app.url(&format!("/rest/companies/{acme}?depth=0")))
+        .bearer_auth(&secret)
+        .header("user-agent", "nightly-sync/2.1")
+        .json(&json!({ "employees": 8 }))
+        .send()
+        .await
+        .expect("patch")
+        .error_for_status()
+        .expect("200");
+    reqwest::Client::new()
+        .get(app.url("/rest/companies"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("get");
+
+    let log = owner
+        .get(&format!("/api/v1/workspaces/{ws}/audit"))
+        .await
+        .expect_status(200);
+    let entries = log["data"].as_array().expect("entries").clone();
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "PATCH /rest/{plural}/{id}",
+            "mcp:list_records",
+            "mcp:get_record",
+            "mcp:update_record",
+            "mcp:create_record",
+        ],
+        "newest first"
+    );
+    let outcomes: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["outcome"].as_str())
+        .collect();
+    assert_eq!(outcomes, ["ok", "ok", "not_found", "ok", "ok"]);
+    let create = &entries[4];
+    assert_eq!(create["principal"]["name"], "Agent");
+    assert_eq!(
+        create["records"],
+        json!([{ "object": "companies", "id": acme }])
+    );
+    assert_eq!(create["arguments"]["values"], json!({ "fields": ["name"] }));
+    assert_eq!(entries[3]["arguments"]["dry_run"], true);
+    assert_eq!(entries[0]["client"], "nightly-sync/2.1");
+    assert_eq!(entries[0]["arguments"]["parameters"], json!(["depth"]));
+    assert!(entries[0]["durationMs"].is_i64());
+    assert!(
+        !log.to_string().contains("Confidential"),
+        "the log holds no field values: {log}"
+    );
+
+    // Filtered by tool prefix, by principal and by time, and paged.
+    let principal = create["principal"]["id"]
+        .as_str()
+        .expect("principal")
+        .to_owned();
+    let tools = owner
+        .get(&format!(
+            "/api/v1/workspaces/{ws}/audit?action=mcp:*&principal={principal}&limit=2"
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(tools["data"].as_array().map(Vec::len), Some(2));
+    let cursor = tools["nextCursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let rest = owner
+        .get(&format!(
+            "/api/v1/workspaces/{ws}/audit?action=mcp:*&cursor={cursor}"
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(rest["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(rest["nextCursor"], Value::Null);
+    let later = owner
+        .get(&format!(
+            "/api/v1/workspaces/{ws}/audit?since=2999-01-01T00:00:00Z"
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(later["data"], json!([]));
+    owner
+        .get(&format!("/api/v1/workspaces/{ws}/audit?since=yesterday"))
+        .await
+        .expect_error(400, "validation_failed");
+
+    // Entries past the retention period are purged.
+    let data = app
+        .jobs()
+        .data(ws.parse().expect("workspace id"))
+        .await
+        .expect("workspace data");
+    let purged = data
+        .purge_audit(chrono::Utc::now() + chrono::Duration::minutes(1))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 5);
+    let after = owner
+        .get(&format!("/api/v1/workspaces/{ws}/audit"))
+        .await
+        .expect_status(200);
+    assert_eq!(after["data"], json!([]));
 }

@@ -196,7 +196,7 @@ impl DataStore {
             }
             .map_err(|e| write_error(object, e))?;
         }
-        self.tag_created(tx, &plan.ids).await?;
+        self.tag_created(tx, object, &plan.ids).await?;
         Ok(plan.records)
     }
 

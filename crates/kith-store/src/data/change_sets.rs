@@ -231,7 +231,15 @@ impl DataStore {
     }
 
     /// Marks the `created` events of a batch's records as its change set's.
-    pub(super) async fn tag_created(&self, tx: &mut Tx, ids: &[Uuid]) -> Result<(), StoreError> {
+    pub(super) async fn tag_created(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        ids: &[Uuid],
+    ) -> Result<(), StoreError> {
+        for id in ids {
+            self.note_touched(object, *id);
+        }
         let Some(change_set) = self.change_set_for_write(tx).await? else {
             return Ok(());
         };

@@ -23,6 +23,7 @@ impl DataStore {
         changes: Value,
     ) -> Result<(), StoreError> {
         let change_set = self.change_set_for_write(tx).await?;
+        self.note_touched(object, record_id);
         let mut args = Args::default();
         let values = [
             args.push(ColumnType::Uuid, Cell::Uuid(Uuid::now_v7())),

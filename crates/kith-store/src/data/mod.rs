@@ -2,6 +2,7 @@
 //! workspace has its own SQLite file (`workspaces/{id}.db` in the data directory) or its own
 //! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
 
+mod audit;
 mod batch;
 mod bulk;
 mod change_sets;
@@ -21,6 +22,7 @@ pub mod sql;
 mod targets;
 mod trash;
 
+pub use audit::{AuditEntry, AuditQuery};
 pub use change_sets::{CHANGE_SET_IDLE, ChangeSetScope};
 pub use group::{Aggregate, AggregateRequest};
 pub use merge::MERGE_MAX_RECORDS;
@@ -42,6 +44,7 @@ use uuid::Uuid;
 /// [`Access`] first, and answers show only what it may see (hidden fields absent, sensitive
 /// values masked). Made by [`crate::WorkspaceStore::data`], so only for a member, or by the job
 /// runner's [`crate::JobRunner`].
+#[derive(Clone)]
 pub struct DataStore {
     workspace_id: Uuid,
     pub(crate) access: std::sync::Arc<Access>,
@@ -52,8 +55,12 @@ pub struct DataStore {
     rehearsal: bool,
     /// Set by [`DataStore::in_change_sets`]: the events of its writes belong to a change set.
     change_sets: Option<ChangeSetScope>,
+    /// The records this handle's writes recorded events for (object's plural name, id), shared
+    /// by its clones: for the audit log.
+    touched: std::sync::Arc<std::sync::Mutex<Vec<(String, Uuid)>>>,
 }
 
+#[derive(Clone)]
 pub(crate) enum Target {
     Sqlite(std::sync::Arc<SqlitePair>),
     Postgres { pool: PgPool, schema: String },
@@ -84,6 +91,7 @@ impl DataStore {
             db: db.clone(),
             rehearsal: false,
             change_sets: None,
+            touched: Default::default(),
         };
         if !db.workspace_files.is_provisioned(workspace_id) {
             schema::provision(&store).await?;

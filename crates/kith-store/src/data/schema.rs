@@ -85,6 +85,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     run(&mut tx, &index).await?;
     changes_as_text(store, &mut tx).await?;
     change_sets(store, &mut tx).await?;
+    audit_log(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
@@ -208,6 +209,33 @@ async fn changes_as_text(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErro
             store.table("_kith_events")
         );
         run(tx, &alter).await?;
+    }
+    Ok(())
+}
+
+/// The audit log (see `data::audit`), newest last by its id (UUIDv7).
+async fn audit_log(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let t = |kind| sql_type(store.backend(), kind);
+    let table = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, at {ts} NOT NULL, principal TEXT NOT NULL, \
+         principal_name TEXT NOT NULL, client TEXT NOT NULL, action TEXT NOT NULL, summary TEXT NOT NULL, \
+         outcome TEXT NOT NULL, duration_ms {int} NOT NULL, records TEXT NOT NULL)",
+        store.table("_kith_audit"),
+        uuid = t(ColumnType::Uuid),
+        ts = t(ColumnType::DateTime),
+        int = t(ColumnType::Int),
+    );
+    run(tx, &table).await?;
+    for (name, columns) in [
+        ("kith_audit_at", "at"),
+        ("kith_audit_principal", "principal, id"),
+        ("kith_audit_action", "action, id"),
+    ] {
+        let index = format!(
+            "CREATE INDEX IF NOT EXISTS {name} ON {} ({columns})",
+            store.table("_kith_audit")
+        );
+        run(tx, &index).await?;
     }
     Ok(())
 }
