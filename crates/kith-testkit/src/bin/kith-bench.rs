@@ -224,6 +224,19 @@ async fn main() {
     let update = update_latencies(&api, &person_ids, 300).await;
     let duplicates = duplicate_latencies(&api, 20).await;
     let throughput = get_by_id_throughput(&api, &person_ids, 32, 20_000).await;
+    let rest_get = latencies(&api, 300, |i| {
+        format!("/rest/people/{}?depth=1", person_ids[(i * 7919) % person_ids.len()])
+    })
+    .await;
+    let mcp_get = mcp_latencies(&api, 300, |i| {
+        json!({ "name": "get_record", "arguments": { "object": "people", "id": person_ids[(i * 7919) % person_ids.len()] } })
+    })
+    .await;
+    let rest_page = latencies(&api, 300, |_| "/rest/people?limit=50&depth=1".to_owned()).await;
+    let mcp_page = mcp_latencies(&api, 300, |_| {
+        json!({ "name": "list_records", "arguments": { "object": "people", "limit": 50 } })
+    })
+    .await;
     let (add_field_ms, remove_field_ms) = add_and_remove_a_field(&api, "person").await;
 
     println!("| measurement | result | target |");
@@ -262,6 +275,14 @@ async fn main() {
     println!(
         "| duplicates of a new person who has none (name and email) | p50 {:.2} ms, p99 {:.2} ms | (none set) |",
         duplicates.0, duplicates.1
+    );
+    println!(
+        "| get a person with their company: REST `GET /rest/people/{{id}}?depth=1` / MCP `get_record` | p50 {:.2} / {:.2} ms, p99 {:.2} / {:.2} ms | MCP within 2× of REST |",
+        rest_get.0, mcp_get.0, rest_get.1, mcp_get.1
+    );
+    println!(
+        "| page of 50 people with their companies: REST `?limit=50&depth=1` / MCP `list_records` | p50 {:.2} / {:.2} ms, p99 {:.2} / {:.2} ms | MCP within 2× of REST |",
+        rest_page.0, mcp_page.0, rest_page.1, mcp_page.1
     );
     println!("| add a field to people | {add_field_ms:.1} ms | well under a second |");
     println!("| remove that field | {remove_field_ms:.1} ms | well under a second |");
@@ -436,6 +457,29 @@ async fn latencies(api: &Api, count: usize, path: impl Fn(usize) -> String) -> (
         let started = Instant::now();
         api.get(&path).await;
         times.push(started.elapsed());
+    }
+    percentiles(times)
+}
+
+/// p50 and p99 in milliseconds of `count` sequential MCP tool calls to `/mcp` (stateless: one
+/// POST each, as any client of 2025-06-18 or later sends them once initialized), each a success.
+async fn mcp_latencies(api: &Api, count: usize, call: impl Fn(usize) -> Value) -> (f64, f64) {
+    let mut times: Vec<Duration> = Vec::with_capacity(count);
+    for i in 0..count {
+        let body = json!({ "jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call(i) });
+        let started = Instant::now();
+        let reply = send(
+            api.client
+                .post(format!("{}/mcp", api.base))
+                .bearer_auth(&api.token)
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-11-25")
+                .json(&body),
+        )
+        .await
+        .expect_status(200);
+        times.push(started.elapsed());
+        assert_eq!(reply["result"]["isError"], false, "{reply}");
     }
     percentiles(times)
 }
