@@ -229,6 +229,22 @@ impl Tx {
     }
 
     /// Commits; returns once the changes would survive a power loss.
+    /// Commits without waiting for the disk: a power loss in the next moment may lose this
+    /// transaction, which the next flushed commit (or checkpoint) makes durable. For what may be
+    /// lost that way and must not slow the answer: the audit log.
+    pub async fn commit_lazily(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t, _) => t.commit().await?,
+            Tx::Postgres(mut t) => {
+                sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                    .execute(&mut *t)
+                    .await?;
+                t.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t, _) => t.rollback().await?,

@@ -994,6 +994,26 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         .expect("patch")
         .error_for_status()
         .expect("200");
+    // And a batch, planned before its change set is opened, lands in it too.
+    let batch: Value = reqwest::Client::new()
+        .post(app.url("/rest/batch/people"))
+        .bearer_auth(&secret)
+        .json(&json!([{ "name": { "firstName": "Batch", "lastName": "One" } }, { "name": { "firstName": "Batch", "lastName": "Two" } }]))
+        .send()
+        .await
+        .expect("batch")
+        .error_for_status()
+        .expect("201")
+        .json()
+        .await
+        .expect("json");
+    let batched: Vec<String> = batch["data"]["createPeople"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(batched.len(), 2);
     // Meanwhile someone else changes one of the fields the agent changed.
     owner
         .patch(
@@ -1019,7 +1039,17 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         .iter()
         .filter_map(|c| c["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["updated", "created", "deleted", "updated"]);
+    assert_eq!(
+        kinds,
+        [
+            "updated", "created", "deleted", "updated", "created", "created"
+        ]
+    );
+    assert_eq!(
+        listed["data"].as_array().map(Vec::len),
+        Some(1),
+        "one change set"
+    );
 
     // A dry run of the revert puts nothing back.
     let rehearsed = ok(
@@ -1064,6 +1094,12 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         .get(&format!("/rest/people/{old}"))
         .await
         .expect_status(200);
+    for id in &batched {
+        owner
+            .get(&format!("/rest/people/{id}"))
+            .await
+            .expect_status(404);
+    }
 
     let (code, _) = refused(
         &agent,

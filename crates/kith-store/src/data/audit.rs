@@ -77,7 +77,8 @@ impl DataStore {
     }
 
     /// Writes an entry, with the records this handle touched. Never rolled back, dry run or not:
-    /// the attempt is what is on record.
+    /// the attempt is what is on record. Committed without waiting for the disk: a power loss in
+    /// the moment after a call may lose its entry, never the call's own writes.
     pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let records = Value::Array(self.touched()).to_string();
         let mut args = Args::default();
@@ -101,7 +102,9 @@ impl DataStore {
         );
         let mut tx = self.begin().await?;
         tx.ex().execute_cells(&sql, &args).await?;
-        tx.commit().await
+        // Not worth a flush to disk of its own on every call (it doubled a tool call's time);
+        // the next flushed commit carries it.
+        tx.commit_lazily().await
     }
 
     /// Entries matching `query`, newest first.

@@ -30,6 +30,8 @@ pub struct ChangeSetScope {
     pub requested: Option<Uuid>,
     /// The change set this handle's writes went to, once one did.
     resolved: Arc<Mutex<Option<Uuid>>>,
+    /// The change set a batch's events were planned with, before it was opened.
+    decided: Arc<Mutex<Option<Uuid>>>,
 }
 
 impl ChangeSetScope {
@@ -39,6 +41,7 @@ impl ChangeSetScope {
             label,
             requested,
             resolved: Arc::default(),
+            decided: Arc::default(),
         }
     }
 }
@@ -122,9 +125,12 @@ impl DataStore {
         if let Some(id) = scope.resolved.lock().ok().and_then(|r| *r) {
             return Ok(Some(id));
         }
-        let id = match scope.requested {
-            Some(id) => self.named_change_set(tx, scope, id).await?,
-            None => self.open_change_set(tx, scope).await?,
+        let decided = scope.decided.lock().ok().and_then(|d| *d);
+        let id = match (scope.requested, decided) {
+            (Some(id), _) => self.named_change_set(tx, scope, id).await?,
+            (None, Some(id)) if self.change_set_row(tx, id).await?.is_some() => id,
+            (None, Some(id)) => self.insert_change_set(tx, scope, id).await?,
+            (None, None) => self.open_change_set(tx, scope).await?,
         };
         let mut args = Args::default();
         let sql = format!(
@@ -171,6 +177,19 @@ impl DataStore {
         tx: &mut Tx,
         scope: &ChangeSetScope,
     ) -> Result<Uuid, StoreError> {
+        let (sql, args) = self.open_change_set_query(scope);
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        match rows.first().and_then(|row| row.first()) {
+            Some(Cell::Uuid(id)) => Ok(*id),
+            _ => self.insert_change_set(tx, scope, Uuid::now_v7()).await,
+        }
+    }
+
+    /// The principal's latest change set with a write in the last [`CHANGE_SET_IDLE`].
+    fn open_change_set_query(&self, scope: &ChangeSetScope) -> (String, Args) {
         let mut args = Args::default();
         let sql = format!(
             "SELECT id FROM {} WHERE principal = {} AND reverted_at IS NULL AND last_write_at >= {} \
@@ -182,14 +201,7 @@ impl DataStore {
                 Cell::DateTime(chrono::Utc::now() - CHANGE_SET_IDLE)
             ),
         );
-        let rows = tx
-            .ex()
-            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
-            .await?;
-        match rows.first().and_then(|row| row.first()) {
-            Some(Cell::Uuid(id)) => Ok(*id),
-            _ => self.insert_change_set(tx, scope, Uuid::now_v7()).await,
-        }
+        (sql, args)
     }
 
     async fn insert_change_set(
@@ -230,8 +242,37 @@ impl DataStore {
             .next())
     }
 
-    /// Marks the `created` events of a batch's records as its change set's.
-    pub(super) async fn tag_created(
+    /// The change set a batch's events will carry, decided before its transaction (a batch is
+    /// planned outside it): the one named, the principal's open one, or a new id, which
+    /// [`DataStore::change_set_for_write`] then opens.
+    pub(super) async fn change_set_for_batch(&self) -> Result<Option<Uuid>, StoreError> {
+        let Some(scope) = &self.change_sets else {
+            return Ok(None);
+        };
+        if let Some(id) = scope.resolved.lock().ok().and_then(|r| *r) {
+            return Ok(Some(id));
+        }
+        if let Some(id) = scope.requested {
+            return Ok(Some(id));
+        }
+        let mut conn = self.read().await?;
+        let (sql, args) = self.open_change_set_query(scope);
+        let rows = conn
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Uuid])
+            .await?;
+        let id = match rows.first().and_then(|row| row.first()) {
+            Some(Cell::Uuid(id)) => *id,
+            _ => Uuid::now_v7(),
+        };
+        if let Ok(mut decided) = scope.decided.lock() {
+            *decided = Some(id);
+        }
+        Ok(Some(id))
+    }
+
+    /// Notes a batch's records as touched and opens or touches its change set.
+    pub(super) async fn batch_written(
         &self,
         tx: &mut Tx,
         object: &ObjectMeta,
@@ -240,23 +281,7 @@ impl DataStore {
         for id in ids {
             self.note_touched(object, *id);
         }
-        let Some(change_set) = self.change_set_for_write(tx).await? else {
-            return Ok(());
-        };
-        for chunk in ids.chunks(500) {
-            let mut args = Args::default();
-            let set = args.push(ColumnType::Uuid, Cell::Uuid(change_set));
-            let list: Vec<String> = chunk
-                .iter()
-                .map(|id| args.push(ColumnType::Uuid, Cell::Uuid(*id)))
-                .collect();
-            let sql = format!(
-                "UPDATE {} SET change_set_id = {set} WHERE kind = 'created' AND record_id IN ({})",
-                self.table("_kith_events"),
-                list.join(", ")
-            );
-            tx.ex().execute_cells(&sql, &args).await?;
-        }
+        self.change_set_for_write(tx).await?;
         Ok(())
     }
 

@@ -139,7 +139,8 @@ impl DataStore {
         if !errors.is_empty() {
             return Err(rejected(ApiError::invalid_fields(errors)));
         }
-        let plan = self.plan_batch(object, inputs, &checked, actor)?;
+        let change_set = self.change_set_for_batch().await?;
+        let plan = self.plan_batch(object, inputs, &checked, actor, change_set)?;
         self.check_batch_relations(catalog, &checked).await?;
         let mut tx = self.begin().await?;
         let given: Vec<(String, Uuid)> = checked

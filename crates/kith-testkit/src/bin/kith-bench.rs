@@ -225,7 +225,10 @@ async fn main() {
     let duplicates = duplicate_latencies(&api, 20).await;
     let throughput = get_by_id_throughput(&api, &person_ids, 32, 20_000).await;
     let rest_get = latencies(&api, 300, |i| {
-        format!("/rest/people/{}?depth=1", person_ids[(i * 7919) % person_ids.len()])
+        format!(
+            "/rest/people/{}?depth=1",
+            person_ids[(i * 7919) % person_ids.len()]
+        )
     })
     .await;
     let mcp_get = mcp_latencies(&api, 300, |i| {
@@ -233,9 +236,11 @@ async fn main() {
     })
     .await;
     let rest_page = latencies(&api, 300, |_| "/rest/people?limit=50&depth=1".to_owned()).await;
-    let mcp_page = mcp_latencies(&api, 300, |_| {
-        json!({ "name": "list_records", "arguments": { "object": "people", "limit": 50 } })
-    })
+    let mcp_page = mcp_latencies(
+        &api,
+        300,
+        |_| json!({ "name": "list_records", "arguments": { "object": "people", "limit": 50 } }),
+    )
     .await;
     let (add_field_ms, remove_field_ms) = add_and_remove_a_field(&api, "person").await;
 
