@@ -51,6 +51,7 @@ fn audit() -> Vec<Op> {
         .query("until", instant, "Before this instant")
         .query("cursor", json!({ "type": "string", "format": "uuid" }), "nextCursor of the previous page")
         .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "How many")
+        .refuses("400", "a parameter is unknown, or since, until, cursor or limit is not of its form (the message names it)")
         .answer("200", "Newest first", json!({
             "type": "object", "required": ["data", "nextCursor"], "additionalProperties": false,
             "properties": {
@@ -409,6 +410,7 @@ fn change_sets() -> Vec<Op> {
             .describe("Every write by an API token or an agent belongs to a change set: the one named by the Kith-Change-Set header (or a tool's change_set argument), or else the token's latest while it had a write in the last 10 minutes.")
             .query("principal", json!({ "type": "string" }), "Only this token's: token:{id}")
             .query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }), "How many, newest first")
+            .refuses("400", "a parameter is unknown, or limit is not a whole number from 1 to 200")
             .answer("200", "Newest first", json!({
                 "type": "object", "required": ["data"], "additionalProperties": false,
                 "properties": { "data": { "type": "array", "items": change_set } },

@@ -4,8 +4,11 @@
 //! through the caller's [`RestAccess`] and the store calls the REST API makes: the same policy,
 //! the same checks, the same errors.
 
+mod reads;
+mod schemas;
 mod server;
 mod tools;
+mod writes;
 
 pub use server::KithMcp;
 pub use tools::{LIST_MAX, SEARCH_MAX, UPSERT_MAX};
