@@ -47,6 +47,10 @@ enum Command {
         /// The API token the agent acts as (its workspace, role and scopes)
         #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// A remote Kith's MCP endpoint (https://crm.example.com/mcp) to pass requests on to,
+        /// instead of opening the configured database
+        #[arg(long)]
+        url: Option<url::Url>,
     },
 }
 
@@ -71,9 +75,11 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
-        Command::Mcp { token } => kith_server::mcp::serve_stdio(config, token)
-            .await
-            .map_err(|e| e.to_string()),
+        Command::Mcp { token, url } => {
+            kith_server::mcp::serve_stdio(config, token, url.map(String::from))
+                .await
+                .map_err(|e| e.to_string())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -177,7 +177,14 @@ impl RunningServer {
 }
 
 /// Opens everything and starts serving on `config.bind`; returns once the port is listening.
+/// Makes rustls's ring provider the process's: HTTPS clients (reqwest, for `kith mcp --url`)
+/// are built on it, as lettre's SMTP already is. Installing it again is refused, harmlessly.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
+    install_tls_provider();
     let db = open_database(&config).await?;
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;

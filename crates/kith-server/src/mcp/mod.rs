@@ -5,6 +5,7 @@
 //! the same checks, the same errors.
 
 mod reads;
+mod remote;
 mod schemas;
 mod server;
 mod tools;
@@ -113,28 +114,46 @@ pub enum StdioError {
     NoToken,
     #[error("{0}")]
     Startup(#[from] crate::serve::StartupError),
-    #[error("the API token was refused: {0}")]
+    #[error("{0}")]
     Refused(String),
     #[error("the MCP session failed: {0}")]
     Session(String),
 }
 
-/// `kith mcp`: serves MCP over standard input and output, acting as the API token `token`, on
-/// the database the configuration names. Standard output carries the protocol alone; logs go to
-/// standard error.
-pub async fn serve_stdio(config: crate::Config, token: Option<String>) -> Result<(), StdioError> {
+/// `kith mcp`: serves MCP over standard input and output, acting as the API token `token`: on
+/// the database the configuration names or, with `url`, through the remote Kith at that `/mcp`.
+/// Standard output carries the protocol alone; logs go to standard error.
+pub async fn serve_stdio(
+    config: crate::Config,
+    token: Option<String>,
+    url: Option<String>,
+) -> Result<(), StdioError> {
     use rmcp::ServiceExt as _;
     let token = token
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or(StdioError::NoToken)?;
+    if let Some(url) = url {
+        let remote = remote::Remote::connect(&url, &token)
+            .await
+            .map_err(StdioError::Refused)?;
+        let server = remote
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| StdioError::Session(e.to_string()))?;
+        return server
+            .waiting()
+            .await
+            .map(|_| ())
+            .map_err(|e| StdioError::Session(e.to_string()));
+    }
     let db = crate::serve::open_database(&config).await?;
     // Field changes are caught up by a serving instance's job runner, not by this process.
     let (catch_up, _unprocessed) = tokio::sync::mpsc::unbounded_channel();
     let state = crate::serve::app_state(config, db, catch_up).await?;
     RestAccess::with_token(&state, &token)
         .await
-        .map_err(|e| StdioError::Refused(e.0.message))?;
+        .map_err(|e| StdioError::Refused(format!("the API token was refused: {}", e.0.message)))?;
     let server = KithMcp::with_token(state.clone(), &token)
         .serve(rmcp::transport::stdio())
         .await

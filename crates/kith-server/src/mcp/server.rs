@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The protocol revisions Kith speaks: the current one and the two most clients still send.
-const PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
+pub(super) const PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
     ProtocolVersion::V_2026_07_28,
     ProtocolVersion::V_2025_11_25,
     ProtocolVersion::V_2025_06_18,

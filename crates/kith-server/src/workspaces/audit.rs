@@ -27,19 +27,18 @@ pub struct AuditParams {
 }
 
 fn instant(field: &str, text: Option<&str>) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
-    text.filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(t.trim())
-                .map(|at| at.with_timezone(&chrono::Utc))
-                .map_err(|_| {
-                    ApiError::invalid_field(
-                        field,
-                        "must be an instant in RFC 3339 (2026-12-01T09:00:00Z)",
-                    )
-                    .into()
-                })
-        })
-        .transpose()
+    text.map(|t| {
+        chrono::DateTime::parse_from_rfc3339(t.trim())
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                ApiError::invalid_field(
+                    field,
+                    "must be an instant in RFC 3339 (2026-12-01T09:00:00Z)",
+                )
+                .into()
+            })
+    })
+    .transpose()
 }
 
 pub async fn list(
@@ -54,7 +53,6 @@ pub async fn list(
     let before = params
         .cursor
         .as_deref()
-        .filter(|c| !c.is_empty())
         .map(|c| {
             Uuid::parse_str(c)
                 .map_err(|_| ApiError::invalid_field("cursor", "is not a cursor from this log"))

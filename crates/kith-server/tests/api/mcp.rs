@@ -915,6 +915,60 @@ async fn kith_mcp_serves_over_stdio(backend: Backend) {
     assert_eq!(listed["totalCount"], 1);
     agent.cancel().await.expect("close");
 
+    // With --url it passes everything on to a remote Kith, opening no database of its own.
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kith"));
+    command
+        .args(["mcp", "--url", &app.url("/mcp")])
+        .env_clear()
+        .env("KITH_TOKEN", &token)
+        .env("KITH_DATA_DIR", "/nonexistent/kith-data")
+        .env("KITH_LOG", "warn");
+    let child = rmcp::transport::TokioChildProcess::new(command).expect("kith mcp --url starts");
+    let relayed = ().serve(child).await.expect("initialize over stdio");
+    assert_eq!(
+        relayed.list_all_tools().await.expect("tools/list").len(),
+        15
+    );
+    let listed = relayed
+        .call_tool(
+            CallToolRequestParams::new("list_records").with_arguments(
+                json!({ "object": "companies", "filter": "name[eq]:\"Over stdio\"" })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        )
+        .await
+        .expect("tools/call");
+    let records = &listed.structured_content.expect("content")["records"];
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+    let refused = relayed
+        .call_tool(
+            CallToolRequestParams::new("get_record").with_arguments(
+                json!({ "object": "widgets", "id": "nope" })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        )
+        .await
+        .expect("a tool error is a result");
+    assert_eq!(refused.is_error, Some(true));
+    relayed.cancel().await.expect("close");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(["mcp", "--url", &app.url("/mcp")])
+        .env_clear()
+        .env("KITH_TOKEN", "kith_not_a_token")
+        .output()
+        .await
+        .expect("kith mcp runs");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot reach"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     // Without a token it says which variable to set, and stops.
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kith"))
         .arg("mcp")
@@ -1248,6 +1302,10 @@ async fn the_audit_log_keeps_every_tool_call_and_token_write(backend: Backend) {
     assert_eq!(later["data"], json!([]));
     owner
         .get(&format!("/api/v1/workspaces/{ws}/audit?since=yesterday"))
+        .await
+        .expect_error(400, "validation_failed");
+    owner
+        .get(&format!("/api/v1/workspaces/{ws}/audit?until="))
         .await
         .expect_error(400, "validation_failed");
 
