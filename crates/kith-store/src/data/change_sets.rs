@@ -8,7 +8,7 @@ use super::input::{check, rejected};
 use super::records::now;
 use super::sql::Args;
 use crate::StoreError;
-use crate::db::Tx;
+use crate::db::{Ex, Tx};
 use kith_core::ApiError;
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta};
@@ -103,9 +103,9 @@ impl DataStore {
 
     /// Who a change set belongs to; none when there is no such change set.
     pub async fn change_set_owner(&self, id: Uuid) -> Result<Option<String>, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut conn = self.read().await?;
         Ok(self
-            .change_set_row(&mut tx, id)
+            .change_set_row(conn.ex(), id)
             .await?
             .and_then(|row| match row.into_iter().nth(1) {
                 Some(Cell::Text(principal)) => Some(principal),
@@ -128,7 +128,7 @@ impl DataStore {
         let decided = scope.decided.lock().ok().and_then(|d| *d);
         let id = match (scope.requested, decided) {
             (Some(id), _) => self.named_change_set(tx, scope, id).await?,
-            (None, Some(id)) if self.change_set_row(tx, id).await?.is_some() => id,
+            (None, Some(id)) if self.change_set_row(tx.ex(), id).await?.is_some() => id,
             (None, Some(id)) => self.insert_change_set(tx, scope, id).await?,
             (None, None) => self.open_change_set(tx, scope).await?,
         };
@@ -153,7 +153,7 @@ impl DataStore {
         scope: &ChangeSetScope,
         id: Uuid,
     ) -> Result<Uuid, StoreError> {
-        match self.change_set_row(tx, id).await? {
+        match self.change_set_row(tx.ex(), id).await? {
             None => self.insert_change_set(tx, scope, id).await,
             Some(row) if row[1] != Cell::Text(scope.principal.clone()) => {
                 Err(rejected(ApiError::refused_field(
@@ -227,15 +227,14 @@ impl DataStore {
         Ok(id)
     }
 
-    async fn change_set_row(&self, tx: &mut Tx, id: Uuid) -> Result<Option<Vec<Cell>>, StoreError> {
+    async fn change_set_row(&self, ex: Ex<'_>, id: Uuid) -> Result<Option<Vec<Cell>>, StoreError> {
         let mut args = Args::default();
         let sql = format!(
             "SELECT {COLUMNS} FROM {} WHERE id = {}",
             self.table("_kith_change_sets"),
             args.push(ColumnType::Uuid, Cell::Uuid(id)),
         );
-        Ok(tx
-            .ex()
+        Ok(ex
             .fetch_cells(&sql, &args, &KINDS)
             .await?
             .into_iter()
@@ -315,13 +314,13 @@ impl DataStore {
         catalog: &[ObjectMeta],
         id: Uuid,
     ) -> Result<Option<Value>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(row) = self.change_set_row(&mut tx, id).await? else {
+        let mut conn = self.read().await?;
+        let Some(row) = self.change_set_row(conn.ex(), id).await? else {
             return Ok(None);
         };
         let mut answer = change_set_json(&row);
         let changes: Vec<Value> = self
-            .change_set_events(&mut tx, id)
+            .change_set_events(conn.ex(), id)
             .await?
             .into_iter()
             .map(|event| {
@@ -340,7 +339,7 @@ impl DataStore {
         Ok(Some(answer))
     }
 
-    async fn change_set_events(&self, tx: &mut Tx, id: Uuid) -> Result<Vec<Event>, StoreError> {
+    async fn change_set_events(&self, ex: Ex<'_>, id: Uuid) -> Result<Vec<Event>, StoreError> {
         let mut args = Args::default();
         let sql = format!(
             "SELECT object_id, record_id, kind, changes, at FROM {} WHERE change_set_id = {} ORDER BY id",
@@ -354,7 +353,7 @@ impl DataStore {
             ColumnType::Text,
             ColumnType::DateTime,
         ];
-        let rows = tx.ex().fetch_cells(&sql, &args, &kinds).await?;
+        let rows = ex.fetch_cells(&sql, &args, &kinds).await?;
         Ok(rows
             .into_iter()
             .filter_map(|row| match row.as_slice() {
@@ -387,7 +386,7 @@ impl DataStore {
     ) -> Result<Value, StoreError> {
         let mut tx = self.begin().await?;
         let row = self
-            .change_set_row(&mut tx, id)
+            .change_set_row(tx.ex(), id)
             .await?
             .ok_or_else(|| rejected(ApiError::not_found("change set")))?;
         if row[5] != Cell::Null {
@@ -395,7 +394,7 @@ impl DataStore {
                 "this change set was reverted already",
             )));
         }
-        let events = self.change_set_events(&mut tx, id).await?;
+        let events = self.change_set_events(tx.ex(), id).await?;
         let mut plan = RevertPlan::default();
         for event in &events {
             plan.add(event);
