@@ -1169,6 +1169,41 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         )
         .await
         .expect_error(409, "conflict");
+    // A merge is reported, not undone.
+    let merge_set = "01a2b000-0000-7000-8000-0000000000aa";
+    let twin = ok(
+        &agent,
+        "create_record",
+        json!({ "object": "companies", "values": { "name": "Acme" }, "change_set": merge_set }),
+    )
+    .await["record"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    ok(
+        &agent,
+        "merge_records",
+        json!({ "object": "companies", "keep_id": acme, "merge_ids": [twin], "change_set": merge_set }),
+    )
+    .await;
+    let merge_reverted = ok(
+        &agent,
+        "revert_change_set",
+        json!({ "change_set": merge_set }),
+    )
+    .await;
+    let reasons: Vec<&str> = merge_reverted["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter_map(|s| s["reason"].as_str())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("a merge is not undone")),
+        "{merge_reverted}"
+    );
     // Another token cannot undo this agent's work.
     let other = token(&owner, &ws, &["records:read", "records:write"]).await;
     let other = connect(&app, &other).await;

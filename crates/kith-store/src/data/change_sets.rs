@@ -414,6 +414,10 @@ impl DataStore {
                 continue;
             };
             let live = current["deletedAt"].is_null();
+            if step.merged {
+                skipped.push(json!({ "object": object.name_plural, "id": record_id, "reason": "a merge is not undone: the merged records are in the trash, to restore by hand" }));
+                continue;
+            }
             if step.created {
                 if live {
                     self.trash_in(&mut tx, object, *record_id, actor, "deleted", json!({}))
@@ -488,6 +492,8 @@ struct RecordSteps {
     /// Deletions less restorations: above 0 the change set left the record in the trash, below
     /// 0 it brought it back.
     trashed: i32,
+    /// The record was merged into another, or others into it: not undone (its references moved).
+    merged: bool,
     /// Each field it changed: its value before the change set's first change, and after its last.
     fields: BTreeMap<String, (Value, Value)>,
 }
@@ -510,6 +516,7 @@ impl RevertPlan {
             "created" => steps.created = true,
             "deleted" => steps.trashed += 1,
             "restored" => steps.trashed -= 1,
+            "merged" => steps.merged = true,
             "updated" => {
                 if let Some(changes) = event.changes.as_object() {
                     for (key, change) in changes {
