@@ -16,9 +16,9 @@ pub use tools::{LIST_MAX, SEARCH_MAX, UPSERT_MAX};
 
 use crate::AppState;
 use crate::http::AppError;
-use crate::records::{Authenticated, RestAccess};
+use crate::records::{Authenticated, RestAccess, bearer};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kith_core::{ApiError, ErrorCode};
@@ -66,23 +66,13 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
         ))
 }
 
-/// The secret of an `Authorization: Bearer …` header.
-fn bearer_secret(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|secret| !secret.is_empty())
-        .map(str::to_owned)
-}
-
 /// Authenticates every `/mcp` request by its bearer token before the SDK reads it, and hands the
 /// access to the handler. Without a valid token: 401 with `WWW-Authenticate: Bearer`.
 async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let Some(secret) = bearer_secret(request.headers()) else {
-        return unauthenticated("send an API token: Authorization: Bearer <token>");
+    let secret = match bearer(request.headers()) {
+        Ok(Some(secret)) => secret,
+        Ok(None) => return unauthenticated("send an API token: Authorization: Bearer <token>"),
+        Err(AppError(error)) => return unauthenticated(&error.message),
     };
     match RestAccess::with_token(&state, &secret).await {
         Ok(access) => {

@@ -330,10 +330,9 @@ pub(super) fn parse<T: DeserializeOwned>(args: Value) -> AppResult<T> {
     })
 }
 
+/// REST's record id check, on the id without the spaces a model may leave around it.
 pub(super) fn record_uuid(field: &str, text: &str) -> AppResult<Uuid> {
-    Ok(Uuid::parse_str(text.trim()).map_err(|_| {
-        ApiError::invalid_field(field, format!("{text:?} is not a record id (UUID)"))
-    })?)
+    crate::records::handlers::record_uuid(field, text.trim())
 }
 
 pub(super) fn readable<'a>(access: &'a RestAccess, plural: &str) -> AppResult<&'a ObjectMeta> {

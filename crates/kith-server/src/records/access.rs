@@ -8,6 +8,7 @@ use crate::auth::CurrentUser;
 use crate::auth::tokens::token_hash;
 use crate::http::AppError;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use kith_core::access::{Access, Action, Principal};
@@ -112,7 +113,7 @@ impl FromRequestParts<AppState> for RestAccess {
         {
             return Ok(access);
         }
-        match bearer(parts)? {
+        match bearer(&parts.headers)? {
             Some(secret) => {
                 let mut access = RestAccess::with_token(state, &secret).await?;
                 if let Some(id) = requested_change_set(parts)? {
@@ -222,9 +223,10 @@ pub(crate) fn policy(tenant: &Tenant, token: Option<&ApiToken>) -> Access {
     }
 }
 
-/// The token of an `Authorization: Bearer …` header, if there is one.
-fn bearer(parts: &Parts) -> Result<Option<String>, AppError> {
-    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+/// The token of an `Authorization: Bearer …` header, if there is one; any other `Authorization`
+/// is refused.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or_default();

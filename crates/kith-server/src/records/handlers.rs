@@ -20,8 +20,14 @@ pub(crate) fn capitalized(name: &str) -> String {
 }
 
 fn record_id(id: &str) -> AppResult<Uuid> {
-    Ok(Uuid::parse_str(id)
-        .map_err(|_| ApiError::invalid_field("id", format!("{id:?} is not a record id (UUID)")))?)
+    record_uuid("id", id)
+}
+
+/// A record id given as `field`, or a 400 naming it.
+pub(crate) fn record_uuid(field: &str, text: &str) -> AppResult<Uuid> {
+    Ok(Uuid::parse_str(text).map_err(|_| {
+        ApiError::invalid_field(field, format!("{text:?} is not a record id (UUID)"))
+    })?)
 }
 
 fn body_object(body: Value) -> AppResult<Map<String, Value>> {

@@ -2,6 +2,7 @@
 //! side, `/rest/{plural}/{id}/tasks` and `/rest/{plural}/{id}/notes`.
 
 use super::RestAccess;
+use super::handlers::record_uuid;
 use crate::http::{AppResult, Json};
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -9,13 +10,6 @@ use kith_core::ApiError;
 use kith_core::metadata::ObjectMeta;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
-
-fn id(text: &str, field: &str) -> AppResult<Uuid> {
-    Ok(Uuid::parse_str(text).map_err(|_| {
-        ApiError::invalid_field(field, format!("{text:?} is not a record id (UUID)"))
-    })?)
-}
 
 /// The object a target names by its singular API name, if the caller may read it.
 fn target_object<'a>(access: &'a RestAccess, singular: &str) -> AppResult<&'a ObjectMeta> {
@@ -37,7 +31,7 @@ pub async fn list_targets(
     Path((plural, source_id)): Path<(String, String)>,
 ) -> AppResult<Json<Value>> {
     let source = access.readable(&plural)?;
-    let source_id = id(&source_id, "id")?;
+    let source_id = record_uuid("id", &source_id)?;
     if access.data.get_record(source, source_id).await?.is_none() {
         return Err(ApiError::not_found(&source.label_singular).into());
     }
@@ -61,7 +55,10 @@ pub async fn link(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let source = access.writable(&plural, "linking records")?;
     let target = target_object(&access, &body.target_object)?;
-    let (source_id, target_id) = (id(&source_id, "id")?, id(&body.target_id, "targetId")?);
+    let (source_id, target_id) = (
+        record_uuid("id", &source_id)?,
+        record_uuid("targetId", &body.target_id)?,
+    );
     access
         .data
         .link_target(source, source_id, target, target_id, &access.actor)
@@ -79,7 +76,10 @@ pub async fn unlink(
 ) -> AppResult<Json<Value>> {
     let source = access.writable(&plural, "unlinking records")?;
     let target = target_object(&access, &target_singular)?;
-    let (source_id, target_id) = (id(&source_id, "id")?, id(&target_id, "targetId")?);
+    let (source_id, target_id) = (
+        record_uuid("id", &source_id)?,
+        record_uuid("targetId", &target_id)?,
+    );
     if !access
         .data
         .unlink_target(source, source_id, target, target_id, &access.actor)
@@ -100,7 +100,7 @@ pub async fn linked(
         return Err(ApiError::new(kith_core::ErrorCode::NotFound, "no such route").into());
     }
     let target = access.readable(&plural)?;
-    let target_id = id(&target_id, "id")?;
+    let target_id = record_uuid("id", &target_id)?;
     let source = access.readable(&kind)?;
     if access.data.get_record(target, target_id).await?.is_none() {
         return Err(ApiError::not_found(&target.label_singular).into());

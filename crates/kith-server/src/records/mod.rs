@@ -10,7 +10,7 @@ pub mod openapi;
 pub(crate) mod shape;
 
 pub use access::RestAccess;
-pub(crate) use access::{Authenticated, policy};
+pub(crate) use access::{Authenticated, bearer, policy};
 
 use crate::http::routes::Routes;
 

@@ -81,6 +81,14 @@ async fn ok(client: &Client, name: &str, arguments: Value) -> Value {
     content
 }
 
+/// The id of the record `create_record` made with `arguments`.
+async fn created_id(client: &Client, arguments: Value) -> String {
+    ok(client, "create_record", arguments).await["record"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 /// A tool's refusal: its error code and the fields it names.
 async fn refused(client: &Client, name: &str, arguments: Value) -> (String, Vec<String>) {
     let result = call(client, name, arguments).await;
@@ -241,19 +249,15 @@ async fn an_agent_discovers_the_workspace_and_works_in_it(backend: Backend) {
         json!({ "tier": { "before": "GOLD", "after": "SILVER" } })
     );
 
-    let ada = ok(
+    let ada = created_id(
         &agent,
-        "create_record",
         json!({ "object": "people", "values": {
             "name": { "firstName": "Ada", "lastName": "Lovelace" },
             "emails": { "primaryEmail": "ada@acme.example" },
             "companyId": acme,
         } }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
     let got = ok(
         &agent,
         "get_record",
@@ -354,15 +358,11 @@ async fn an_agent_discovers_the_workspace_and_works_in_it(backend: Backend) {
     assert_eq!(upserted["records"][0]["id"], ada.as_str());
     assert_eq!(upserted["records"][0]["jobTitle"], "Engineer");
 
-    let twin = ok(
+    let twin = created_id(
         &agent,
-        "create_record",
         json!({ "object": "companies", "values": { "name": "Acme Inc" } }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
     let merged = ok(
         &agent,
         "merge_records",
@@ -408,33 +408,21 @@ async fn every_write_takes_a_dry_run_that_stores_nothing(backend: Backend) {
     let owner = owner.in_workspace(&ws);
     let token = token(&owner, &ws, &["records:read", "records:write"]).await;
     let agent = connect(&app, &token).await;
-    let acme = ok(
+    let acme = created_id(
         &agent,
-        "create_record",
         json!({ "object": "companies", "values": { "name": "Acme", "employees": 10 } }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let twin = ok(
+    .await;
+    let twin = created_id(
         &agent,
-        "create_record",
         json!({ "object": "companies", "values": { "name": "Acme" } }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let trashed = ok(
+    .await;
+    let trashed = created_id(
         &agent,
-        "create_record",
         json!({ "object": "companies", "values": { "name": "Gone" } }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
     ok(
         &agent,
         "delete_record",
@@ -1171,15 +1159,11 @@ async fn a_change_set_is_reverted_leaving_what_others_changed(backend: Backend) 
         .expect_error(409, "conflict");
     // A merge is reported, not undone.
     let merge_set = "01a2b000-0000-7000-8000-0000000000aa";
-    let twin = ok(
+    let twin = created_id(
         &agent,
-        "create_record",
         json!({ "object": "companies", "values": { "name": "Acme" }, "change_set": merge_set }),
     )
-    .await["record"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
     ok(
         &agent,
         "merge_records",

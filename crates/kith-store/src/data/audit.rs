@@ -7,7 +7,7 @@ use super::DataStore;
 use super::records::now;
 use super::sql::Args;
 use crate::StoreError;
-use kith_core::fields::{Cell, ColumnType};
+use kith_core::fields::{Cell, CellOutput, ColumnType};
 use kith_core::metadata::ObjectMeta;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -181,32 +181,20 @@ impl DataStore {
 }
 
 fn entry_json(row: &[Cell]) -> Value {
-    let text = |i: usize| match &row[i] {
-        Cell::Text(text) => json!(text),
-        Cell::Uuid(id) => json!(id),
-        _ => Value::Null,
-    };
+    let cell = |i: usize| json!(CellOutput(&row[i]));
     let parsed = |i: usize| match &row[i] {
         Cell::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
         _ => Value::Null,
     };
-    let at = match &row[1] {
-        Cell::DateTime(at) => json!(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        _ => Value::Null,
-    };
-    let duration = match &row[8] {
-        Cell::Int(ms) => json!(ms),
-        _ => Value::Null,
-    };
     json!({
-        "id": text(0),
-        "at": at,
-        "principal": { "id": text(2), "name": text(3) },
-        "client": text(4),
-        "action": text(5),
+        "id": cell(0),
+        "at": cell(1),
+        "principal": { "id": cell(2), "name": cell(3) },
+        "client": cell(4),
+        "action": cell(5),
         "arguments": parsed(6),
-        "outcome": text(7),
-        "durationMs": duration,
+        "outcome": cell(7),
+        "durationMs": cell(8),
         "records": parsed(9),
     })
 }

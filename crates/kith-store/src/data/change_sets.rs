@@ -10,7 +10,7 @@ use super::sql::Args;
 use crate::StoreError;
 use crate::db::{Ex, Tx};
 use kith_core::ApiError;
-use kith_core::fields::{Cell, ColumnType, FieldType};
+use kith_core::fields::{Cell, CellOutput, ColumnType, FieldType};
 use kith_core::metadata::{Actor, ObjectMeta};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -57,22 +57,14 @@ const KINDS: [ColumnType; 6] = [
 ];
 
 fn change_set_json(row: &[Cell]) -> Value {
-    let time = |cell: &Cell| match cell {
-        Cell::DateTime(at) => json!(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        _ => Value::Null,
-    };
-    let text = |cell: &Cell| match cell {
-        Cell::Text(text) => json!(text),
-        Cell::Uuid(id) => json!(id),
-        _ => Value::Null,
-    };
+    let cell = |i: usize| json!(CellOutput(&row[i]));
     json!({
-        "id": text(&row[0]),
-        "principal": text(&row[1]),
-        "label": text(&row[2]),
-        "openedAt": time(&row[3]),
-        "lastWriteAt": time(&row[4]),
-        "revertedAt": time(&row[5]),
+        "id": cell(0),
+        "principal": cell(1),
+        "label": cell(2),
+        "openedAt": cell(3),
+        "lastWriteAt": cell(4),
+        "revertedAt": cell(5),
     })
 }
 
@@ -362,13 +354,13 @@ impl DataStore {
                     Cell::Uuid(record_id),
                     Cell::Text(kind),
                     Cell::Text(changes),
-                    Cell::DateTime(at),
+                    at @ Cell::DateTime(_),
                 ] => Some(Event {
                     object_id: *object_id,
                     record_id: *record_id,
                     kind: kind.clone(),
                     changes: serde_json::from_str(changes).unwrap_or(Value::Null),
-                    at: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    at: json!(CellOutput(at)),
                 }),
                 _ => None,
             })
@@ -482,7 +474,7 @@ struct Event {
     record_id: Uuid,
     kind: String,
     changes: Value,
-    at: String,
+    at: Value,
 }
 
 /// What undoing a change set does to each record it touched.

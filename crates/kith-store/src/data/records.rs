@@ -110,11 +110,7 @@ impl DataStore {
         actor: &Actor,
     ) -> Result<Vec<Box<RawValue>>, StoreError> {
         self.allow(Action::Write, object)?;
-        for (index, input) in inputs.iter().enumerate() {
-            self.access
-                .check_input(object, input)
-                .map_err(|e| at_index(rejected(e), index))?;
-        }
+        self.check_inputs(object, inputs)?;
         if inputs.len() > BATCH_MAX {
             return Err(rejected(ApiError::invalid_field(
                 "data",
@@ -450,11 +446,7 @@ impl DataStore {
                 "at most {BATCH_MAX} records at a time"
             ))));
         }
-        for (index, input) in inputs.iter().enumerate() {
-            self.access
-                .check_input(object, input)
-                .map_err(|e| at_index(rejected(e), index))?;
-        }
+        self.check_inputs(object, inputs)?;
         let mut tx = self.begin().await?;
         let mut results = Vec::with_capacity(inputs.len());
         for (index, input) in inputs.iter().enumerate() {
@@ -466,6 +458,20 @@ impl DataStore {
         }
         self.finish(tx).await?;
         Ok(results)
+    }
+
+    /// Refuses a batch whose record `[i]` names a field hidden from the caller.
+    fn check_inputs(
+        &self,
+        object: &ObjectMeta,
+        inputs: &[Map<String, Value>],
+    ) -> Result<(), StoreError> {
+        for (index, input) in inputs.iter().enumerate() {
+            self.access
+                .check_input(object, input)
+                .map_err(|e| at_index(rejected(e), index))?;
+        }
+        Ok(())
     }
 
     async fn upsert_in(
