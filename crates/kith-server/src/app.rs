@@ -49,6 +49,7 @@ fn all_routes(records_layer: impl FnOnce(Router<AppState>) -> Router<AppState>) 
         .get(api_openapi::PATH, api_openapi::document)
         .merge(auth::routes())
         .merge(workspaces::routes())
+        .merge(crate::oauth::api_routes())
         .merge(records::routes().layered(records_layer))
 }
 
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
     .into_parts();
     let routes = routes
         .merge(crate::mcp::router(&state))
+        .merge(crate::oauth::router(&state))
         .fallback(no_such_route)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

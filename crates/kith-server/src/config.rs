@@ -98,6 +98,9 @@ pub struct Settings {
     /// memory); a file in use is never closed, one unused for a minute always is [default: 16]
     #[arg(long, env = "KITH_OPEN_WORKSPACE_FILES", global = true)]
     pub open_workspace_files: Option<u32>,
+    /// Origins of browser-based MCP clients allowed to call `/mcp`, separated by commas.
+    #[arg(long, env = "KITH_MCP_ORIGINS", global = true)]
+    pub mcp_origins: Option<String>,
 }
 
 /// The effective configuration, checked.
@@ -129,6 +132,9 @@ pub struct Config {
     pub audit_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
     pub secret_key: Option<[u8; 32]>,
+    /// Origins (as `scheme://host[:port]`) of browser-based MCP clients allowed to call `/mcp`
+    /// besides the public URL's.
+    pub mcp_origins: Vec<String>,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
 }
@@ -147,6 +153,29 @@ pub enum ConfigError {
         setting: &'static str,
         message: String,
     },
+}
+
+/// `KITH_MCP_ORIGINS`: origins such as `http://localhost:6274`, separated by commas.
+fn parse_origins(text: &str) -> Result<Vec<String>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let url = url::Url::parse(part).ok().filter(|url| {
+                matches!(url.scheme(), "http" | "https")
+                    && url.path() == "/"
+                    && url.query().is_none()
+                    && !part.ends_with('/')
+            });
+            url.map(|url| url.origin().ascii_serialization())
+                .ok_or_else(|| {
+                    invalid(
+                        "KITH_MCP_ORIGINS",
+                        format!("must list origins such as https://app.example.com, got {part:?}"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
@@ -180,6 +209,7 @@ impl Settings {
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
             audit_retention_days: self.audit_retention_days.or(fallback.audit_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
+            mcp_origins: self.mcp_origins.or(fallback.mcp_origins),
         }
     }
 
@@ -304,6 +334,12 @@ impl Config {
                 )? * 86_400,
             ),
             secret_key: s.secret_key.as_deref().map(parse_secret_key).transpose()?,
+            mcp_origins: s
+                .mcp_origins
+                .as_deref()
+                .map(parse_origins)
+                .transpose()?
+                .unwrap_or_default(),
             config_file: None,
         })
     }
@@ -496,6 +532,24 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://./kith-data/kith.db");
         assert_eq!(config.public_url.as_str(), "http://127.0.0.1:7700/");
         assert!(!config.served_over_tls());
+    }
+
+    #[test]
+    fn mcp_origins_are_origins() {
+        let origins = parse_origins("http://localhost:6274, https://app.example.com:8443")
+            .expect("two origins");
+        assert_eq!(
+            origins,
+            ["http://localhost:6274", "https://app.example.com:8443"]
+        );
+        for bad in [
+            "localhost:6274",
+            "https://app.example.com/path",
+            "https://x.example/",
+        ] {
+            let error = parse_origins(bad).expect_err(bad).to_string();
+            assert!(error.starts_with("KITH_MCP_ORIGINS"), "{error}");
+        }
     }
 
     #[test]

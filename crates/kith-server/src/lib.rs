@@ -9,6 +9,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod mcp;
+pub mod oauth;
 pub mod records;
 pub mod serve;
 mod views;

@@ -183,11 +183,16 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-pub async fn start(config: Config) -> Result<RunningServer, StartupError> {
+pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
     install_tls_provider();
     let db = open_database(&config).await?;
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
+    // A public URL made from a bind to port 0 names the port the system picked: links in
+    // mails and the OAuth metadata must reach this server.
+    if config.public_url.port() == Some(0) {
+        let _ = config.public_url.set_port(Some(addr.port()));
+    }
     let jobs = db.take_job_runner().ok_or_else(|| {
         StartupError::Serve(std::io::Error::other("the job runner was already taken"))
     })?;

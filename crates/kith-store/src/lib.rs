@@ -12,6 +12,7 @@ pub mod data;
 mod error;
 mod idempotency;
 mod jobs;
+mod oauth;
 mod outbox;
 mod roles;
 mod sessions;
@@ -27,6 +28,7 @@ pub use data::{
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;
 pub use idempotency::Claim;
+pub use oauth::{CodeGrant, ConnectedApp, NewCode, NewTokens, OAuthClient, Redemption, Rotation};
 pub use outbox::{MailStatus, OutboxMail};
 pub use roles::CustomRole;
 pub use sessions::{LoginEvent, NewSession, SessionUser};

@@ -23,10 +23,15 @@ pub struct ApiToken {
     pub role: Role,
     /// The custom role it acts with instead, if any.
     pub custom_role_id: Option<Uuid>,
+    /// The OAuth client whose grant this is (its person's consent), if it is one. A grant acts
+    /// with its person's current role, built-in or custom, narrowed by its scopes.
+    pub oauth_client_id: Option<String>,
+    /// The resource (RFC 8707) a grant's tokens are good for.
+    pub resource: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
-struct TokenRow {
+pub(crate) struct TokenRow {
     id: Uuid,
     workspace_id: Uuid,
     name: String,
@@ -38,10 +43,12 @@ struct TokenRow {
     last_used_at: Option<Millis>,
     role: Option<String>,
     custom_role_id: Option<Uuid>,
+    oauth_client_id: Option<String>,
+    resource: Option<String>,
 }
 
-const TOKEN_COLUMNS: &str = "id, workspace_id, name, scopes, objects, created_by, created_at, \
-     expires_at, last_used_at, role, custom_role_id";
+pub(crate) const TOKEN_COLUMNS: &str = "id, workspace_id, name, scopes, objects, created_by, \
+     created_at, expires_at, last_used_at, role, custom_role_id, oauth_client_id, resource";
 
 impl TryFrom<TokenRow> for ApiToken {
     type Error = StoreError;
@@ -85,6 +92,8 @@ impl TryFrom<TokenRow> for ApiToken {
                 None => Role::Member,
             },
             custom_role_id: row.custom_role_id,
+            oauth_client_id: row.oauth_client_id,
+            resource: row.resource,
         })
     }
 }
@@ -116,6 +125,8 @@ impl WorkspaceStore<'_> {
             last_used_at: None,
             role: new.role,
             custom_role_id: new.custom_role_id,
+            oauth_client_id: None,
+            resource: None,
         };
         let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
         let objects = token
@@ -142,11 +153,13 @@ impl WorkspaceStore<'_> {
         Ok(token)
     }
 
-    /// Tokens not revoked, newest first (expired ones included, marked by `expires_at`).
+    /// Tokens not revoked, newest first (expired ones included, marked by `expires_at`); OAuth
+    /// grants are listed as connected apps instead.
     pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let mut conn = self.db().read().await?;
         let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE workspace_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE workspace_id = $1 AND revoked_at IS NULL \
+             AND oauth_client_id IS NULL ORDER BY created_at DESC, id DESC"
         );
         let rows = fetch!(
             conn.ex(),
@@ -162,7 +175,8 @@ impl WorkspaceStore<'_> {
         let mut conn = self.db().write().await?;
         let revoked = exec!(
             conn.ex(),
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 \
+             AND revoked_at IS NULL AND oauth_client_id IS NULL",
             now_millis(),
             token_id,
             self.tenant().workspace_id()
@@ -172,31 +186,23 @@ impl WorkspaceStore<'_> {
 }
 
 impl Db {
-    /// The workspace a live token (not revoked, not expired) opens, and the token. A token acts
-    /// with its role, never above its creator's role now (a token whose creator left the
-    /// workspace opens nothing); its scopes and objects narrow what it may do.
+    /// The workspace a live token (not revoked, not expired) opens, and the token: an API token,
+    /// or an OAuth access token, which opens its grant (returned with the access token's
+    /// expiry). A token acts with its role, never above its creator's role now (a token whose
+    /// creator left the workspace opens nothing); a grant acts with its person's current role.
+    /// Scopes and objects narrow what either may do.
     pub async fn enter_workspace_with_token(
         &self,
         token_hash: &str,
     ) -> Result<Option<(Tenant, ApiToken)>, StoreError> {
         let now = now_millis();
-        let row = {
-            let mut conn = self.read().await?;
-            let sql = format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
-                 AND (expires_at IS NULL OR expires_at > $2)"
-            );
-            fetch!(
-                conn.ex(),
-                TokenRow,
-                fetch_optional,
-                sqlx::AssertSqlSafe(sql),
-                token_hash,
-                now
-            )?
+        let token = match self.api_token_by_hash(token_hash, now).await? {
+            Some(token) => token,
+            None => match self.grant_by_access_token(token_hash, now).await? {
+                Some(grant) => grant,
+                None => return Ok(None),
+            },
         };
-        let Some(row) = row else { return Ok(None) };
-        let token = ApiToken::try_from(row)?;
         if token
             .last_used_at
             .is_none_or(|at| now - at > TOUCH_EVERY_MS)
@@ -212,10 +218,16 @@ impl Db {
         let Some(creator) = token.created_by else {
             return Ok(None);
         };
-        let Some((creator_role, _)) = self.membership(token.workspace_id, creator).await? else {
+        let Some((creator_role, creator_custom_role)) =
+            self.membership(token.workspace_id, creator).await?
+        else {
             return Ok(None);
         };
-        let custom_role = match token.custom_role_id {
+        let custom_role_id = match token.oauth_client_id {
+            Some(_) => creator_custom_role,
+            None => token.custom_role_id,
+        };
+        let custom_role = match custom_role_id {
             Some(id) => self.custom_role(token.workspace_id, id).await?,
             None => None,
         };
@@ -226,6 +238,60 @@ impl Db {
             custom_role,
         );
         Ok(Some((tenant, token)))
+    }
+
+    async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let mut conn = self.read().await?;
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)"
+        );
+        fetch!(
+            conn.ex(),
+            TokenRow,
+            fetch_optional,
+            sqlx::AssertSqlSafe(sql),
+            token_hash,
+            now
+        )?
+        .map(ApiToken::try_from)
+        .transpose()
+    }
+
+    /// The live grant an OAuth access token belongs to, expiring when the access token does.
+    async fn grant_by_access_token(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let mut conn = self.read().await?;
+        let columns = TOKEN_COLUMNS
+            .split(", ")
+            .map(|column| match column {
+                "expires_at" => "o.expires_at".to_owned(),
+                other => format!("t.{other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM oauth_tokens o JOIN api_tokens t ON t.id = o.grant_id \
+             WHERE o.token_hash = $1 AND o.kind = 'access' AND o.expires_at > $2 \
+             AND t.revoked_at IS NULL"
+        );
+        fetch!(
+            conn.ex(),
+            TokenRow,
+            fetch_optional,
+            sqlx::AssertSqlSafe(sql),
+            token_hash,
+            now
+        )?
+        .map(ApiToken::try_from)
+        .transpose()
     }
 
     /// Adds `hits` to `key`'s count in the window starting at `window_start`; returns the

@@ -170,6 +170,40 @@ impl TestApp {
         self.count(&self.data_dir().join("kith.db"), sql).await
     }
 
+    /// Changes rows of the control plane's `table` in the database itself, behind Kith's back
+    /// (to make something expire, say): `UPDATE table SET {set} WHERE {condition}`.
+    pub async fn update_control_plane(&self, table: &str, set: &str, condition: &str) -> u64 {
+        let table = match (self.backend, self.own_schema()) {
+            (Backend::Postgres, Some(schema)) => format!("\"{schema}\".\"{table}\""),
+            _ => format!("\"{table}\""),
+        };
+        let sql = sqlx::AssertSqlSafe(format!("UPDATE {table} SET {set} WHERE {condition}"));
+        match self.backend {
+            Backend::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(self.data_dir().join("kith.db"))
+                    .busy_timeout(std::time::Duration::from_secs(10));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the SQLite file");
+                sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("update")
+                    .rows_affected()
+            }
+            Backend::Postgres => {
+                let url = std::env::var("KITH_TEST_POSTGRES_URL").expect("KITH_TEST_POSTGRES_URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("update")
+                    .rows_affected()
+            }
+        }
+    }
+
     /// Runs a `SELECT count(*)` on the SQLite file `file` (read-only), or on PostgreSQL.
     async fn count(&self, file: &std::path::Path, sql: String) -> i64 {
         let sql = sqlx::AssertSqlSafe(sql);

@@ -9,6 +9,7 @@
 //! has an operation for every `/api/v1` route of the router and no other.
 
 mod accounts;
+mod connected_apps;
 mod schemas;
 mod workspaces;
 
@@ -30,6 +31,7 @@ pub fn build(server: &str) -> Value {
     let operations = accounts::operations()
         .into_iter()
         .chain(workspaces::operations())
+        .chain(connected_apps::operations())
         .chain([document_operation()]);
     for op in operations {
         let (path, method, operation) = op.finish();
@@ -73,6 +75,7 @@ fn tags() -> Value {
         { "name": "Invitations", "description": "Inviting people into a workspace by email" },
         { "name": "API tokens", "description": "Credentials of scripts and agents for `/rest`" },
         { "name": "Roles", "description": "Built-in and custom roles of a workspace" },
+        { "name": "Connected apps", "description": "OAuth clients people connected to a workspace (MCP agents)" },
         { "name": "Document", "description": "This document" },
     ])
 }

@@ -66,12 +66,24 @@ fn name_body() -> Value {
 }
 
 /// An operation on one workspace, open to its members.
-fn member_op(method: &'static str, path: &'static str, tag: &str, id: &str, summary: &str) -> Op {
+pub(super) fn member_op(
+    method: &'static str,
+    path: &'static str,
+    tag: &str,
+    id: &str,
+    summary: &str,
+) -> Op {
     Op::new(method, path, tag, id, summary).refuses("404", NOT_A_MEMBER)
 }
 
 /// An operation on one workspace, for its admins and owners.
-fn admin_op(method: &'static str, path: &'static str, tag: &str, id: &str, summary: &str) -> Op {
+pub(super) fn admin_op(
+    method: &'static str,
+    path: &'static str,
+    tag: &str,
+    id: &str,
+    summary: &str,
+) -> Op {
     member_op(method, path, tag, id, summary).refuses("403", NEEDS_ADMIN)
 }
 

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum_extra::extract::cookie::CookieJar;
 use kith_core::{ApiError, ErrorCode, validate};
-use kith_store::{Db, NewUser, now_millis};
+use kith_store::{Db, NewUser, User, now_millis};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -135,20 +135,33 @@ pub async fn login(
     jar: CookieJar,
     Json(body): Json<LoginBody>,
 ) -> AppResult<(CookieJar, Json<Value>)> {
-    let email = body.email.trim().to_lowercase();
-    throttle::before_attempt(&state, &email, &client).await?;
+    let (user, jar) = sign_in(&state, &body.email, &body.password, &client, jar).await?;
+    Ok((jar, Json(me_json(&user))))
+}
+
+/// Checks a password (throttled, with its sign-in history) and opens a session: for the JSON
+/// login and for the OAuth consent page's form.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    jar: CookieJar,
+) -> AppResult<(User, CookieJar)> {
+    let email = email.trim().to_lowercase();
+    throttle::before_attempt(state, &email, client).await?;
     let account = state.db.credentials(&email).await?;
     let verified = match &account {
-        Some((_, hash)) => state.hasher.verify(&body.password, hash).await?,
+        Some((_, hash)) => state.hasher.verify(password, hash).await?,
         None => {
-            state.hasher.verify_decoy(&body.password).await?;
+            state.hasher.verify_decoy(password).await?;
             false
         }
     };
     let user = match account {
         Some((user, _)) if verified => user,
         other => {
-            throttle::record_failure(&state, &email, &client).await?;
+            throttle::record_failure(state, &email, client).await?;
             if let Some((user, _)) = other {
                 state
                     .db
@@ -160,13 +173,13 @@ pub async fn login(
             );
         }
     };
-    throttle::record_success(&state, &email).await?;
+    throttle::record_success(state, &email).await?;
     state
         .db
         .record_login_event(user.id, "login", &client.ip, &client.user_agent)
         .await?;
-    let jar = start_session(&state, user.id, &client, jar).await?;
-    Ok((jar, Json(me_json(&user))))
+    let jar = start_session(state, user.id, client, jar).await?;
+    Ok((user, jar))
 }
 
 pub async fn logout(

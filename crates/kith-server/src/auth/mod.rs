@@ -7,7 +7,7 @@ pub mod session;
 pub mod throttle;
 pub mod tokens;
 
-pub use account::{effective_signup_policy, invalid_invitation};
+pub use account::{effective_signup_policy, invalid_invitation, sign_in};
 pub use session::CurrentUser;
 
 use crate::http::routes::Routes;

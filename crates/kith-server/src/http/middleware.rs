@@ -42,6 +42,8 @@ pub fn security_headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
 
 /// Refuses state-changing requests whose `Origin` names another site: a browser sends it with
 /// every cross-site POST, so this stops cross-site request forgery even before the CSRF token.
+/// Endpoints that no cookie authenticates (`/mcp`, which checks `Origin` itself, and OAuth's
+/// token, registration and revocation) are left to their own checks.
 pub async fn reject_cross_origin(
     State(state): State<AppState>,
     request: Request,
@@ -50,7 +52,7 @@ pub async fn reject_cross_origin(
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    ) || crate::oauth::takes_no_cookies(request.uri().path());
     if !safe
         && let Some(origin) = request.headers().get(header::ORIGIN)
         && !is_same_origin(origin, &request, &state)

@@ -40,12 +40,11 @@ fn service(state: &AppState) -> StreamableHttpService<KithMcp, NeverSessionManag
     if let Some(host) = public.host_str() {
         hosts.push(host.to_owned());
     }
-    let origin = public.origin().ascii_serialization();
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_allowed_hosts(hosts)
-        .with_allowed_origins([origin])
+        .with_allowed_origins(crate::oauth::mcp_origins(state))
         .enforce_origin_validation()
         .with_max_request_body_bytes(state.config.max_body_bytes);
     let handler_state = state.clone();
@@ -56,7 +55,7 @@ fn service(state: &AppState) -> StreamableHttpService<KithMcp, NeverSessionManag
     )
 }
 
-/// `/mcp`, behind [`authenticate`].
+/// `/mcp`, behind [`authenticate`] and, outermost, its CORS answers.
 pub fn router(state: &AppState) -> axum::Router<AppState> {
     axum::Router::new()
         .route_service(PATH, service(state))
@@ -64,34 +63,55 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
             state.clone(),
             authenticate,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::oauth::mcp_cors,
+        ))
 }
 
-/// Authenticates every `/mcp` request by its bearer token before the SDK reads it, and hands the
-/// access to the handler. Without a valid token: 401 with `WWW-Authenticate: Bearer`.
+/// Authenticates every `/mcp` request by its bearer token (an API token, or an OAuth access
+/// token issued for `/mcp`) before the SDK reads it, and hands the access to the handler.
+/// Without a valid token: 401 naming where to learn how to get one (RFC 9728).
 async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let secret = match bearer(request.headers()) {
         Ok(Some(secret)) => secret,
-        Ok(None) => return unauthenticated("send an API token: Authorization: Bearer <token>"),
-        Err(AppError(error)) => return unauthenticated(&error.message),
+        Ok(None) => {
+            return unauthenticated(
+                &state,
+                None,
+                "send an API token or an OAuth access token: Authorization: Bearer <token>",
+            );
+        }
+        Err(AppError(error)) => return unauthenticated(&state, None, &error.message),
     };
-    match RestAccess::with_token(&state, &secret).await {
+    let resource = crate::oauth::mcp_resource(&state);
+    match RestAccess::with_token_for(&state, &secret, &resource).await {
         Ok(access) => {
             request.extensions_mut().insert(Authenticated::new(access));
             next.run(request).await
         }
         Err(AppError(error)) if error.code == ErrorCode::Unauthenticated => {
-            unauthenticated(&error.message)
+            unauthenticated(&state, Some("invalid_token"), &error.message)
         }
         Err(error) => error.into_response(),
     }
 }
 
-fn unauthenticated(message: &str) -> Response {
+fn unauthenticated(state: &AppState, error: Option<&str>, message: &str) -> Response {
     let mut response = AppError(ApiError::new(ErrorCode::Unauthenticated, message)).into_response();
     *response.status_mut() = StatusCode::UNAUTHORIZED;
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let mut challenge = format!(
+        "Bearer resource_metadata=\"{}\"",
+        crate::oauth::resource_metadata_url(state)
+    );
+    if let Some(error) = error {
+        challenge.push_str(&format!(", error=\"{error}\""));
+    }
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 

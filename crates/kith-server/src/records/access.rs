@@ -132,8 +132,19 @@ impl FromRequestParts<AppState> for RestAccess {
 impl RestAccess {
     /// The access of an API token's secret (unknown, revoked and expired ones refused), counted
     /// against its rate limit.
+    /// The access of an API token (REST, and `kith mcp` over stdio).
     pub async fn with_token(state: &AppState, secret: &str) -> Result<RestAccess, AppError> {
-        let (tenant, actor, token) = token_access(state, secret).await?;
+        let (tenant, actor, token) = token_access(state, secret, None).await?;
+        RestAccess::open(state, tenant, actor, token).await
+    }
+
+    /// The access of an API token or of an OAuth access token issued for `resource` (`/mcp`).
+    pub async fn with_token_for(
+        state: &AppState,
+        secret: &str,
+        resource: &str,
+    ) -> Result<RestAccess, AppError> {
+        let (tenant, actor, token) = token_access(state, secret, Some(resource)).await?;
         RestAccess::open(state, tenant, actor, token).await
     }
 
@@ -240,9 +251,12 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     }
 }
 
+/// A token's access. OAuth access tokens are good only for the resource they were issued for
+/// (RFC 8707), so they open nothing where `resource` is `None` or another.
 async fn token_access(
     state: &AppState,
     secret: &str,
+    resource: Option<&str>,
 ) -> Result<(Tenant, Actor, Option<ApiToken>), AppError> {
     let refused = || {
         ApiError::new(
@@ -265,6 +279,16 @@ async fn token_access(
     };
     if token.expires_at.is_some_and(|at| at <= now_millis()) {
         return Err(refused().into());
+    }
+    if token.oauth_client_id.is_some() && token.resource.as_deref() != resource {
+        return Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            format!(
+                "this OAuth access token is good only for {}; the REST API takes API tokens",
+                token.resource.as_deref().unwrap_or("another resource")
+            ),
+        )
+        .into());
     }
     let key = format!("token:{}", token.id);
     within_rate_limit(state, &key, state.config.token_rate_limit).await?;

@@ -9,6 +9,7 @@ mod mail;
 mod matrix;
 mod mcp;
 mod metadata;
+mod oauth;
 mod openapi;
 mod records;
 mod resilience;

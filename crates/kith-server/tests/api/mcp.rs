@@ -21,9 +21,9 @@ on_both_backends!(
     the_audit_log_keeps_every_tool_call_and_token_write,
 );
 
-type Client = RunningService<RoleClient, ClientConfig>;
+pub(crate) type Client = RunningService<RoleClient, ClientConfig>;
 
-const READ_TOOLS: [&str; 6] = [
+pub(crate) const READ_TOOLS: [&str; 6] = [
     "describe_workspace",
     "search_records",
     "list_records",
@@ -44,7 +44,7 @@ async fn token(owner: &TestClient, ws: &str, scopes: &[&str]) -> String {
 }
 
 /// A client of `/mcp` that sends `token`, speaking a revision that has `initialize`.
-async fn connect(app: &TestApp, token: &str) -> Client {
+pub(crate) async fn connect(app: &TestApp, token: &str) -> Client {
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token),
     );
@@ -109,7 +109,7 @@ async fn refused(client: &Client, name: &str, arguments: Value) -> (String, Vec<
     )
 }
 
-fn names(tools: &[Tool]) -> Vec<String> {
+pub(crate) fn names(tools: &[Tool]) -> Vec<String> {
     tools.iter().map(|t| t.name.to_string()).collect()
 }
 
@@ -848,7 +848,14 @@ async fn the_current_protocol_and_the_http_checks(backend: Backend) {
         post(None, None).await,
         post(Some("kith_not_a_token"), None).await,
     ] {
-        assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+        let challenge = refused.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with(&format!(
+                "Bearer resource_metadata=\"{}\"",
+                app.url("/.well-known/oauth-protected-resource/mcp")
+            )),
+            "{challenge}"
+        );
         refused.expect_error(401, "unauthenticated");
     }
     post(Some(&token), Some("https://evil.example"))
