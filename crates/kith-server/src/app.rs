@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .merge(crate::mcp::router(&state))
         .merge(crate::oauth::router(&state))
-        .fallback(no_such_route)
+        .fallback(crate::web::serve)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::reject_cross_origin,
@@ -133,6 +133,6 @@ async fn readyz(State(state): State<AppState>) -> AppResult<Json<Value>> {
     Ok(Json(json!({ "status": "ready" })))
 }
 
-async fn no_such_route() -> crate::http::AppError {
+pub(crate) async fn no_such_route() -> crate::http::AppError {
     ApiError::new(ErrorCode::NotFound, "no such route").into()
 }

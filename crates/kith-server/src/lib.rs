@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod records;
 pub mod serve;
 mod views;
+mod web;
 pub mod workspaces;
 
 pub use app::AppState;

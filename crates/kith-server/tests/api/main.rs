@@ -14,4 +14,5 @@ mod openapi;
 mod records;
 mod resilience;
 mod tokens;
+mod web;
 mod workspaces;

@@ -1,0 +1,153 @@
+// Browser journeys against the real binary: `node e2e/journey.mjs path/to/kith`. Starts Kith on a
+// fresh data directory, drives Debian's Chromium headless through playwright-core, and checks
+// each main screen with axe-core. On failure the page's screenshot is kept and named.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const kith = resolve(process.argv[2] ?? "../target/debug/kith");
+const port = Number(process.env.KITH_E2E_PORT ?? 7799);
+const base = `http://127.0.0.1:${port}`;
+const artifacts = resolve("e2e/artifacts");
+const axeSource = readFileSync(resolve("node_modules/axe-core/axe.min.js"), "utf8");
+
+async function startKith() {
+  const data = mkdtempSync(join(tmpdir(), "kith-e2e-"));
+  const server = spawn(kith, ["serve"], {
+    env: { ...process.env, KITH_DATA_DIR: data, KITH_BIND: `127.0.0.1:${port}`, KITH_PUBLIC_URL: base },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  let exited = null;
+  server.on("exit", (code) => (exited = code));
+  for (let i = 0; i < 100; i++) {
+    if (exited !== null) throw new Error(`kith serve exited with ${exited} before it was ready`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  server.kill();
+  throw new Error(`Kith did not become ready at ${base}`);
+}
+
+/** Debian's Chromium on a fresh profile, with everything that would reach the network off. */
+async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), "kith-chromium-"));
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** Fails on serious or critical accessibility violations of the current screen. */
+async function accessible(page, screen) {
+  // Evaluated through the DevTools protocol, which the page's CSP (no inline script) allows.
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => await window.axe.run(document));
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length) {
+    throw new Error(`${screen}: ${bad.map((v) => `${v.id} (${v.impact}): ${v.help}`).join("; ")}`);
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const journeys = {
+  async "sign up, see the workspace's objects, a record made through the API, sign out and in"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/login/);
+    await accessible(page, "sign-in");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Your name").fill("Ada Lovelace");
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password").fill("correct horse battery staple");
+    await page.getByLabel("Workspace name").fill("Analytical Engines");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByRole("heading", { name: "Companies" }).waitFor();
+    await page.getByText("No companies yet.").waitFor();
+    for (const object of ["People", "Opportunities", "Tasks", "Notes"]) {
+      await page.getByRole("navigation").getByRole("link", { name: object }).waitFor();
+    }
+    await accessible(page, "companies, empty");
+
+    const workspace = page.url().split("/w/")[1].split("/")[0];
+    const created = await page.evaluate(async (ws) => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+      const answer = await fetch("/rest/companies", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
+        body: JSON.stringify({ name: "Babbage & Co", employees: 12 }),
+      });
+      return answer.status;
+    }, workspace);
+    check(created === 201, `creating a company through the API answered ${created}`);
+    await page.reload();
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("link", { name: "People" }).click();
+    await page.getByRole("heading", { name: "People" }).waitFor();
+    check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login/);
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "wrong email or password" }).waitFor();
+    await page.getByLabel("Password").fill("correct horse battery staple");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+  },
+
+  async "a page address opened before signing in is where signing in leads"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    const people = page.url().replace(/companies$/, "people");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(people);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password").fill("correct horse battery staple");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(people);
+    await page.getByRole("heading", { name: "People" }).waitFor();
+  },
+};
+
+const server = await startKith();
+// One browser context: the second journey starts signed in, as the first left it.
+const context = await launch();
+let failed = 0;
+try {
+  for (const [name, journey] of Object.entries(journeys)) {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    try {
+      await journey(page);
+      console.log(`ok   ${name}`);
+    } catch (error) {
+      failed += 1;
+      mkdirSync(artifacts, { recursive: true });
+      const shot = join(artifacts, `${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      console.log(`FAIL ${name}\n     ${error.message}\n     screenshot: ${shot}`);
+    } finally {
+      await page.close();
+    }
+  }
+} finally {
+  await context.close();
+  server.kill();
+}
+process.exitCode = failed ? 1 : 0;

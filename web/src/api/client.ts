@@ -1,0 +1,101 @@
+// The one place the app talks to the server. Every call goes through `request`: JSON in and out,
+// the session cookie, the CSRF header on changes, the workspace header for /rest, and the
+// server's error shape turned into an `ApiError` the screens can show.
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An answer other than 2xx, as the server explained it. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: FieldError[];
+
+  constructor(status: number, code: string, message: string, details: FieldError[] = []) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The message for one field, if the server named it. */
+  forField(field: string): string | undefined {
+    return this.details.find((detail) => detail.field === field)?.message;
+  }
+}
+
+export type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+export interface RequestOptions {
+  method?: Method;
+  body?: unknown;
+  /** The workspace a `/rest` call works in. */
+  workspace?: string;
+  signal?: AbortSignal;
+}
+
+const CSRF_COOKIE = "kith_csrf";
+
+/** The CSRF token the server set beside the session cookie, if any. */
+export function csrfToken(cookies: string = document.cookie): string | undefined {
+  for (const pair of cookies.split(";")) {
+    const [name, ...value] = pair.trim().split("=");
+    if (name === CSRF_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? "GET";
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET") {
+    const token = csrfToken();
+    if (token) headers["x-csrf-token"] = token;
+  }
+  if (options.workspace) headers["x-kith-workspace"] = options.workspace;
+  const init: RequestInit = { method, headers, credentials: "same-origin" };
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  if (options.signal) init.signal = options.signal;
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    throw new ApiError(0, "network", "Kith cannot be reached. Check your connection and try again.");
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const json: unknown = text ? parseJson(text) : undefined;
+  if (!response.ok) throw errorFrom(response.status, json);
+  return json as T;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+function errorFrom(status: number, json: unknown): ApiError {
+  const error = (json as ErrorBody | undefined)?.error;
+  const code = typeof error?.code === "string" ? error.code : `http_${status}`;
+  const message =
+    typeof error?.message === "string" ? error.message : `The server answered ${status}.`;
+  const details = Array.isArray(error?.details)
+    ? error.details.filter(
+        (d): d is FieldError =>
+          typeof d === "object" && d !== null && typeof d.field === "string" && typeof d.message === "string",
+      )
+    : [];
+  return new ApiError(status, code, message, details);
+}

@@ -1,0 +1,81 @@
+// Kith's API, typed: accounts and workspaces under /api/v1, records and metadata under /rest.
+
+import { request } from "./client";
+
+export interface Me {
+  id: string;
+  name: string;
+  email: string;
+  theme: "system" | "light" | "dark";
+  avatarUrl: string | null;
+}
+
+export type Role = "owner" | "admin" | "member" | "viewer";
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface FieldMeta {
+  id: string;
+  name: string;
+  label: string;
+  type: string;
+  isActive?: boolean;
+}
+
+export interface ObjectMeta {
+  id: string;
+  nameSingular: string;
+  namePlural: string;
+  labelSingular: string;
+  labelPlural: string;
+  icon: string;
+  isCustom: boolean;
+  isActive: boolean;
+  labelField: string;
+  fields: FieldMeta[];
+}
+
+export type RecordValue = unknown;
+export type KithRecord = { id: string } & Record<string, RecordValue>;
+
+export interface Page {
+  records: KithRecord[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+  totalCount?: number;
+}
+
+export const api = {
+  me: () => request<Me>("/api/v1/me"),
+  logIn: (email: string, password: string) =>
+    request<Me>("/api/v1/auth/login", { method: "POST", body: { email, password } }),
+  signUp: (name: string, email: string, password: string) =>
+    request<Me>("/api/v1/auth/signup", { method: "POST", body: { name, email, password } }),
+  logOut: () => request<void>("/api/v1/auth/logout", { method: "POST" }),
+  workspaces: async () => (await request<{ data: Workspace[] }>("/api/v1/workspaces")).data,
+  createWorkspace: (name: string) =>
+    request<Workspace>("/api/v1/workspaces", { method: "POST", body: { name } }),
+  objects: async (workspace: string) =>
+    (await request<{ data: { objects: ObjectMeta[] } }>("/rest/metadata/objects", { workspace })).data
+      .objects,
+  page: async (workspace: string, plural: string, cursor: string | null, limit = 50): Promise<Page> => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("starting_after", cursor);
+    const answer = await request<{
+      data: Record<string, KithRecord[]>;
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
+      totalCount?: number;
+    }>(`/rest/${encodeURIComponent(plural)}?${query}`, { workspace });
+    const page: Page = {
+      records: answer.data[plural] ?? [],
+      endCursor: answer.pageInfo.endCursor,
+      hasNextPage: answer.pageInfo.hasNextPage,
+    };
+    if (answer.totalCount !== undefined) page.totalCount = answer.totalCount;
+    return page;
+  },
+};

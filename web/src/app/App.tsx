@@ -1,0 +1,37 @@
+import { useQuery } from "@tanstack/react-query";
+import { Redirect, Route, Switch, useLocation } from "wouter";
+import { api } from "../api/kith";
+import { ApiError } from "../api/client";
+import { AuthForm } from "../features/auth/AuthForm";
+import { Workspaces } from "../features/shell/Workspaces";
+
+/** Signed out: the sign-in and sign-up screens. Signed in: the workspaces. */
+export function App() {
+  const me = useQuery({ queryKey: ["me"], queryFn: api.me });
+  const [location] = useLocation();
+  if (me.isPending) return <div className="splash" aria-busy="true" />;
+  const signedOut = me.error instanceof ApiError && me.error.status === 401;
+  if (me.error && !signedOut) {
+    return (
+      <main className="splash">
+        <p role="alert">{me.error.message}</p>
+      </main>
+    );
+  }
+  if (signedOut || !me.data) {
+    return (
+      <Switch>
+        <Route path="/signup">
+          <AuthForm mode="signup" />
+        </Route>
+        <Route path="/login">
+          <AuthForm mode="login" />
+        </Route>
+        <Route>
+          <Redirect to={`/login?next=${encodeURIComponent(location)}`} />
+        </Route>
+      </Switch>
+    );
+  }
+  return <Workspaces me={me.data} />;
+}

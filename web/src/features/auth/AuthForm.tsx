@@ -1,0 +1,109 @@
+import { useState, type FormEvent } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { Link, useSearch, useLocation } from "wouter";
+import { api } from "../../api/kith";
+import { ApiError } from "../../api/client";
+
+interface Props {
+  mode: "login" | "signup";
+}
+
+/** Sign in, or create an account (the first one creates its workspace and lands in it). */
+export function AuthForm({ mode }: Props) {
+  const queries = useQueryClient();
+  const [, navigate] = useLocation();
+  const next = new URLSearchParams(useSearch()).get("next");
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const field = (name: string) => String(form.get(name) ?? "");
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === "signup") {
+        await api.signUp(field("name"), field("email"), field("password"));
+        await api.createWorkspace(field("workspace") || `${field("name")}'s workspace`);
+      } else {
+        await api.logIn(field("email"), field("password"));
+      }
+      await queries.invalidateQueries();
+      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(0, "unknown", String(caught)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const signup = mode === "signup";
+  return (
+    <main className="auth">
+      <form className="card" onSubmit={submit} aria-labelledby="auth-title" noValidate>
+        <h1 id="auth-title">{signup ? "Create your Kith account" : "Sign in to Kith"}</h1>
+        {error && !error.details.length && (
+          <p className="problem" role="alert">
+            {error.message}
+          </p>
+        )}
+        {signup && <Field name="name" label="Your name" autoComplete="name" error={error} />}
+        <Field name="email" label="Email" type="email" autoComplete="username" error={error} />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete={signup ? "new-password" : "current-password"}
+          error={error}
+        />
+        {signup && <Field name="workspace" label="Workspace name" autoComplete="organization" error={error} required={false} />}
+        <button className="primary" type="submit" disabled={busy}>
+          {signup ? "Create account" : "Sign in"}
+        </button>
+        <p className="muted">
+          {signup ? (
+            <>
+              Have an account? <Link href="/login">Sign in</Link>
+            </>
+          ) : (
+            <>
+              New here? <Link href="/signup">Create an account</Link>
+            </>
+          )}
+        </p>
+      </form>
+    </main>
+  );
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  type?: string;
+  autoComplete: string;
+  error: ApiError | null;
+  required?: boolean;
+}
+
+function Field({ name, label, type = "text", autoComplete, error, required = true }: FieldProps) {
+  const message = error?.forField(name);
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        name={name}
+        type={type}
+        autoComplete={autoComplete}
+        required={required}
+        aria-invalid={message ? true : undefined}
+        aria-describedby={message ? `${name}-error` : undefined}
+      />
+      {message && (
+        <small id={`${name}-error`} className="problem">
+          {message}
+        </small>
+      )}
+    </label>
+  );
+}

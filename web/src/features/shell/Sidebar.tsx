@@ -1,0 +1,59 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useLocation } from "wouter";
+import { api, type Me } from "../../api/kith";
+
+interface Props {
+  me: Me;
+  workspace: string;
+  current: string;
+}
+
+/** The workspace switcher, every active object (standard first, then custom), and signing out. */
+export function Sidebar({ me, workspace, current }: Props) {
+  const queries = useQueryClient();
+  const [, navigate] = useLocation();
+  const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
+  const objects = useQuery({ queryKey: ["objects", workspace], queryFn: () => api.objects(workspace) });
+  const shown = (objects.data ?? [])
+    .filter((object) => object.isActive)
+    .sort((a, b) => Number(a.isCustom) - Number(b.isCustom));
+
+  async function logOut() {
+    await api.logOut();
+    queries.clear();
+    navigate("/login");
+  }
+
+  return (
+    <nav className="sidebar" aria-label="Workspace">
+      <label className="field">
+        <span className="visually-hidden">Workspace</span>
+        <select value={workspace} onChange={(event) => navigate(`/w/${event.target.value}/companies`)}>
+          {(workspaces.data ?? []).map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ul className="objects">
+        {shown.map((object) => (
+          <li key={object.id}>
+            <Link
+              href={`/w/${workspace}/${object.namePlural}`}
+              aria-current={object.namePlural === current ? "page" : undefined}
+            >
+              {object.labelPlural}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <div className="me">
+        <span title={me.email}>{me.name}</span>
+        <button type="button" onClick={logOut}>
+          Sign out
+        </button>
+      </div>
+    </nav>
+  );
+}

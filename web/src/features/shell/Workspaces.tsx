@@ -1,0 +1,43 @@
+import { useQuery } from "@tanstack/react-query";
+import { Redirect, Route, Switch, useParams } from "wouter";
+import { api, type Me } from "../../api/kith";
+import { Sidebar } from "./Sidebar";
+import { RecordList } from "../records/RecordList";
+import { NewWorkspace } from "./NewWorkspace";
+
+/** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
+export function Workspaces({ me }: { me: Me }) {
+  const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
+  if (workspaces.isPending) return <div className="splash" aria-busy="true" />;
+  if (workspaces.error) {
+    return (
+      <main className="splash">
+        <p role="alert">{workspaces.error.message}</p>
+      </main>
+    );
+  }
+  const first = workspaces.data[0];
+  if (!first) return <NewWorkspace />;
+  return (
+    <Switch>
+      <Route path="/w/:workspace/:plural?">
+        <InWorkspace me={me} />
+      </Route>
+      <Route>
+        <Redirect to={`/w/${first.id}/companies`} replace />
+      </Route>
+    </Switch>
+  );
+}
+
+function InWorkspace({ me }: { me: Me }) {
+  const { workspace = "", plural = "companies" } = useParams<{ workspace: string; plural?: string }>();
+  return (
+    <div className="layout">
+      <Sidebar me={me} workspace={workspace} current={plural} />
+      <main className="content">
+        <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+      </main>
+    </div>
+  );
+}
