@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod records;
 pub mod serve;
 mod views;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use app::AppState;

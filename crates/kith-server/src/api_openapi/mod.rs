@@ -73,6 +73,7 @@ fn tags() -> Value {
         { "name": "Invitations", "description": "Inviting people into a workspace by email" },
         { "name": "API tokens", "description": "Credentials of scripts and agents for `/rest`" },
         { "name": "Roles", "description": "Built-in and custom roles of a workspace" },
+        { "name": "Webhooks", "description": "Changes of records posted, signed, to URLs of the admins' choosing" },
         { "name": "Document", "description": "This document" },
     ])
 }

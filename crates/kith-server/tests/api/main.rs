@@ -13,4 +13,5 @@ mod openapi;
 mod records;
 mod resilience;
 mod tokens;
+mod webhooks;
 mod workspaces;

@@ -65,6 +65,7 @@ impl Fixture {
             .replace("{invitation_id}", NOBODY)
             .replace("{token_id}", NOBODY)
             .replace("{role_id}", NOBODY)
+            .replace("{webhook_id}", NOBODY)
             .replace("{token}", "not-an-invitation");
         // Reads that find or group records, so that their answers are checked for leaks.
         let path = match pattern {
