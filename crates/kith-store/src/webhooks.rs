@@ -474,6 +474,21 @@ impl Db {
         lock_ms: Millis,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now = now_millis();
+        // A read first: most passes find nothing due and need not take the writer.
+        let due = {
+            let mut conn = self.read().await?;
+            scalar!(
+                conn.ex(),
+                Uuid,
+                fetch_optional,
+                "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+                 AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+                now
+            )?
+        };
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let skip_locked = match self.backend() {
             Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
             Backend::Sqlite => "",
