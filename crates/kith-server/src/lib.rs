@@ -14,6 +14,7 @@ pub mod records;
 pub mod serve;
 mod views;
 mod web;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use app::AppState;

@@ -213,6 +213,7 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
         stopped.clone(),
     ));
     tokio::spawn(rate_exchange(state.clone(), stopped.clone()));
+    tokio::spawn(crate::webhooks::run(state.clone(), stopped.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

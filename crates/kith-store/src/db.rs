@@ -47,6 +47,26 @@ pub struct Db {
     pub(crate) cipher: crate::Cipher,
     /// Whether the [`crate::JobRunner`] was handed out.
     pub(crate) job_runner_taken: Arc<std::sync::atomic::AtomicBool>,
+    /// Workspaces whose records this process changed since the webhook dispatcher last looked.
+    pub(crate) written: Arc<WrittenWorkspaces>,
+}
+
+/// The workspaces written to since last asked, and a wake-up for whoever waits on them (the
+/// webhook dispatcher): a write notes its workspace after it commits.
+#[derive(Debug, Default)]
+pub(crate) struct WrittenWorkspaces {
+    ids: Mutex<std::collections::HashSet<Uuid>>,
+    wake: tokio::sync::Notify,
+}
+
+impl WrittenWorkspaces {
+    pub(crate) fn note(&self, workspace_id: Uuid) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.insert(workspace_id);
+        }
+        // Keeps a permit when nobody waits, so a write between two waits is not missed.
+        self.wake.notify_one();
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -390,6 +410,7 @@ impl Db {
             pools,
             workspace_files,
             job_runner_taken: Arc::default(),
+            written: Arc::default(),
             cipher: crate::Cipher::new(&options.secret_key),
         })
     }
@@ -433,6 +454,17 @@ impl Db {
             Pools::Sqlite(pair) => pair.begin().await?,
             Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// Waits until this process has written to some workspace's records, then answers which
+    /// workspaces since the last call.
+    pub async fn written_workspaces(&self) -> Vec<Uuid> {
+        self.written.wake.notified().await;
+        self.written
+            .ids
+            .lock()
+            .map(|mut ids| ids.drain().collect())
+            .unwrap_or_default()
     }
 
     /// How many workspace files (SQLite) this process has open now.

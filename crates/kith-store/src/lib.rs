@@ -18,6 +18,7 @@ mod roles;
 mod sessions;
 mod tokens;
 mod users;
+mod webhooks;
 mod workspaces;
 
 pub use cipher::Cipher;
@@ -34,6 +35,10 @@ pub use roles::CustomRole;
 pub use sessions::{LoginEvent, NewSession, SessionUser};
 pub use tokens::{ApiToken, NewToken};
 pub use users::{NewUser, ProfileChange, Theme, User};
+pub use webhooks::{
+    AfterAttempt, Attempt, AttemptOutcome, ClaimedDelivery, Delivery, NewDelivery, RetryPolicy,
+    Webhook, WebhookChange, event_floor,
+};
 pub use workspaces::{
     Invitation, JobRunner, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore,
     WorkspaceSummary,

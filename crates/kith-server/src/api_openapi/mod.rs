@@ -76,6 +76,7 @@ fn tags() -> Value {
         { "name": "API tokens", "description": "Credentials of scripts and agents for `/rest`" },
         { "name": "Roles", "description": "Built-in and custom roles of a workspace" },
         { "name": "Connected apps", "description": "OAuth clients people connected to a workspace (MCP agents)" },
+        { "name": "Webhooks", "description": "Changes of records posted, signed, to URLs of the admins' choosing" },
         { "name": "Document", "description": "This document" },
     ])
 }

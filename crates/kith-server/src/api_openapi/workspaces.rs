@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::workspaces::paths::{
     AUDIT, CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS,
-    WORKSPACE,
+    WEBHOOK, WEBHOOK_DELIVERIES, WEBHOOK_TEST, WEBHOOKS, WORKSPACE,
 };
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
@@ -20,6 +20,7 @@ pub fn operations() -> Vec<Op> {
     all.extend(roles());
     all.extend(audit());
     all.extend(change_sets());
+    all.extend(webhooks());
     all
 }
 
@@ -435,5 +436,111 @@ fn change_sets() -> Vec<Op> {
             .answer("200", "What was put back, and the conflicts", outcome)
             .refuses("404", "no such change set")
             .refuses("409", "the change set was reverted already"),
+    ]
+}
+
+fn webhook_schema() -> Value {
+    json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "url", "events", "enabled", "disabledAt", "disabledReason", "consecutiveFailures", "createdBy", "createdAt", "updatedAt"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "url": { "type": "string", "format": "uri" },
+            "events": { "type": "array", "items": { "type": "string" } },
+            "enabled": { "type": "boolean" },
+            "disabledAt": { "type": ["string", "null"], "format": "date-time" },
+            "disabledReason": { "type": ["string", "null"] },
+            "consecutiveFailures": { "type": "integer", "description": "Deliveries in a row that failed every attempt; at 5 the webhook is disabled" },
+            "createdBy": { "type": "string", "format": "uuid", "description": "The admin whose role's read rights shape every delivery" },
+            "createdAt": { "type": "string", "format": "date-time" },
+            "updatedAt": { "type": "string", "format": "date-time" },
+        },
+    })
+}
+
+fn webhooks() -> Vec<Op> {
+    use crate::webhooks::patterns::{MAX_PATTERNS, PATTERN_REGEX};
+    let url = json!({ "type": "string", "minLength": 1, "maxLength": 2048, "pattern": "^\\s*[hH][tT][tT][pP][sS]?://", "description": "An http(s) URL with a host; deliveries are posted to it" });
+    let events = json!({
+        "type": "array", "minItems": 1, "maxItems": MAX_PATTERNS,
+        "items": { "type": "string", "pattern": PATTERN_REGEX },
+        "description": "Event patterns: *, object.action (person.created), *.action (*.deleted) or object.* (person.*); objects by singular name; actions created, updated, deleted, restored",
+    });
+    let create = body(json!({ "url": url, "events": events }), &["url", "events"]);
+    let update = body(
+        json!({ "url": url, "events": events, "enabled": { "type": "boolean", "description": "true enables a disabled webhook again (its failures forgotten)" } }),
+        &[],
+    );
+    let mut created = webhook_schema();
+    if let Some(required) = created["required"].as_array_mut() {
+        required.push(json!("secret"));
+    }
+    created["properties"]["secret"] =
+        json!({ "type": "string", "description": "The signing secret (whsec_…), shown this once" });
+    let attempt = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["attempt", "at", "statusCode", "error", "durationMs"],
+        "properties": {
+            "attempt": { "type": "integer", "minimum": 1 },
+            "at": { "type": "string", "format": "date-time" },
+            "statusCode": { "type": ["integer", "null"], "description": "The receiver's answer; null when there was none" },
+            "error": { "type": ["string", "null"], "description": "Why the attempt failed; null when it succeeded" },
+            "durationMs": { "type": "integer" },
+        },
+    });
+    let delivery = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "eventId", "event", "status", "createdAt", "nextAttemptAt", "attempts"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "eventId": { "type": "string", "format": "uuid", "description": "Sent as X-Kith-Event-Id, the same on every attempt" },
+            "event": { "type": "string" },
+            "status": { "enum": ["pending", "delivered", "failed"] },
+            "createdAt": { "type": "string", "format": "date-time" },
+            "nextAttemptAt": { "type": ["string", "null"], "format": "date-time" },
+            "attempts": { "type": "array", "items": attempt },
+        },
+    });
+    let list = json!({
+        "type": "object", "required": ["data"], "additionalProperties": false,
+        "properties": { "data": { "type": "array", "items": webhook_schema() } },
+    });
+    vec![
+        admin_op("GET", WEBHOOKS, "Webhooks", "listWebhooks", "The workspace's webhooks")
+            .answer("200", "Oldest first, without their secrets", list),
+        admin_op("POST", WEBHOOKS, "Webhooks", "createWebhook", "Create a webhook")
+            .describe("Every change of a record matching events is posted to url as JSON, signed with HMAC-SHA256 over \"{X-Kith-Timestamp}.{body}\" (X-Kith-Signature: v1=<hex>), carrying what the creator's role may read. Failed deliveries are retried after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h and 24 h; after 5 deliveries in a row fail every attempt the webhook is disabled and the admins are mailed.")
+            .json_body(create)
+            .answer("201", "The webhook with its signing secret, shown this once", created)
+            .refuses("404", "events names an object the workspace does not have"),
+        admin_op("GET", WEBHOOK, "Webhooks", "getWebhook", "One webhook")
+            .answer("200", "The webhook, without its secret", webhook_schema())
+            .refuses("404", "no such webhook"),
+        admin_op("PATCH", WEBHOOK, "Webhooks", "updateWebhook", "Change a webhook, or enable or disable it")
+            .json_body(update)
+            .answer("200", "The webhook as changed", webhook_schema())
+            .refuses("404", "no such webhook; or events names an object the workspace does not have"),
+        admin_op("DELETE", WEBHOOK, "Webhooks", "deleteWebhook", "Delete a webhook and its delivery log")
+            .empty("204", "Deleted")
+            .refuses("404", "no such webhook"),
+        admin_op("GET", WEBHOOK_DELIVERIES, "Webhooks", "listWebhookDeliveries", "The delivery log")
+            .describe("The newest 100 deliveries, each with every attempt (status code, error, time).")
+            .answer("200", "Newest first", json!({
+                "type": "object", "required": ["data"], "additionalProperties": false,
+                "properties": { "data": { "type": "array", "items": delivery } },
+            }))
+            .refuses("404", "no such webhook"),
+        admin_op("POST", WEBHOOK_TEST, "Webhooks", "testWebhook", "Send a test event")
+            .describe("Queues a webhook.test delivery, sent within a second like any other; its outcome shows in the delivery log.")
+            .answer("202", "Queued", json!({
+                "type": "object", "additionalProperties": false, "required": ["eventId", "event", "status"],
+                "properties": {
+                    "eventId": { "type": "string", "format": "uuid" },
+                    "event": { "const": "webhook.test" },
+                    "status": { "const": "pending" },
+                },
+            }))
+            .refuses("404", "no such webhook")
+            .refuses("409", "the webhook is disabled"),
     ]
 }

@@ -8,6 +8,7 @@ mod members;
 mod roles;
 mod routes;
 mod tokens;
+mod webhooks;
 
 pub use access::{Admin, Owner, WorkspaceAccess};
 
@@ -26,6 +27,11 @@ pub(crate) mod paths {
     pub const CHANGE_SET: &str = "/api/v1/workspaces/{workspace_id}/change-sets/{change_set_id}";
     pub const CHANGE_SET_REVERT: &str =
         "/api/v1/workspaces/{workspace_id}/change-sets/{change_set_id}/revert";
+    pub const WEBHOOKS: &str = "/api/v1/workspaces/{workspace_id}/webhooks";
+    pub const WEBHOOK: &str = "/api/v1/workspaces/{workspace_id}/webhooks/{webhook_id}";
+    pub const WEBHOOK_DELIVERIES: &str =
+        "/api/v1/workspaces/{workspace_id}/webhooks/{webhook_id}/deliveries";
+    pub const WEBHOOK_TEST: &str = "/api/v1/workspaces/{workspace_id}/webhooks/{webhook_id}/test";
 }
 
 pub fn routes() -> Routes {
@@ -64,6 +70,13 @@ pub fn routes() -> Routes {
         .get(CHANGE_SETS, change_sets::list)
         .get(CHANGE_SET, change_sets::show)
         .post(CHANGE_SET_REVERT, change_sets::revert)
+        .get(WEBHOOKS, webhooks::list)
+        .post(WEBHOOKS, webhooks::create)
+        .get(WEBHOOK, webhooks::show)
+        .patch(WEBHOOK, webhooks::update)
+        .delete(WEBHOOK, webhooks::delete)
+        .get(WEBHOOK_DELIVERIES, webhooks::deliveries)
+        .post(WEBHOOK_TEST, webhooks::test)
         .get("/api/v1/invitations/{token}", invitations::show)
         .post("/api/v1/invitations/{token}/accept", invitations::accept)
 }

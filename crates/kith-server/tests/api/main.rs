@@ -15,4 +15,5 @@ mod records;
 mod resilience;
 mod tokens;
 mod web;
+mod webhooks;
 mod workspaces;

@@ -122,6 +122,119 @@ impl DataStore {
         Ok((events, more))
     }
 
+    /// The workspace's events after `after`, oldest first, for a reader outside the request
+    /// that wrote them (webhooks): at most `limit` are looked at; those of objects the access
+    /// may not read are left out, and the changes are shown as a timeline shows them. Also the
+    /// id of the last event looked at, to go on from.
+    pub async fn events_after(
+        &self,
+        after: Uuid,
+        limit: usize,
+    ) -> Result<(Vec<ChangeEvent>, Option<Uuid>), StoreError> {
+        let mut args = Args::default();
+        let sql = format!(
+            "SELECT id, object_id, record_id, kind, actor, changes, at FROM {} WHERE id > {} ORDER BY id LIMIT {limit}",
+            self.table("_kith_events"),
+            args.push(ColumnType::Uuid, Cell::Uuid(after)),
+        );
+        let kinds = [
+            ColumnType::Uuid,
+            ColumnType::Uuid,
+            ColumnType::Uuid,
+            ColumnType::Text,
+            ColumnType::Json,
+            ColumnType::Text,
+            ColumnType::DateTime,
+        ];
+        let rows = {
+            let mut conn = self.read().await?;
+            conn.ex().fetch_cells(&sql, &args, &kinds).await?
+        };
+        let last = rows.last().and_then(|row| match row.first() {
+            Some(Cell::Uuid(id)) => Some(*id),
+            _ => None,
+        });
+        let catalog = self.objects().await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(event) = self.change_event(&catalog, row)? {
+                events.push(event);
+            }
+        }
+        Ok((events, last))
+    }
+
+    /// One row of `_kith_events` as the access may see it; `None` for an object it may not read
+    /// (or one deleted since).
+    fn change_event(
+        &self,
+        catalog: &[ObjectMeta],
+        row: &[Cell],
+    ) -> Result<Option<ChangeEvent>, StoreError> {
+        let (
+            [
+                Cell::Uuid(id),
+                Cell::Uuid(object_id),
+                Cell::Uuid(record_id),
+                Cell::Text(kind),
+            ],
+            [actor, changes, at],
+        ) = (
+            row.get(..4).unwrap_or_default(),
+            row.get(4..7).unwrap_or_default(),
+        )
+        else {
+            return Ok(None);
+        };
+        let Some(object) = catalog.iter().find(|o| o.id == *object_id) else {
+            return Ok(None);
+        };
+        if !self.access.may_read(object) {
+            return Ok(None);
+        }
+        let mut changes = match changes {
+            Cell::Text(text) => serde_json::from_str(text).map_err(|_| StoreError::Corrupt {
+                column: "_kith_events.changes",
+                value: text.clone(),
+            })?,
+            _ => Value::Null,
+        };
+        self.access.present_changes(object, &mut changes);
+        if kind == "linked" || kind == "unlinked" {
+            self.access.present_links(catalog, &mut changes);
+        }
+        Ok(Some(ChangeEvent {
+            id: *id,
+            object: object.clone(),
+            record_id: *record_id,
+            kind: kind.clone(),
+            actor: fields::output(FieldType::RawJson, std::slice::from_ref(actor)),
+            changes,
+            at: fields::output(FieldType::DateTime, std::slice::from_ref(at)),
+        }))
+    }
+
+    /// A record whether in the trash or not, as the access may see it.
+    pub async fn record_including_trash(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<Option<Value>, StoreError> {
+        self.allow(Action::Read, object)?;
+        let projection = super::projection::Projection::of(object, self);
+        let (sql, args) = self.select_by_ids(&projection, object, &[id], false);
+        let mut conn = self.read().await?;
+        let rows = conn
+            .ex()
+            .fetch_cells(&sql, &args, &projection.kinds)
+            .await?;
+        Ok(rows
+            .first()
+            .map(|row| projection.record(row))
+            .transpose()?
+            .map(|record| self.presented(object, record)))
+    }
+
     /// Whether a record exists, in the trash or not.
     pub async fn record_exists(&self, object: &ObjectMeta, id: Uuid) -> Result<bool, StoreError> {
         self.allow(Action::Read, object)?;
@@ -138,6 +251,20 @@ impl DataStore {
             .await?
             .is_empty())
     }
+}
+
+/// One change of a record, read back for a webhook: the event's id, the object and record, the
+/// kind (`created`, `updated`, `deleted`, `restored`, `merged`, `linked`, `unlinked`), who made
+/// it, the changed fields (`{field: {before, after}}`, hidden ones as `{"hidden": true}`) and when.
+#[derive(Debug, Clone)]
+pub struct ChangeEvent {
+    pub id: Uuid,
+    pub object: ObjectMeta,
+    pub record_id: Uuid,
+    pub kind: String,
+    pub actor: Value,
+    pub changes: Value,
+    pub at: Value,
 }
 
 /// The changes of a `created` event: each field given, from nothing to its value in the request

@@ -24,6 +24,7 @@ mod trash;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use change_sets::{CHANGE_SET_IDLE, ChangeSetScope};
+pub use events::ChangeEvent;
 pub use group::{Aggregate, AggregateRequest};
 pub use merge::MERGE_MAX_RECORDS;
 pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
@@ -155,7 +156,9 @@ impl DataStore {
         if self.rehearsal {
             tx.rollback().await
         } else {
-            tx.commit().await
+            tx.commit().await?;
+            self.db.written.note(self.workspace_id);
+            Ok(())
         }
     }
 
