@@ -58,12 +58,24 @@ async function accessible(page, screen) {
   }
 }
 
+const screenshots = resolve("../docs/screenshots");
+
+/** Keeps the screen in docs/screenshots, in the light and the dark theme. */
+async function screenshot(page, name) {
+  mkdirSync(screenshots, { recursive: true });
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(screenshots, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
 const journeys = {
-  async "sign up, see the workspace's objects, a record made through the API, sign out and in"(page) {
+  async "sign up, see the objects, add a company, scroll 131 of them, sign out and in"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/login/);
     await accessible(page, "sign-in");
@@ -72,6 +84,7 @@ const journeys = {
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("correct horse battery staple");
     await page.getByLabel("Workspace name").fill("Analytical Engines");
+    await screenshot(page, "sign-up");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
     await page.getByRole("heading", { name: "Companies" }).waitFor();
@@ -81,19 +94,37 @@ const journeys = {
     }
     await accessible(page, "companies, empty");
 
+    await page.getByRole("button", { name: "+ New" }).click();
+    await page.getByLabel("New company: Name").fill("Babbage & Co");
+    await page.getByLabel("New company: Name").press("Enter");
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+
+    // 130 more through the API: the table loads the later pages as it is scrolled.
     const workspace = page.url().split("/w/")[1].split("/")[0];
     const created = await page.evaluate(async (ws) => {
       const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
-      const answer = await fetch("/rest/companies", {
+      const companies = Array.from({ length: 130 }, (_, i) => ({ name: `Company ${String(i + 1).padStart(3, "0")}` }));
+      const answer = await fetch("/rest/batch/companies", {
         method: "POST",
         headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
-        body: JSON.stringify({ name: "Babbage & Co", employees: 12 }),
+        body: JSON.stringify(companies),
       });
       return answer.status;
     }, workspace);
-    check(created === 201, `creating a company through the API answered ${created}`);
+    check(created === 201, `creating companies through the API answered ${created}`);
     await page.reload();
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByText("131", { exact: true }).waitFor();
+    const drawn = await page.getByRole("row").count();
+    check(drawn < 80, `only the visible rows are drawn, not ${drawn}`);
+    for (let i = 0; i < 20; i++) {
+      await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, grid.scrollHeight));
+      if (await page.getByRole("cell", { name: "Company 130" }).count()) break;
+      await page.waitForTimeout(200);
+    }
+    await page.getByRole("cell", { name: "Company 130" }).waitFor();
+    await accessible(page, "companies, scrolled");
+    await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, 0));
+    await screenshot(page, "companies");
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);

@@ -65,6 +65,8 @@ export const api = {
   page: async (workspace: string, plural: string, cursor: string | null, limit = 50): Promise<Page> => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("starting_after", cursor);
+    // The count costs a query of its own: only with the first page.
+    else query.set("count", "true");
     const answer = await request<{
       data: Record<string, KithRecord[]>;
       pageInfo: { endCursor: string | null; hasNextPage: boolean };
@@ -77,5 +79,12 @@ export const api = {
     };
     if (answer.totalCount !== undefined) page.totalCount = answer.totalCount;
     return page;
+  },
+  createRecord: async (workspace: string, object: ObjectMeta, values: Record<string, unknown>) => {
+    const answer = await request<{ data: Record<string, KithRecord> }>(
+      `/rest/${encodeURIComponent(object.namePlural)}`,
+      { method: "POST", body: values, workspace },
+    );
+    return Object.values(answer.data)[0];
   },
 };

@@ -1,6 +1,10 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { api, type FieldMeta, type KithRecord } from "../../api/kith";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
+import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
+import { newRecordValues } from "./values";
 
 interface Props {
   workspace: string;
@@ -8,10 +12,16 @@ interface Props {
 }
 
 /** Field types shown as columns in this list; the record page shows the rest. */
-const LISTED = new Set(["TEXT", "FULL_NAME", "EMAILS", "PHONES", "LINKS", "SELECT", "CURRENCY", "NUMBER", "NUMERIC", "DATE", "DATE_TIME", "BOOLEAN", "RATING"]);
+const LISTED = new Set([
+  "TEXT", "FULL_NAME", "EMAILS", "PHONES", "LINKS", "SELECT", "CURRENCY", "NUMBER", "NUMERIC",
+  "DATE", "DATE_TIME", "BOOLEAN", "RATING",
+]);
 const MAX_COLUMNS = 6;
+const ROW_HEIGHT = 32;
+/** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
+const OVERSCAN = 12;
 
-/** An object's records, a page at a time by cursor. */
+/** An object's records: rows drawn only where visible, pages fetched by cursor as they near. */
 export function RecordList({ workspace, plural }: Props) {
   const objects = useQuery({ queryKey: ["objects", workspace], queryFn: () => api.objects(workspace) });
   const object = objects.data?.find((o) => o.namePlural === plural);
@@ -21,47 +31,139 @@ export function RecordList({ workspace, plural }: Props) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
   });
+  const [creating, setCreating] = useState(false);
   if (objects.isSuccess && !object) {
     return <p role="alert">This workspace has no object called {plural}.</p>;
   }
-  const columns = object ? listedColumns(object.fields, object.labelField) : [];
   const records: KithRecord[] = pages.data?.pages.flatMap((page) => page.records) ?? [];
+  const total = pages.data?.pages[0]?.totalCount;
+  const empty = pages.isSuccess && records.length === 0 && !creating;
   return (
-    <section aria-labelledby="list-title">
+    <section className="list" aria-labelledby="list-title">
       <header className="list-header">
         <h1 id="list-title">{object?.labelPlural ?? plural}</h1>
+        {total !== undefined && <span className="muted">{new Intl.NumberFormat().format(total)}</span>}
+        <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
+          + New
+        </button>
       </header>
       {pages.error && <p role="alert">{pages.error.message}</p>}
-      {pages.isSuccess && records.length === 0 ? (
-        <p className="empty">No {object?.labelPlural.toLowerCase() ?? plural} yet.</p>
-      ) : (
-        <table className="records" aria-busy={pages.isPending}>
-          <thead>
-            <tr>
-              {columns.map((field) => (
-                <th key={field.id} scope="col">
-                  {field.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {records.map((record) => (
-              <tr key={record.id}>
-                {columns.map((field) => (
-                  <td key={field.id}>{formatValue(field.type, record[field.name])}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {creating && object && (
+        <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
       )}
-      {pages.hasNextPage && (
-        <button type="button" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
-          Show more
-        </button>
+      {empty ? (
+        <p className="empty">
+          No {object?.labelPlural.toLowerCase() ?? plural} yet. Add one with “+ New”.
+        </p>
+      ) : (
+        object && (
+          <Rows
+            object={object}
+            records={records}
+            loading={pages.isPending}
+            more={pages.hasNextPage}
+            fetchMore={() => {
+              if (!pages.isFetchingNextPage) void pages.fetchNextPage();
+            }}
+          />
+        )
       )}
     </section>
+  );
+}
+
+interface RowsProps {
+  object: ObjectMeta;
+  records: KithRecord[];
+  loading: boolean;
+  more: boolean;
+  fetchMore: () => void;
+}
+
+function Rows({ object, records, loading, more, fetchMore }: RowsProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const columns = listedColumns(object.fields, object.labelField);
+  // One row more than loaded while more pages exist: a skeleton that asks for the next page.
+  const count = loading ? 8 : records.length + (more ? 1 : 0);
+  const rows = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+  });
+  const items = rows.getVirtualItems();
+  const lastShown = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (more && !loading && lastShown >= records.length - 1) fetchMore();
+  }, [more, loading, lastShown, records.length, fetchMore]);
+  const template = `repeat(${columns.length}, minmax(10rem, 1fr))`;
+  return (
+    <div className="grid" ref={scroller} tabIndex={0} role="table" aria-label={object.labelPlural} aria-rowcount={count + 1} aria-busy={loading}>
+      <div className="grid-header" role="row" style={{ gridTemplateColumns: template }}>
+        {columns.map((field) => (
+          <div key={field.id} role="columnheader">
+            {field.label}
+          </div>
+        ))}
+      </div>
+      <div role="rowgroup" style={{ height: rows.getTotalSize(), position: "relative" }}>
+        {items.map((item) => {
+          const record = loading ? undefined : records[item.index];
+          return (
+            <div
+              key={item.key}
+              role="row"
+              aria-rowindex={item.index + 2}
+              className="grid-row"
+              style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }}
+            >
+              {columns.map((field) => (
+                <div key={field.id} role="cell">
+                  {record ? formatValue(field.type, record[field.name]) : <span className="skeleton" />}
+                </div>
+              ))}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+/** A row to type a new record's name into: Enter creates it, Escape gives up. */
+function NewRecord({ workspace, object, onDone }: { workspace: string; object: ObjectMeta; onDone: () => void }) {
+  const queries = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const label = object.fields.find((field) => field.name === object.labelField)?.label ?? "Name";
+
+  async function keyDown(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === "Escape") onDone();
+    if (event.key !== "Enter") return;
+    const text = event.currentTarget.value;
+    if (!text.trim()) return;
+    try {
+      await api.createRecord(workspace, object, newRecordValues(object, text));
+      await queries.invalidateQueries({ queryKey: ["records", workspace, object.namePlural] });
+      onDone();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught));
+    }
+  }
+
+  return (
+    <div className="new-record">
+      <label className="field">
+        <span>
+          New {object.labelSingular.toLowerCase()}: {label}
+        </span>
+        <input autoFocus onKeyDown={keyDown} onBlur={(e) => !e.currentTarget.value && onDone()} />
+      </label>
+      {error && (
+        <p className="problem" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 
