@@ -125,6 +125,17 @@ const journeys = {
     await accessible(page, "companies, scrolled");
     await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, 0));
     await screenshot(page, "companies");
+
+    // Dark mode, kept in the profile across a reload.
+    const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/me") && r.request().method() === "PATCH");
+    await page.getByLabel("Theme").selectOption("dark");
+    check((await saved).status() === 200, "the theme is saved");
+    await page.reload();
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+    check(theme === "dark", `the chosen theme is kept, not ${theme}`);
+    await accessible(page, "companies, dark");
+    await page.getByLabel("Theme").selectOption("system");
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);

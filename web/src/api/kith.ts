@@ -56,6 +56,7 @@ export const api = {
   signUp: (name: string, email: string, password: string) =>
     request<Me>("/api/v1/auth/signup", { method: "POST", body: { name, email, password } }),
   logOut: () => request<void>("/api/v1/auth/logout", { method: "POST" }),
+  setTheme: (theme: Me["theme"]) => request<Me>("/api/v1/me", { method: "PATCH", body: { theme } }),
   workspaces: async () => (await request<{ data: Workspace[] }>("/api/v1/workspaces")).data,
   createWorkspace: (name: string) =>
     request<Workspace>("/api/v1/workspaces", { method: "POST", body: { name } }),

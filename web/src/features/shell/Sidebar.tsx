@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation } from "wouter";
 import { api, type Me } from "../../api/kith";
+import { applyTheme, type Theme } from "../../ui/theme";
 
 interface Props {
   me: Me;
@@ -18,9 +19,16 @@ export function Sidebar({ me, workspace, current }: Props) {
     .filter((object) => object.isActive)
     .sort((a, b) => Number(a.isCustom) - Number(b.isCustom));
 
+  async function chooseTheme(theme: Theme) {
+    applyTheme(theme);
+    const saved = await api.setTheme(theme);
+    queries.setQueryData(["me"], saved);
+  }
+
   async function logOut() {
     await api.logOut();
     queries.clear();
+    applyTheme("system");
     navigate("/login");
   }
 
@@ -48,6 +56,14 @@ export function Sidebar({ me, workspace, current }: Props) {
           </li>
         ))}
       </ul>
+      <label className="field theme">
+        <span>Theme</span>
+        <select value={me.theme} onChange={(event) => void chooseTheme(event.target.value as Theme)}>
+          <option value="system">System</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+      </label>
       <div className="me">
         <span title={me.email}>{me.name}</span>
         <button type="button" onClick={logOut}>

@@ -1,12 +1,15 @@
+import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Redirect, Route, Switch, useParams } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
 import { NewWorkspace } from "./NewWorkspace";
+import { applyTheme } from "../../ui/theme";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
+  useEffect(() => applyTheme(me.theme), [me.theme]);
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
   if (workspaces.isPending) return <div className="splash" aria-busy="true" />;
   if (workspaces.error) {
