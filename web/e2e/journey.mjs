@@ -136,6 +136,25 @@ const journeys = {
     check(theme === "dark", `the chosen theme is kept, not ${theme}`);
     await accessible(page, "companies, dark");
     await page.getByLabel("Theme").selectOption("system");
+    // The record page: a field edited in place, a wrong value refused, the change on the timeline.
+    await page.getByRole("link", { name: "Babbage & Co" }).click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    await page.getByLabel("Employees").click();
+    await page.getByLabel("Employees").fill("twelve");
+    await page.getByLabel("Employees").press("Enter");
+    await page.getByRole("alert").filter({ hasText: "Type a number." }).waitFor();
+    await page.getByLabel("Employees").fill("12");
+    await page.getByLabel("Employees").press("Enter");
+    const employees = page.getByRole("button", { name: "Employees" });
+    await employees.filter({ hasText: /^12$/ }).waitFor();
+    await page.getByText("changed Employees").waitFor();
+    await accessible(page, "record page");
+    await screenshot(page, "record");
+    await page.reload();
+    await employees.filter({ hasText: /^12$/ }).waitFor();
+    await page.getByRole("link", { name: "Companies" }).first().click();
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);
@@ -175,6 +194,9 @@ try {
   for (const [name, journey] of Object.entries(journeys)) {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
+    page.on("pageerror", (error) => console.log(`     page error: ${error.message}`));
+    // The browser reports every 4xx answer as an error; those the app expects (401 before signing in) are not.
+    page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && console.log(`     console: ${m.text()}`));
     try {
       await journey(page);
       console.log(`ok   ${name}`);

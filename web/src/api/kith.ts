@@ -1,6 +1,13 @@
 // Kith's API, typed: accounts and workspaces under /api/v1, records and metadata under /rest.
 
-import { request } from "./client";
+import { ApiError, request } from "./client";
+
+/** The one record of a `{"data": {"<key>": record}}` answer. */
+function only(answer: { data: Record<string, KithRecord> }): KithRecord {
+  const record = Object.values(answer.data)[0];
+  if (!record) throw new ApiError(500, "bad_answer", "The server's answer held no record.");
+  return record;
+}
 
 export interface Me {
   id: string;
@@ -18,12 +25,32 @@ export interface Workspace {
   role: Role;
 }
 
+export interface SelectOption {
+  value: string;
+  label: string;
+  color: string;
+}
+
 export interface FieldMeta {
   id: string;
   name: string;
   label: string;
   type: string;
   isActive?: boolean;
+  options?: SelectOption[];
+}
+
+export interface Actor {
+  source: string;
+  name: string;
+}
+
+export interface TimelineEvent {
+  id: string;
+  kind: "created" | "updated" | "deleted" | "restored" | string;
+  actor: Actor | null;
+  changes: Record<string, { before?: unknown; after?: unknown }> | null;
+  happenedAt: string;
 }
 
 export interface ObjectMeta {
@@ -81,11 +108,25 @@ export const api = {
     if (answer.totalCount !== undefined) page.totalCount = answer.totalCount;
     return page;
   },
+  record: async (workspace: string, object: ObjectMeta, id: string) => {
+    const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}`;
+    return only(await request<{ data: Record<string, KithRecord> }>(path, { workspace }));
+  },
+  updateRecord: async (workspace: string, object: ObjectMeta, id: string, values: Record<string, unknown>) => {
+    const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}`;
+    return only(await request<{ data: Record<string, KithRecord> }>(path, { method: "PATCH", body: values, workspace }));
+  },
+  timeline: async (workspace: string, object: ObjectMeta, id: string) => {
+    const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}/timeline?limit=50`;
+    return (await request<{ data: { timeline: TimelineEvent[] } }>(path, { workspace })).data.timeline;
+  },
   createRecord: async (workspace: string, object: ObjectMeta, values: Record<string, unknown>) => {
-    const answer = await request<{ data: Record<string, KithRecord> }>(
-      `/rest/${encodeURIComponent(object.namePlural)}`,
-      { method: "POST", body: values, workspace },
+    return only(
+      await request<{ data: Record<string, KithRecord> }>(`/rest/${encodeURIComponent(object.namePlural)}`, {
+        method: "POST",
+        body: values,
+        workspace,
+      }),
     );
-    return Object.values(answer.data)[0];
   },
 };

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "wouter";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
@@ -58,6 +59,7 @@ export function RecordList({ workspace, plural }: Props) {
       ) : (
         object && (
           <Rows
+            workspace={workspace}
             object={object}
             records={records}
             loading={pages.isPending}
@@ -73,6 +75,7 @@ export function RecordList({ workspace, plural }: Props) {
 }
 
 interface RowsProps {
+  workspace: string;
   object: ObjectMeta;
   records: KithRecord[];
   loading: boolean;
@@ -80,7 +83,7 @@ interface RowsProps {
   fetchMore: () => void;
 }
 
-function Rows({ object, records, loading, more, fetchMore }: RowsProps) {
+function Rows({ workspace, object, records, loading, more, fetchMore }: RowsProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const columns = listedColumns(object.fields, object.labelField);
   // One row more than loaded while more pages exist: a skeleton that asks for the next page.
@@ -117,9 +120,17 @@ function Rows({ object, records, loading, more, fetchMore }: RowsProps) {
               className="grid-row"
               style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }}
             >
-              {columns.map((field) => (
+              {columns.map((field, column) => (
                 <div key={field.id} role="cell">
-                  {record ? formatValue(field.type, record[field.name]) : <span className="skeleton" />}
+                  {!record ? (
+                    <span className="skeleton" />
+                  ) : column === 0 ? (
+                    <Link href={`/w/${workspace}/${object.namePlural}/${record.id}`}>
+                      {formatValue(field.type, record[field.name]) || "Untitled"}
+                    </Link>
+                  ) : (
+                    formatValue(field.type, record[field.name])
+                  )}
                 </div>
               ))}
             </div>

@@ -4,6 +4,7 @@ import { Redirect, Route, Switch, useParams } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
+import { RecordPage } from "../records/RecordPage";
 import { NewWorkspace } from "./NewWorkspace";
 import { applyTheme } from "../../ui/theme";
 
@@ -23,6 +24,9 @@ export function Workspaces({ me }: { me: Me }) {
   if (!first) return <NewWorkspace />;
   return (
     <Switch>
+      <Route path="/w/:workspace/:plural/:id">
+        <InWorkspace me={me} />
+      </Route>
       <Route path="/w/:workspace/:plural?">
         <InWorkspace me={me} />
       </Route>
@@ -34,12 +38,16 @@ export function Workspaces({ me }: { me: Me }) {
 }
 
 function InWorkspace({ me }: { me: Me }) {
-  const { workspace = "", plural = "companies" } = useParams<{ workspace: string; plural?: string }>();
+  const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
   return (
     <div className="layout">
       <Sidebar me={me} workspace={workspace} current={plural} />
       <main className="content">
-        <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+        {id ? (
+          <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
+        ) : (
+          <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+        )}
       </main>
     </div>
   );
