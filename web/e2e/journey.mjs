@@ -75,7 +75,7 @@ function check(condition, message) {
 }
 
 const journeys = {
-  async "sign up, see the objects, add a company, scroll 131 of them, sign out and in"(page) {
+  async "sign up, add and scroll companies, edit one, Ctrl+K, dark mode, sign out and in"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/login/);
     await accessible(page, "sign-in");
@@ -154,6 +154,19 @@ const journeys = {
     await employees.filter({ hasText: /^12$/ }).waitFor();
     await page.getByRole("link", { name: "Companies" }).first().click();
     await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+
+    // Ctrl+K finds a record as one types, and runs actions.
+    await page.keyboard.press("Control+K");
+    await page.getByPlaceholder("Search records or type a command…").fill("babb");
+    await page.getByRole("option", { name: /Babbage & Co/ }).click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    await page.keyboard.press("Control+K");
+    await page.getByPlaceholder("Search records or type a command…").fill("new person");
+    await accessible(page, "palette");
+    await page.keyboard.press("Enter");
+    await page.getByLabel("New person: Name").fill("Grace Hopper");
+    await page.getByLabel("New person: Name").press("Enter");
+    await page.getByRole("cell", { name: "Grace Hopper" }).waitFor();
 
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();

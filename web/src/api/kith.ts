@@ -76,6 +76,12 @@ export interface Page {
   totalCount?: number;
 }
 
+export interface SearchHit {
+  objectNameSingular: string;
+  recordId: string;
+  label: string;
+}
+
 export const api = {
   me: () => request<Me>("/api/v1/me"),
   logIn: (email: string, password: string) =>
@@ -119,6 +125,11 @@ export const api = {
   timeline: async (workspace: string, object: ObjectMeta, id: string) => {
     const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}/timeline?limit=50`;
     return (await request<{ data: { timeline: TimelineEvent[] } }>(path, { workspace })).data.timeline;
+  },
+  search: async (workspace: string, q: string, signal?: AbortSignal) => {
+    const query = new URLSearchParams({ q, limit: "20" });
+    const options = signal ? { workspace, signal } : { workspace };
+    return (await request<{ data: { search: SearchHit[] } }>(`/rest/search?${query}`, options)).data.search;
   },
   createRecord: async (workspace: string, object: ObjectMeta, values: Record<string, unknown>) => {
     return only(

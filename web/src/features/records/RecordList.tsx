@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link } from "wouter";
+import { Link, useSearch } from "wouter";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
@@ -32,7 +32,8 @@ export function RecordList({ workspace, plural }: Props) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
   });
-  const [creating, setCreating] = useState(false);
+  // `?new` (from the palette's "New …") opens the new record's row at once.
+  const [creating, setCreating] = useState(new URLSearchParams(useSearch()).has("new"));
   if (objects.isSuccess && !object) {
     return <p role="alert">This workspace has no object called {plural}.</p>;
   }

@@ -7,10 +7,11 @@ interface Props {
   me: Me;
   workspace: string;
   current: string;
+  openPalette: () => void;
 }
 
 /** The workspace switcher, every active object (standard first, then custom), and signing out. */
-export function Sidebar({ me, workspace, current }: Props) {
+export function Sidebar({ me, workspace, current, openPalette }: Props) {
   const queries = useQueryClient();
   const [, navigate] = useLocation();
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
@@ -44,6 +45,9 @@ export function Sidebar({ me, workspace, current }: Props) {
           ))}
         </select>
       </label>
+      <button type="button" className="search" onClick={openPalette} aria-keyshortcuts="Control+K Meta+K">
+        Search <kbd>Ctrl K</kbd>
+      </button>
       <ul className="objects">
         {shown.map((object) => (
           <li key={object.id}>

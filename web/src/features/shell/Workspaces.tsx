@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Redirect, Route, Switch, useParams } from "wouter";
 import { api, type Me } from "../../api/kith";
@@ -7,6 +7,7 @@ import { RecordList } from "../records/RecordList";
 import { RecordPage } from "../records/RecordPage";
 import { NewWorkspace } from "./NewWorkspace";
 import { applyTheme } from "../../ui/theme";
+import { Palette, usePaletteShortcut } from "../palette/Palette";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -39,9 +40,12 @@ export function Workspaces({ me }: { me: Me }) {
 
 function InWorkspace({ me }: { me: Me }) {
   const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
+  const [palette, setPalette] = useState(false);
+  usePaletteShortcut(setPalette);
   return (
     <div className="layout">
-      <Sidebar me={me} workspace={workspace} current={plural} />
+      <Palette workspace={workspace} open={palette} setOpen={setPalette} />
+      <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
       <main className="content">
         {id ? (
           <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
