@@ -123,6 +123,24 @@ const journeys = {
     }
     await page.getByRole("cell", { name: "Company 130" }).waitFor();
     await accessible(page, "companies, scrolled");
+
+    // Filter and sort, kept in the address across a reload.
+    await page.getByPlaceholder("Filter by name…").fill("company 12");
+    await page.getByText("10", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Name" }).click();
+    await page.getByRole("button", { name: "Name" }).click();
+    await page.waitForURL(/sort=name%3Adesc|sort=name:desc/);
+    await page.reload();
+    const first = page.getByRole("row").nth(1).getByRole("cell").first();
+    await first.filter({ hasText: "Company 129" }).waitFor();
+    check(
+      (await page.getByRole("columnheader", { name: "Name" }).getAttribute("aria-sort")) === "descending",
+      "the Name column says it sorts descending",
+    );
+    await page.getByPlaceholder("Filter by name…").fill("");
+    await page.getByText("131", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Name" }).click();
+    await page.getByRole("row").nth(1).getByRole("cell").first().filter({ hasText: "Babbage & Co" }).waitFor();
     await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, 0));
     await screenshot(page, "companies");
 

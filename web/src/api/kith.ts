@@ -96,8 +96,16 @@ export const api = {
   objects: async (workspace: string) =>
     (await request<{ data: { objects: ObjectMeta[] } }>("/rest/metadata/objects", { workspace })).data
       .objects,
-  page: async (workspace: string, plural: string, cursor: string | null, limit = 50): Promise<Page> => {
+  page: async (
+    workspace: string,
+    plural: string,
+    cursor: string | null,
+    view: { orderBy?: string | undefined; filter?: string | undefined } = {},
+    limit = 50,
+  ): Promise<Page> => {
     const query = new URLSearchParams({ limit: String(limit) });
+    if (view.orderBy) query.set("order_by", view.orderBy);
+    if (view.filter) query.set("filter", view.filter);
     if (cursor) query.set("starting_after", cursor);
     // The count costs a query of its own: only with the first page.
     else query.set("count", "true");

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useSearch } from "wouter";
+import { Link, useLocation, useSearch } from "wouter";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
 import { newRecordValues } from "./values";
+import { SORTABLE, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
 
 interface Props {
   workspace: string;
@@ -26,25 +27,58 @@ const OVERSCAN = 12;
 export function RecordList({ workspace, plural }: Props) {
   const objects = useQuery({ queryKey: ["objects", workspace], queryFn: () => api.objects(workspace) });
   const object = objects.data?.find((o) => o.namePlural === plural);
+  const search = new URLSearchParams(useSearch());
+  const [, navigate] = useLocation();
+  const fields = object?.fields ?? [];
+  const sorts = parseSorts(search.get("sort"), fields);
+  const typed = search.get("q") ?? "";
+  const label = fields.find((f) => f.name === object?.labelField);
+  const view = { orderBy: orderBy(sorts, fields), filter: quickFilter(label, typed) };
   const pages = useInfiniteQuery({
-    queryKey: ["records", workspace, plural],
-    queryFn: ({ pageParam }) => api.page(workspace, plural, pageParam),
+    queryKey: ["records", workspace, plural, view],
+    queryFn: ({ pageParam }) => api.page(workspace, plural, pageParam, view),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
+    enabled: Boolean(object),
   });
   // `?new` (from the palette's "New …") opens the new record's row at once.
-  const [creating, setCreating] = useState(new URLSearchParams(useSearch()).has("new"));
+  const [creating, setCreating] = useState(search.has("new"));
+
+  /** Puts the view in the address, so that it can be shared and survives a reload. */
+  function setView(change: { sort?: Sort[]; q?: string }) {
+    const next = new URLSearchParams(search);
+    next.delete("new");
+    if (change.sort) {
+      if (change.sort.length) next.set("sort", formatSorts(change.sort));
+      else next.delete("sort");
+    }
+    if (change.q !== undefined) {
+      if (change.q) next.set("q", change.q);
+      else next.delete("q");
+    }
+    const query = next.toString();
+    navigate(`/w/${workspace}/${plural}${query ? `?${query}` : ""}`, { replace: true });
+  }
   if (objects.isSuccess && !object) {
     return <p role="alert">This workspace has no object called {plural}.</p>;
   }
   const records: KithRecord[] = pages.data?.pages.flatMap((page) => page.records) ?? [];
   const total = pages.data?.pages[0]?.totalCount;
-  const empty = pages.isSuccess && records.length === 0 && !creating;
+  const empty = pages.isSuccess && records.length === 0 && !creating && !typed;
   return (
     <section className="list" aria-labelledby="list-title">
       <header className="list-header">
         <h1 id="list-title">{object?.labelPlural ?? plural}</h1>
         {total !== undefined && <span className="muted">{new Intl.NumberFormat().format(total)}</span>}
+        <label className="quick-filter">
+          <span className="visually-hidden">Filter by {label?.label.toLowerCase() ?? "name"}</span>
+          <input
+            type="search"
+            placeholder={`Filter by ${label?.label.toLowerCase() ?? "name"}…`}
+            defaultValue={typed}
+            onChange={(event) => setView({ q: event.target.value })}
+          />
+        </label>
         <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
           + New
         </button>
@@ -62,6 +96,8 @@ export function RecordList({ workspace, plural }: Props) {
           <Rows
             workspace={workspace}
             object={object}
+            sorts={sorts}
+            sortBy={(field, add) => setView({ sort: toggleSort(sorts, field, add) })}
             records={records}
             loading={pages.isPending}
             more={pages.hasNextPage}
@@ -78,13 +114,15 @@ export function RecordList({ workspace, plural }: Props) {
 interface RowsProps {
   workspace: string;
   object: ObjectMeta;
+  sorts: Sort[];
+  sortBy: (field: string, add: boolean) => void;
   records: KithRecord[];
   loading: boolean;
   more: boolean;
   fetchMore: () => void;
 }
 
-function Rows({ workspace, object, records, loading, more, fetchMore }: RowsProps) {
+function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchMore }: RowsProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const columns = listedColumns(object.fields, object.labelField);
   // One row more than loaded while more pages exist: a skeleton that asks for the next page.
@@ -104,11 +142,22 @@ function Rows({ workspace, object, records, loading, more, fetchMore }: RowsProp
   return (
     <div className="grid" ref={scroller} tabIndex={0} role="table" aria-label={object.labelPlural} aria-rowcount={count + 1} aria-busy={loading}>
       <div className="grid-header" role="row" style={{ gridTemplateColumns: template }}>
-        {columns.map((field) => (
-          <div key={field.id} role="columnheader">
-            {field.label}
-          </div>
-        ))}
+        {columns.map((field) => {
+          const sort = sorts.find((s) => s.field === field.name);
+          const order = sort ? (sort.descending ? "descending" : "ascending") : undefined;
+          return (
+            <div key={field.id} role="columnheader" aria-sort={order ?? "none"}>
+              {SORTABLE.has(field.type) ? (
+                <button type="button" className="sort" onClick={(event) => sortBy(field.name, event.shiftKey)} title="Sort (Shift adds a column)">
+                  {field.label}
+                  {sort && <span aria-hidden="true">{sort.descending ? " ↓" : " ↑"}</span>}
+                </button>
+              ) : (
+                field.label
+              )}
+            </div>
+          );
+        })}
       </div>
       <div role="rowgroup" style={{ height: rows.getTotalSize(), position: "relative" }}>
         {items.map((item) => {
