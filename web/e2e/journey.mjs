@@ -1,7 +1,7 @@
 // Browser journeys against the real binary: `node e2e/journey.mjs path/to/kith`. Starts Kith on a
 // fresh data directory, drives Debian's Chromium headless through playwright-core, and checks
 // each main screen with axe-core. On failure the page's screenshot is kept and named.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,8 +13,17 @@ const base = `http://127.0.0.1:${port}`;
 const artifacts = resolve("e2e/artifacts");
 const axeSource = readFileSync(resolve("node_modules/axe-core/axe.min.js"), "utf8");
 
+const data = mkdtempSync(join(tmpdir(), "kith-e2e-"));
+
+/** The token of the newest link to `page` that Kith mailed (its local outbox). */
+function mailedToken(page) {
+  const outbox = spawnSync(kith, ["admin", "outbox"], { env: { ...process.env, KITH_DATA_DIR: data }, encoding: "utf8" });
+  const tokens = [...outbox.stdout.matchAll(new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`, "g"))].map((m) => m[1]);
+  check(tokens.length > 0, `no ${page} link in the outbox: ${outbox.stdout}${outbox.stderr}`);
+  return tokens[tokens.length - 1];
+}
+
 async function startKith() {
-  const data = mkdtempSync(join(tmpdir(), "kith-e2e-"));
   const server = spawn(kith, ["serve"], {
     env: { ...process.env, KITH_DATA_DIR: data, KITH_BIND: `127.0.0.1:${port}`, KITH_PUBLIC_URL: base },
     stdio: ["ignore", "inherit", "inherit"],
@@ -215,6 +224,49 @@ const journeys = {
     await page.waitForURL(people);
     await page.getByRole("heading", { name: "People" }).waitFor();
   },
+};
+
+journeys["an invited member joins, sees the records, and resets a forgotten password"] = async (page) => {
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/w\/[0-9a-f-]+\/companies/);
+  const workspace = page.url().split("/w/")[1].split("/")[0];
+  const invited = await page.evaluate(async (ws) => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+    const answer = await fetch(`/api/v1/workspaces/${ws}/invitations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ email: "grace@example.com", role: "member" }),
+    });
+    return answer.status;
+  }, workspace);
+  check(invited === 201, `inviting answered ${invited}`);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/login/);
+
+  await page.goto(`${base}/invite?token=${mailedToken("invite")}`);
+  await page.getByRole("heading", { name: "Join Analytical Engines" }).waitFor();
+  await page.getByText("Ada Lovelace invited grace@example.com to Analytical Engines as member.").waitFor();
+  await accessible(page, "invitation");
+  await page.getByLabel("Your name").fill("Grace Hopper");
+  await page.getByLabel("Password").fill("another good long password");
+  await page.getByRole("button", { name: "Create account and join" }).click();
+  await page.waitForURL(new RegExp(`/w/${workspace}/companies`));
+  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill("grace@example.com");
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await page.getByRole("status").waitFor();
+  await page.goto(`${base}/reset-password?token=${mailedToken("reset-password")}`);
+  await page.getByLabel("New password").fill("a brand new long password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("status").filter({ hasText: "Your password is changed" }).waitFor();
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByLabel("Email").fill("grace@example.com");
+  await page.getByLabel("Password").fill("a brand new long password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
 };
 
 const server = await startKith();

@@ -76,6 +76,14 @@ export interface Page {
   totalCount?: number;
 }
 
+export interface Invitation {
+  workspaceName: string;
+  inviterName: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+}
+
 export interface SearchHit {
   objectNameSingular: string;
   recordId: string;
@@ -86,8 +94,15 @@ export const api = {
   me: () => request<Me>("/api/v1/me"),
   logIn: (email: string, password: string) =>
     request<Me>("/api/v1/auth/login", { method: "POST", body: { email, password } }),
-  signUp: (name: string, email: string, password: string) =>
-    request<Me>("/api/v1/auth/signup", { method: "POST", body: { name, email, password } }),
+  signUp: (name: string, email: string, password: string, inviteToken?: string) =>
+    request<Me>("/api/v1/auth/signup", { method: "POST", body: { name, email, password, inviteToken: inviteToken ?? null } }),
+  requestPasswordReset: (email: string) =>
+    request<void>("/api/v1/auth/password-reset", { method: "POST", body: { email } }),
+  resetPassword: (token: string, password: string) =>
+    request<unknown>("/api/v1/auth/password-reset/confirm", { method: "POST", body: { token, password } }),
+  invitation: (token: string) => request<Invitation>(`/api/v1/invitations/${encodeURIComponent(token)}`),
+  acceptInvitation: (token: string) =>
+    request<Workspace>(`/api/v1/invitations/${encodeURIComponent(token)}/accept`, { method: "POST", body: {} }),
   logOut: () => request<void>("/api/v1/auth/logout", { method: "POST" }),
   setTheme: (theme: Me["theme"]) => request<Me>("/api/v1/me", { method: "PATCH", body: { theme } }),
   workspaces: async () => (await request<{ data: Workspace[] }>("/api/v1/workspaces")).data,

@@ -4,6 +4,8 @@ import { api } from "../api/kith";
 import { ApiError } from "../api/client";
 import { AuthForm } from "../features/auth/AuthForm";
 import { Workspaces } from "../features/shell/Workspaces";
+import { ForgotPassword, ResetPassword } from "../features/auth/PasswordReset";
+import { Invite } from "../features/auth/Invite";
 
 /** Signed out: the sign-in and sign-up screens. Signed in: the workspaces. */
 export function App() {
@@ -27,11 +29,21 @@ export function App() {
         <Route path="/login">
           <AuthForm mode="login" />
         </Route>
+        <Route path="/forgot-password">
+          <ForgotPassword />
+        </Route>
+        <Route path="/reset-password">
+          <ResetPassword />
+        </Route>
+        <Route path="/invite">
+          <Invite me={undefined} />
+        </Route>
         <Route>
           <Redirect to={`/login?next=${encodeURIComponent(location)}`} />
         </Route>
       </Switch>
     );
   }
+  if (location === "/invite") return <Invite me={me.data} />;
   return <Workspaces me={me.data} />;
 }

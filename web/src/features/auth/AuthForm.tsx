@@ -61,6 +61,11 @@ export function AuthForm({ mode }: Props) {
         <button className="primary" type="submit" disabled={busy}>
           {signup ? "Create account" : "Sign in"}
         </button>
+        {!signup && (
+          <p className="muted">
+            <Link href="/forgot-password">Forgot your password?</Link>
+          </p>
+        )}
         <p className="muted">
           {signup ? (
             <>
