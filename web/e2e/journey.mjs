@@ -15,12 +15,15 @@ const axeSource = readFileSync(resolve("node_modules/axe-core/axe.min.js"), "utf
 
 const data = mkdtempSync(join(tmpdir(), "kith-e2e-"));
 
-/** The token of the newest link to `page` that Kith mailed (its local outbox). */
-function mailedToken(page) {
-  const outbox = spawnSync(kith, ["admin", "outbox"], { env: { ...process.env, KITH_DATA_DIR: data }, encoding: "utf8" });
+/** The token of the link to `page` in the newest mail Kith sent `to` (its local outbox). */
+function mailedToken(page, to) {
+  const outbox = spawnSync(kith, ["admin", "outbox", "--to", to, "--limit", "1"], {
+    env: { ...process.env, KITH_DATA_DIR: data },
+    encoding: "utf8",
+  });
   const tokens = [...outbox.stdout.matchAll(new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`, "g"))].map((m) => m[1]);
   check(tokens.length > 0, `no ${page} link in the outbox: ${outbox.stdout}${outbox.stderr}`);
-  return tokens[tokens.length - 1];
+  return tokens[0];
 }
 
 async function startKith() {
@@ -243,7 +246,7 @@ journeys["an invited member joins, sees the records, and resets a forgotten pass
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(/\/login/);
 
-  await page.goto(`${base}/invite?token=${mailedToken("invite")}`);
+  await page.goto(`${base}/invite?token=${mailedToken("invite", "grace@example.com")}`);
   await page.getByRole("heading", { name: "Join Analytical Engines" }).waitFor();
   await page.getByText("Ada Lovelace invited grace@example.com to Analytical Engines as member.").waitFor();
   await accessible(page, "invitation");
@@ -258,7 +261,7 @@ journeys["an invited member joins, sees the records, and resets a forgotten pass
   await page.getByLabel("Email").fill("grace@example.com");
   await page.getByRole("button", { name: "Send the link" }).click();
   await page.getByRole("status").waitFor();
-  await page.goto(`${base}/reset-password?token=${mailedToken("reset-password")}`);
+  await page.goto(`${base}/reset-password?token=${mailedToken("reset-password", "grace@example.com")}`);
   await page.getByLabel("New password").fill("a brand new long password");
   await page.getByRole("button", { name: "Change password" }).click();
   await page.getByRole("status").filter({ hasText: "Your password is changed" }).waitFor();
@@ -267,6 +270,45 @@ journeys["an invited member joins, sees the records, and resets a forgotten pass
   await page.getByLabel("Password").fill("a brand new long password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+};
+
+journeys["a viewer sees the records and is offered no edit"] = async (page) => {
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/w\/[0-9a-f-]+\/companies/);
+  const workspace = page.url().split("/w/")[1].split("/")[0];
+  await page.evaluate(async (ws) => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+    await fetch(`/api/v1/workspaces/${ws}/invitations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ email: "ed@example.com", role: "viewer" }),
+    });
+  }, workspace);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.goto(`${base}/invite?token=${mailedToken("invite", "ed@example.com")}`);
+  await page.getByLabel("Your name").fill("Ed Viewer");
+  await page.getByLabel("Password").fill("a viewer's long password");
+  await page.getByRole("button", { name: "Create account and join" }).click();
+  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+  check((await page.getByRole("button", { name: "+ New" }).count()) === 0, "a viewer is offered + New");
+  await page.getByRole("link", { name: "Babbage & Co" }).click();
+  await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+  check((await page.getByRole("button", { name: "Employees" }).count()) === 0, "a viewer is offered to edit Employees");
+  await page.getByText("12", { exact: true }).waitFor();
+  const refused = await page.evaluate(async ({ ws, path }) => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+    const answer = await fetch(path, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
+      body: JSON.stringify({ employees: 13 }),
+    });
+    return answer.status;
+  }, { ws: workspace, path: `/rest/companies/${page.url().split("/").pop()}` });
+  check(refused === 403, `the server refuses a viewer's change, answering ${refused}`);
 };
 
 const server = await startKith();

@@ -6,6 +6,7 @@ import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api
 import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
 import { newRecordValues } from "./values";
+import { useCanWrite } from "../shell/role";
 import { SORTABLE, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
 
 interface Props {
@@ -42,7 +43,8 @@ export function RecordList({ workspace, plural }: Props) {
     enabled: Boolean(object),
   });
   // `?new` (from the palette's "New …") opens the new record's row at once.
-  const [creating, setCreating] = useState(search.has("new"));
+  const canWrite = useCanWrite();
+  const [creating, setCreating] = useState(search.has("new") && canWrite);
 
   /** Puts the view in the address, so that it can be shared and survives a reload. */
   function setView(change: { sort?: Sort[]; q?: string }) {
@@ -79,9 +81,11 @@ export function RecordList({ workspace, plural }: Props) {
             onChange={(event) => setView({ q: event.target.value })}
           />
         </label>
-        <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
-          + New
-        </button>
+        {canWrite && (
+          <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
+            + New
+          </button>
+        )}
       </header>
       {pages.error && <p role="alert">{pages.error.message}</p>}
       {creating && object && (
@@ -89,7 +93,7 @@ export function RecordList({ workspace, plural }: Props) {
       )}
       {empty ? (
         <p className="empty">
-          No {object?.labelPlural.toLowerCase() ?? plural} yet. Add one with “+ New”.
+          No {object?.labelPlural.toLowerCase() ?? plural} yet.{canWrite && " Add one with “+ New”."}
         </p>
       ) : (
         object && (

@@ -5,6 +5,7 @@ import { api, type FieldMeta, type KithRecord, type ObjectMeta, type TimelineEve
 import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
 import { EDITED_AS_TEXT, editText, parseEdit } from "./values";
+import { useCanWrite } from "../shell/role";
 
 interface Props {
   workspace: string;
@@ -58,7 +59,8 @@ function FieldRow({ workspace, object, record, field }: FieldRowProps) {
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const value = record[field.name];
-  const editable = EDITED_AS_TEXT.has(field.type) || field.type === "SELECT" || field.type === "BOOLEAN";
+  const canWrite = useCanWrite();
+  const editable = canWrite && (EDITED_AS_TEXT.has(field.type) || field.type === "SELECT" || field.type === "BOOLEAN");
 
   async function save(next: unknown) {
     setError(null);
@@ -86,7 +88,7 @@ function FieldRow({ workspace, object, record, field }: FieldRowProps) {
 
   const inputId = `field-${field.id}`;
   let editor;
-  if (field.type === "SELECT") {
+  if (field.type === "SELECT" && editable) {
     editor = (
       <select id={inputId} value={typeof value === "string" ? value : ""} onChange={(e) => void save(e.target.value || null)}>
         <option value="">—</option>
@@ -98,7 +100,9 @@ function FieldRow({ workspace, object, record, field }: FieldRowProps) {
       </select>
     );
   } else if (field.type === "BOOLEAN") {
-    editor = <input id={inputId} type="checkbox" checked={value === true} onChange={(e) => void save(e.target.checked)} />;
+    editor = (
+      <input id={inputId} type="checkbox" checked={value === true} disabled={!editable} onChange={(e) => void save(e.target.checked)} />
+    );
   } else if (editing) {
     editor = <input id={inputId} autoFocus defaultValue={editText(field.type, value)} onKeyDown={keyDown} aria-invalid={error ? true : undefined} />;
   } else {
@@ -108,7 +112,9 @@ function FieldRow({ workspace, object, record, field }: FieldRowProps) {
         {String(shown ?? "") || <span className="muted">Empty</span>}
       </button>
     ) : (
-      <span className="value">{formatValue(field.type, value)}</span>
+      <span id={inputId} className="value">
+        {formatValue(field.type, value)}
+      </span>
     );
   }
   return (

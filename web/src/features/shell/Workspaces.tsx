@@ -8,6 +8,7 @@ import { RecordPage } from "../records/RecordPage";
 import { NewWorkspace } from "./NewWorkspace";
 import { applyTheme } from "../../ui/theme";
 import { Palette, usePaletteShortcut } from "../palette/Palette";
+import { WorkspaceRole } from "./role";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -42,17 +43,21 @@ function InWorkspace({ me }: { me: Me }) {
   const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
   const [palette, setPalette] = useState(false);
   usePaletteShortcut(setPalette);
+  const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
+  const role = workspaces.data?.find((w) => w.id === workspace)?.role ?? "viewer";
   return (
-    <div className="layout">
-      <Palette workspace={workspace} open={palette} setOpen={setPalette} />
-      <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
-      <main className="content">
-        {id ? (
-          <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
-        ) : (
-          <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
-        )}
-      </main>
-    </div>
+    <WorkspaceRole.Provider value={role}>
+      <div className="layout">
+        <Palette workspace={workspace} open={palette} setOpen={setPalette} />
+        <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
+        <main className="content">
+          {id ? (
+            <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
+          ) : (
+            <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+          )}
+        </main>
+      </div>
+    </WorkspaceRole.Provider>
   );
 }
