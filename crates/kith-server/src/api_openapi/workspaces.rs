@@ -460,7 +460,8 @@ fn webhook_schema() -> Value {
 
 fn webhooks() -> Vec<Op> {
     use crate::webhooks::patterns::{MAX_PATTERNS, PATTERN_REGEX};
-    let url = json!({ "type": "string", "minLength": 1, "maxLength": 2048, "pattern": "^\\s*[hH][tT][tT][pP][sS]?://", "description": "An http(s) URL with a host; deliveries are posted to it" });
+    use crate::webhooks::url::URL_REGEX;
+    let url = json!({ "type": "string", "minLength": 1, "maxLength": 2048, "pattern": URL_REGEX, "description": "An http(s) URL with a host name (its last label starting with a letter) or an IPv4 address, an optional port, and no spaces; deliveries are posted to it" });
     let events = json!({
         "type": "array", "minItems": 1, "maxItems": MAX_PATTERNS,
         "items": { "type": "string", "pattern": PATTERN_REGEX },

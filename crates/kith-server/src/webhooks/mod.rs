@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod patterns;
 pub mod send;
 pub mod signature;
+pub mod url;
 
 use crate::AppState;
 use std::time::Duration;

@@ -77,17 +77,16 @@ fn delivery_json(delivery: &Delivery, attempts: &[Attempt]) -> Value {
 /// An http(s) URL with a host. Admins choose where deliveries go, loopback included (see
 /// docs/SECURITY.md).
 fn checked_url(text: &str) -> Result<String, String> {
-    let text = text.trim();
     if text.is_empty() {
         return Err("is required: the http(s) URL deliveries are posted to".into());
     }
-    if text.len() > MAX_URL_LENGTH {
+    if text.chars().count() > MAX_URL_LENGTH {
         return Err(format!("must be at most {MAX_URL_LENGTH} characters"));
     }
-    let url = url::Url::parse(text).map_err(|e| format!("is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err("must be an http:// or https:// URL with a host".into());
+    if !crate::webhooks::url::is_webhook_url(text) {
+        return Err("must be an http:// or https:// URL with a host name or IPv4 address, an optional port, and no spaces".into());
     }
+    let url = url::Url::parse(text).map_err(|e| format!("is not a URL: {e}"))?;
     Ok(url.to_string())
 }
 
