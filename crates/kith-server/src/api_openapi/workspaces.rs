@@ -445,7 +445,7 @@ fn webhook_schema() -> Value {
         "required": ["id", "url", "events", "enabled", "disabledAt", "disabledReason", "consecutiveFailures", "createdBy", "createdAt", "updatedAt"],
         "properties": {
             "id": { "type": "string", "format": "uuid" },
-            "url": { "type": "string", "format": "uri" },
+            "url": { "type": "string", "description": "As given, normalized by the WHATWG URL rules" },
             "events": { "type": "array", "items": { "type": "string" } },
             "enabled": { "type": "boolean" },
             "disabledAt": { "type": ["string", "null"], "format": "date-time" },
@@ -468,8 +468,19 @@ fn webhooks() -> Vec<Op> {
         "description": "Event patterns: *, object.action (person.created), *.action (*.deleted) or object.* (person.*); objects by singular name; actions created, updated, deleted, restored",
     });
     let create = body(json!({ "url": url, "events": events }), &["url", "events"]);
+    // In a change, null (like a missing key) leaves the value as it is.
+    let or_null = |schema: &Value| {
+        let mut schema = schema.clone();
+        let kind = schema["type"].clone();
+        schema["type"] = json!([kind, "null"]);
+        schema
+    };
     let update = body(
-        json!({ "url": url, "events": events, "enabled": { "type": "boolean", "description": "true enables a disabled webhook again (its failures forgotten)" } }),
+        json!({
+            "url": or_null(&url),
+            "events": or_null(&events),
+            "enabled": { "type": ["boolean", "null"], "description": "true enables a disabled webhook again (its failures forgotten)" },
+        }),
         &[],
     );
     let mut created = webhook_schema();
