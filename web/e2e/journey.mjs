@@ -198,6 +198,39 @@ const journeys = {
     await page.getByLabel("New person: Name").press("Enter");
     await page.getByRole("cell", { name: "Grace Hopper" }).waitFor();
 
+    // Kanban: an opportunity dragged from New to Meeting, saved, the columns' counts and sums.
+    await page.evaluate(async (ws) => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+      for (const [name, micros] of [["Engine order", 5_000_000_000], ["Spare parts", 250_000_000]]) {
+        await fetch("/rest/opportunities", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
+          body: JSON.stringify({ name, stage: "NEW", amount: { amountMicros: micros, currencyCode: "USD" } }),
+        });
+      }
+    }, workspace);
+    await page.getByRole("link", { name: "Opportunities" }).click();
+    await page.getByRole("button", { name: "Kanban" }).click();
+    const column = (name) => page.getByRole("listitem", { name, exact: true });
+    await column("New").getByRole("link", { name: "Engine order" }).waitFor();
+    await column("New").getByText("2", { exact: true }).waitFor();
+    await accessible(page, "kanban");
+    const from = await column("New").getByRole("button", { name: "Move Engine order" }).boundingBox();
+    const to = await column("Meeting").boundingBox();
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 20, from.y + 20, { steps: 4 });
+    await page.mouse.move(to.x + to.width / 2, to.y + 40, { steps: 12 });
+    const stageSaved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/rest/opportunities/"));
+    await page.mouse.up();
+    check((await stageSaved).status() === 200, "the new stage is saved");
+    await column("Meeting").getByRole("link", { name: "Engine order" }).waitFor();
+    await screenshot(page, "kanban");
+    await page.reload();
+    await column("Meeting").getByRole("link", { name: "Engine order" }).waitFor();
+    await column("New").getByText("1", { exact: true }).waitFor();
+    check((await column("New").getByRole("link", { name: "Engine order" }).count()) === 0, "the card left New");
+
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);

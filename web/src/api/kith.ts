@@ -84,6 +84,9 @@ export interface Invitation {
   expiresAt: string;
 }
 
+/** One group of a group-by: its key, its count and the asked sums (`sum:amount`). */
+export type Group = { key: string | null; count: number } & Record<string, unknown>;
+
 export interface SearchHit {
   objectNameSingular: string;
   recordId: string;
@@ -148,6 +151,12 @@ export const api = {
   timeline: async (workspace: string, object: ObjectMeta, id: string) => {
     const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}/timeline?limit=50`;
     return (await request<{ data: { timeline: TimelineEvent[] } }>(path, { workspace })).data.timeline;
+  },
+  groups: async (workspace: string, object: ObjectMeta, field: string, sumOf?: string) => {
+    const aggregate = sumOf ? `count,sum:${sumOf}` : "count";
+    const query = new URLSearchParams({ field, aggregate });
+    const path = `/rest/${encodeURIComponent(object.namePlural)}/groupBy?${query}`;
+    return (await request<{ data: { groupBy: Group[] } }>(path, { workspace })).data.groupBy;
   },
   search: async (workspace: string, q: string, signal?: AbortSignal) => {
     const query = new URLSearchParams({ q, limit: "20" });

@@ -7,6 +7,8 @@ import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
 import { newRecordValues } from "./values";
 import { useCanWrite } from "../shell/role";
+import { Kanban } from "../kanban/Kanban";
+import { boardField } from "../kanban/board";
 import { SORTABLE, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
 
 interface Props {
@@ -47,9 +49,13 @@ export function RecordList({ workspace, plural }: Props) {
   const [creating, setCreating] = useState(search.has("new") && canWrite);
 
   /** Puts the view in the address, so that it can be shared and survives a reload. */
-  function setView(change: { sort?: Sort[]; q?: string }) {
+  function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean }) {
     const next = new URLSearchParams(search);
     next.delete("new");
+    if (change.kanban !== undefined) {
+      if (change.kanban) next.set("view", "kanban");
+      else next.delete("view");
+    }
     if (change.sort) {
       if (change.sort.length) next.set("sort", formatSorts(change.sort));
       else next.delete("sort");
@@ -64,6 +70,8 @@ export function RecordList({ workspace, plural }: Props) {
   if (objects.isSuccess && !object) {
     return <p role="alert">This workspace has no object called {plural}.</p>;
   }
+  const grouping = object ? boardField(object) : undefined;
+  const kanban = search.get("view") === "kanban" && grouping !== undefined;
   const records: KithRecord[] = pages.data?.pages.flatMap((page) => page.records) ?? [];
   const total = pages.data?.pages[0]?.totalCount;
   const empty = pages.isSuccess && records.length === 0 && !creating && !typed;
@@ -72,6 +80,16 @@ export function RecordList({ workspace, plural }: Props) {
       <header className="list-header">
         <h1 id="list-title">{object?.labelPlural ?? plural}</h1>
         {total !== undefined && <span className="muted">{new Intl.NumberFormat().format(total)}</span>}
+        {grouping && (
+          <div className="view-switch" role="group" aria-label="View">
+            <button type="button" aria-pressed={!kanban} onClick={() => setView({ kanban: false })}>
+              Table
+            </button>
+            <button type="button" aria-pressed={kanban} onClick={() => setView({ kanban: true })}>
+              Kanban
+            </button>
+          </div>
+        )}
         <label className="quick-filter">
           <span className="visually-hidden">Filter by {label?.label.toLowerCase() ?? "name"}</span>
           <input
@@ -91,7 +109,9 @@ export function RecordList({ workspace, plural }: Props) {
       {creating && object && (
         <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
       )}
-      {empty ? (
+      {kanban && object && grouping ? (
+        <Kanban workspace={workspace} object={object} field={grouping} />
+      ) : empty ? (
         <p className="empty">
           No {object?.labelPlural.toLowerCase() ?? plural} yet.{canWrite && " Add one with “+ New”."}
         </p>
