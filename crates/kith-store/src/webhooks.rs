@@ -275,44 +275,73 @@ impl WorkspaceStore<'_> {
     }
 
     /// A webhook's newest deliveries with their attempts (oldest attempt first).
+    /// The newest `limit` deliveries of a webhook, each with its attempts. One statement, so
+    /// that a delivery and its attempts come from one snapshot even while an attempt is being
+    /// recorded (two statements could show the new attempt beside the old schedule).
     pub async fn webhook_deliveries(
         &self,
         webhook_id: Uuid,
         limit: i64,
     ) -> Result<Vec<(Delivery, Vec<Attempt>)>, StoreError> {
         let mut conn = self.db().read().await?;
+        let columns = DELIVERY_COLUMNS
+            .split(", ")
+            .map(|column| format!("d.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 \
-             ORDER BY created_at DESC, id DESC LIMIT $2"
+            "SELECT {columns}, a.attempt AS attempt_number, a.at AS attempt_at, \
+             a.status_code AS attempt_status_code, a.error AS attempt_error, \
+             a.duration_ms AS attempt_duration_ms \
+             FROM (SELECT * FROM webhook_deliveries WHERE webhook_id = $1 \
+                   ORDER BY created_at DESC, id DESC LIMIT $2) d \
+             LEFT JOIN webhook_attempts a ON a.delivery_id = d.id \
+             ORDER BY d.created_at DESC, d.id DESC, a.attempt"
         );
-        let deliveries = fetch!(
+        let rows = fetch!(
             conn.ex(),
-            Delivery,
+            DeliveryAttemptRow,
             fetch_all,
             sqlx::AssertSqlSafe(sql),
             webhook_id,
             limit
         )?;
-        let attempts = fetch!(
-            conn.ex(),
-            Attempt,
-            fetch_all,
-            "SELECT a.delivery_id, a.attempt, a.at, a.status_code, a.error, a.duration_ms \
-             FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
-             WHERE d.webhook_id = $1 ORDER BY a.attempt",
-            webhook_id
-        )?;
-        Ok(deliveries
-            .into_iter()
-            .map(|delivery| {
-                let own = attempts
-                    .iter()
-                    .filter(|a| a.delivery_id == delivery.id)
-                    .cloned()
-                    .collect();
-                (delivery, own)
-            })
-            .collect())
+        let mut log: Vec<(Delivery, Vec<Attempt>)> = Vec::new();
+        for row in rows {
+            let attempt = row.attempt();
+            match log.last_mut() {
+                Some((delivery, attempts)) if delivery.id == row.delivery.id => {
+                    attempts.extend(attempt);
+                }
+                _ => log.push((row.delivery, attempt.into_iter().collect())),
+            }
+        }
+        Ok(log)
+    }
+}
+
+/// A delivery beside one of its attempts (none when it has had none yet).
+#[derive(sqlx::FromRow)]
+struct DeliveryAttemptRow {
+    #[sqlx(flatten)]
+    delivery: Delivery,
+    attempt_number: Option<i64>,
+    attempt_at: Option<Millis>,
+    attempt_status_code: Option<i64>,
+    attempt_error: Option<String>,
+    attempt_duration_ms: Option<i64>,
+}
+
+impl DeliveryAttemptRow {
+    fn attempt(&self) -> Option<Attempt> {
+        Some(Attempt {
+            delivery_id: self.delivery.id,
+            attempt: self.attempt_number?,
+            at: self.attempt_at?,
+            status_code: self.attempt_status_code,
+            error: self.attempt_error.clone(),
+            duration_ms: self.attempt_duration_ms.unwrap_or(0),
+        })
     }
 }
 
