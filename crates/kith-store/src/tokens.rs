@@ -245,21 +245,11 @@ impl Db {
         token_hash: &str,
         now: Millis,
     ) -> Result<Option<ApiToken>, StoreError> {
-        let mut conn = self.read().await?;
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
              AND (expires_at IS NULL OR expires_at > $2)"
         );
-        fetch!(
-            conn.ex(),
-            TokenRow,
-            fetch_optional,
-            sqlx::AssertSqlSafe(sql),
-            token_hash,
-            now
-        )?
-        .map(ApiToken::try_from)
-        .transpose()
+        self.token_by_hash(sql, token_hash, now).await
     }
 
     /// The live grant an OAuth access token belongs to, expiring when the access token does.
@@ -268,7 +258,6 @@ impl Db {
         token_hash: &str,
         now: Millis,
     ) -> Result<Option<ApiToken>, StoreError> {
-        let mut conn = self.read().await?;
         let columns = TOKEN_COLUMNS
             .split(", ")
             .map(|column| match column {
@@ -282,6 +271,17 @@ impl Db {
              WHERE o.token_hash = $1 AND o.kind = 'access' AND o.expires_at > $2 \
              AND t.revoked_at IS NULL"
         );
+        self.token_by_hash(sql, token_hash, now).await
+    }
+
+    /// The token row `sql` finds for a secret's digest (`$1`) at `now` (`$2`).
+    async fn token_by_hash(
+        &self,
+        sql: String,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let mut conn = self.read().await?;
         fetch!(
             conn.ex(),
             TokenRow,

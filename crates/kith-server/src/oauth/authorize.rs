@@ -85,12 +85,9 @@ pub async fn sign_in(
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if let Err(error) = within_limit(&state, &client).await {
-        return error.into_response();
-    }
-    let checked = match check(&state, &form.params).await {
+    let checked = match checked_post(&state, &client, &form.params).await {
         Ok(checked) => checked,
-        Err(refusal) => return refuse(&state, &form.params, refusal),
+        Err(answer) => return answer,
     };
     match crate::auth::sign_in(&state, &form.email, &form.password, &client, jar).await {
         Ok((_, jar)) => (jar, Redirect::to(&authorize_url(&form.params))).into_response(),
@@ -120,12 +117,9 @@ pub async fn decide(
     jar: CookieJar,
     Form(form): Form<ConsentForm>,
 ) -> Response {
-    if let Err(error) = within_limit(&state, &client).await {
-        return error.into_response();
-    }
-    let checked = match check(&state, &form.params).await {
+    let checked = match checked_post(&state, &client, &form.params).await {
         Ok(checked) => checked,
-        Err(refusal) => return refuse(&state, &form.params, refusal),
+        Err(answer) => return answer,
     };
     let session = match signed_in(&state, &jar).await {
         Ok(Some(session)) if session.csrf_token == form.csrf => session,
@@ -234,6 +228,21 @@ async fn consent_page(
         workspaces: &workspaces,
         problem,
     })
+}
+
+/// A form posted back to the authorization endpoint: counted against the address's limit, and
+/// its authorization request checked again (a form can be edited).
+async fn checked_post(
+    state: &AppState,
+    client: &ClientInfo,
+    params: &AuthorizeParams,
+) -> Result<Checked, Response> {
+    within_limit(state, client)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    check(state, params)
+        .await
+        .map_err(|refusal| refuse(state, params, refusal))
 }
 
 /// The person's live session, if the request carries one.

@@ -77,6 +77,20 @@ fn client_id(headers: &HeaderMap, fields: &Fields) -> Result<String, OAuthError>
     }
 }
 
+/// A request to the token or revocation endpoint: counted against the address's limit, its
+/// form read, and the client it names.
+async fn client_request(
+    state: &AppState,
+    client: &ClientInfo,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Fields, String), OAuthError> {
+    within_limit(state, client).await?;
+    let fields = Fields::parse(headers, body)?;
+    let client_id = client_id(headers, &fields)?;
+    Ok((fields, client_id))
+}
+
 /// `POST /oauth/token`.
 pub async fn token(
     State(state): State<AppState>,
@@ -84,9 +98,7 @@ pub async fn token(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
-    within_limit(&state, &client).await?;
-    let fields = Fields::parse(&headers, &body)?;
-    let client_id = client_id(&headers, &fields)?;
+    let (fields, client_id) = client_request(&state, &client, &headers, &body).await?;
     if state.db.oauth_client(&client_id).await?.is_none() {
         return Err(OAuthError::new(
             "invalid_client",
@@ -249,9 +261,7 @@ pub async fn revoke(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, OAuthError> {
-    within_limit(&state, &client).await?;
-    let fields = Fields::parse(&headers, &body)?;
-    let client_id = client_id(&headers, &fields)?;
+    let (fields, client_id) = client_request(&state, &client, &headers, &body).await?;
     let token = fields.require("token")?;
     if let Some(grant_id) = state
         .db

@@ -220,19 +220,7 @@ impl DataStore {
         object: &ObjectMeta,
         id: Uuid,
     ) -> Result<Option<Value>, StoreError> {
-        self.allow(Action::Read, object)?;
-        let projection = super::projection::Projection::of(object, self);
-        let (sql, args) = self.select_by_ids(&projection, object, &[id], false);
-        let mut conn = self.read().await?;
-        let rows = conn
-            .ex()
-            .fetch_cells(&sql, &args, &projection.kinds)
-            .await?;
-        Ok(rows
-            .first()
-            .map(|row| projection.record(row))
-            .transpose()?
-            .map(|record| self.presented(object, record)))
+        self.record_by_id(object, id, false).await
     }
 
     /// Whether a record exists, in the trash or not.

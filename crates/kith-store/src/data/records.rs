@@ -259,15 +259,19 @@ impl DataStore {
         object: &ObjectMeta,
         id: Uuid,
     ) -> Result<Option<Value>, StoreError> {
+        self.record_by_id(object, id, true).await
+    }
+
+    /// A record as the access may see it; with `live_only`, none if it is in the trash.
+    pub(super) async fn record_by_id(
+        &self,
+        object: &ObjectMeta,
+        id: Uuid,
+        live_only: bool,
+    ) -> Result<Option<Value>, StoreError> {
         self.allow(Action::Read, object)?;
         let projection = Projection::of(object, self);
-        let mut args = Args::default();
-        let sql = format!(
-            "SELECT {} FROM {} WHERE id = {} AND deleted_at IS NULL",
-            projection.select(),
-            self.table(&object.table),
-            args.push(ColumnType::Uuid, Cell::Uuid(id))
-        );
+        let (sql, args) = self.select_by_ids(&projection, object, &[id], live_only);
         let mut conn = self.read().await?;
         let rows = conn
             .ex()
