@@ -24,7 +24,7 @@ mod workspaces;
 pub use cipher::Cipher;
 pub use data::{
     Aggregate, AggregateRequest, DataStore, FieldChange, ListQuery, NewField, NewObject,
-    ObjectChange, Page,
+    ObjectChange, Page, SavedView, ViewColumn, ViewKind, ViewSpec,
 };
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;

@@ -74,12 +74,16 @@ impl RestAccess {
 impl RestAccess {
     /// Whose `Idempotency-Key`s these are: one workspace and one principal.
     pub fn idempotency_scope(&self) -> String {
-        let principal = match self.policy().principal {
+        format!("{}:{}", self.tenant.workspace_id(), self.principal_key())
+    }
+
+    /// The caller as one string: `user:{id}`, `token:{id}` (or `system`).
+    pub fn principal_key(&self) -> String {
+        match self.policy().principal {
             Principal::Token { token_id, .. } => format!("token:{token_id}"),
             Principal::Person { user_id } => format!("user:{user_id}"),
             Principal::System => "system".to_owned(),
-        };
-        format!("{}:{principal}", self.tenant.workspace_id())
+        }
     }
 }
 

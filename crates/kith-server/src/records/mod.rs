@@ -8,6 +8,7 @@ mod links;
 mod metadata;
 pub mod openapi;
 pub(crate) mod shape;
+mod views;
 
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, bearer, policy};
@@ -17,6 +18,7 @@ use crate::http::routes::Routes;
 pub fn routes() -> Routes {
     const OBJECT: &str = "/rest/metadata/objects/{id}";
     const FIELD: &str = "/rest/metadata/fields/{id}";
+    const VIEW: &str = "/rest/metadata/views/{id}";
     const RECORDS: &str = "/rest/{plural}";
     const RECORD: &str = "/rest/{plural}/{id}";
     const TARGETS: &str = "/rest/{plural}/{id}/targets";
@@ -31,6 +33,11 @@ pub fn routes() -> Routes {
         .get(FIELD, metadata::show_field)
         .patch(FIELD, metadata::update_field)
         .delete(FIELD, metadata::delete_field)
+        .get("/rest/metadata/views", views::list)
+        .post("/rest/metadata/views", views::create)
+        .get(VIEW, views::show)
+        .patch(VIEW, views::update)
+        .delete(VIEW, views::delete)
         .post("/rest/batch/{plural}", handlers::create_many)
         .get("/rest/search", handlers::search)
         .get("/rest/open-api/core", openapi::document)

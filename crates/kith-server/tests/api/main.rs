@@ -14,6 +14,7 @@ mod openapi;
 mod records;
 mod resilience;
 mod tokens;
+mod views;
 mod web;
 mod webhooks;
 mod workspaces;

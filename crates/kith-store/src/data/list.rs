@@ -69,6 +69,19 @@ impl DataStore {
         })
     }
 
+    /// Refuses a query that [`DataStore::list_records`] would refuse, without running it.
+    pub(super) fn check_list_query(
+        &self,
+        object: &ObjectMeta,
+        query: &ListQuery,
+    ) -> Result<(), StoreError> {
+        self.allow(Action::Read, object)?;
+        self.access
+            .check_query(object, query.filter.as_ref(), &query.order_by)
+            .map_err(rejected)?;
+        self.list_statement(object, query, None).map(|_| ())
+    }
+
     /// The database's plan for the statement of [`DataStore::list_records`], one line per step,
     /// with sorting made a last resort on PostgreSQL (`enable_sort = off`; on a small table it
     /// would sort rather than walk an index): whether an index serves a list's order.

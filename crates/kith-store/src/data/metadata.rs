@@ -343,7 +343,7 @@ impl DataStore {
             );
             tx.ex().execute_cells(&sql, &args).await?;
         }
-        for table in ["_kith_events", "_kith_search"] {
+        for table in ["_kith_events", "_kith_search", "_kith_views"] {
             let mut args = Args::default();
             let sql = format!(
                 "DELETE FROM {} WHERE object_id = {}",

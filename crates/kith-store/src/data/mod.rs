@@ -21,6 +21,7 @@ mod search;
 pub mod sql;
 mod targets;
 mod trash;
+mod views;
 
 pub use audit::{AuditEntry, AuditQuery};
 pub use change_sets::{CHANGE_SET_IDLE, ChangeSetScope};
@@ -31,6 +32,7 @@ pub use metadata::{FieldChange, NewField, NewObject, ObjectChange};
 pub use query::{ListQuery, Page};
 pub use records::CATALOG_TTL;
 pub use search::Hit;
+pub use views::{SavedView, ViewColumn, ViewKind, ViewSpec};
 
 use crate::db::{
     Conn, Pools, SqlitePair, Tx, close_workspace_file, workspace_file, workspace_file_path,

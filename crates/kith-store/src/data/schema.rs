@@ -86,6 +86,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     changes_as_text(store, &mut tx).await?;
     change_sets(store, &mut tx).await?;
     audit_log(store, &mut tx).await?;
+    saved_views(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
@@ -237,6 +238,25 @@ async fn audit_log(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
         );
         run(tx, &index).await?;
     }
+    Ok(())
+}
+
+/// Saved views (see `data::views`); the spec is JSON kept as text, as no query looks inside it.
+async fn saved_views(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let t = |kind| sql_type(store.backend(), kind);
+    let table = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, object_id {uuid} NOT NULL, \
+         owner TEXT, spec TEXT NOT NULL, created_by TEXT NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL)",
+        store.table("_kith_views"),
+        uuid = t(ColumnType::Uuid),
+        ts = t(ColumnType::DateTime),
+    );
+    run(tx, &table).await?;
+    let by_object = format!(
+        "CREATE INDEX IF NOT EXISTS kith_views_object ON {} (object_id, created_at)",
+        store.table("_kith_views")
+    );
+    run(tx, &by_object).await?;
     Ok(())
 }
 
