@@ -93,6 +93,27 @@ export interface SearchHit {
   label: string;
 }
 
+export interface ViewColumn {
+  name: string;
+  width?: number;
+}
+
+/** A saved view as the server keeps it (`/rest/metadata/views`). */
+export interface SavedView {
+  id: string;
+  objectMetadataId: string;
+  name: string;
+  type: "table" | "kanban";
+  visibility: "personal" | "workspace";
+  filter: string | null;
+  orderBy: string | null;
+  fields: ViewColumn[];
+  kanbanField: string | null;
+  createdBy: { name: string };
+}
+
+export type ViewInput = Omit<SavedView, "id" | "createdBy">;
+
 export const api = {
   me: () => request<Me>("/api/v1/me"),
   logIn: (email: string, password: string) =>
@@ -172,4 +193,21 @@ export const api = {
       }),
     );
   },
+  views: async (workspace: string, objectId: string) => {
+    const query = new URLSearchParams({ objectMetadataId: objectId });
+    return (await request<{ data: { views: SavedView[] } }>(`/rest/metadata/views?${query}`, { workspace })).data.views;
+  },
+  createView: async (workspace: string, view: ViewInput) =>
+    (await request<{ data: { createOneView: SavedView } }>("/rest/metadata/views", { method: "POST", body: view, workspace }))
+      .data.createOneView,
+  updateView: async (workspace: string, id: string, change: Partial<ViewInput>) =>
+    (
+      await request<{ data: { updateOneView: SavedView } }>(`/rest/metadata/views/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        body: change,
+        workspace,
+      })
+    ).data.updateOneView,
+  deleteView: (workspace: string, id: string) =>
+    request<unknown>(`/rest/metadata/views/${encodeURIComponent(id)}`, { method: "DELETE", workspace }),
 };
