@@ -150,6 +150,11 @@ export function targetFor(key: string, fields: FieldMeta[]): Target | undefined 
   return filterTargets(fields).find((t) => t.key === key);
 }
 
+/** The operators of a field, or of one part of an address. */
+export function targetOperators(target: Target): Operator[] {
+  return OPERATORS[target.kind];
+}
+
 export function operatorOf(target: Target, id: OperatorId): Operator | undefined {
   return OPERATORS[target.kind].find((o) => o.id === id);
 }
