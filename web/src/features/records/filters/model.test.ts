@@ -105,6 +105,12 @@ group("toFilter → parseFilter", () => {
     expect(parseFilter(toFilter(tree, fields) as string, fields)).toEqual(tree);
   });
 
+  it("keeps a group of one a group, so that more can join it", () => {
+    const tree: FilterGroup = { join: "and", items: [c("icp", "isTrue"), { join: "or", items: [c("employees", "gt", "10")] }] };
+    expect(toFilter(tree, fields)).toBe("and(icp[eq]:true,or(employees[gt]:10))");
+    expect(parseFilter(toFilter(tree, fields) as string, fields)).toEqual(tree);
+  });
+
   it("does not merge two date-time chips that together cover one day", () => {
     const two: FilterGroup = { join: "and", items: [c("dueAt", "after", "2026-11-30"), c("dueAt", "before", "2026-12-02")] };
     expect(parseFilter(toFilter(two, fields) as string, fields)).toEqual(two);
@@ -144,7 +150,8 @@ group("toFilter", () => {
   it("sends currency amounts in micros, exactly", () => {
     expect(filter(c("amount", "gte", "1000"))).toBe("amount.amountMicros[gte]:1000000000");
     expect(filter(c("amount", "lt", "12.345678"))).toBe("amount.amountMicros[lt]:12345678");
-    expect(filter(c("amount", "eq", "90071992547409.93"))).toBe("amount.amountMicros[eq]:90071992547409930000");
+    // Past 2^53 micros, where a float would round: 9007199254740993 is not a double.
+    expect(filter(c("amount", "eq", "9007199254.740993"))).toBe("amount.amountMicros[eq]:9007199254740993");
   });
 
   it("writes numbers, dates, ratings and relations bare", () => {
@@ -180,7 +187,7 @@ group("toFilter", () => {
       ],
     };
     expect(toFilter(tree, fields)).toBe(
-      "and(stage[in]:[PROPOSAL],or(employees[gte]:50,amount.amountMicros[gt]:1000000000),icp[eq]:true)",
+      "and(stage[in]:[PROPOSAL],or(employees[gte]:50,amount.amountMicros[gt]:1000000000),or(icp[eq]:true))",
     );
     expect(toFilter({ join: "or", items: [c("title", "is", "")] }, fields)).toBeUndefined();
     expect(toFilter({ join: "or", items: [] }, fields)).toBeUndefined();

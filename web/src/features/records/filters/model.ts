@@ -249,6 +249,8 @@ function word(text: string): Scalar {
 const emptyText = (path: string) => or(compare(path, "is", NULL), compare(path, "eq", quoted("")));
 const orMissing = (path: string, node: Node) => or(compare(path, "is", NULL), not(node));
 
+/** A typed % or _ stays a wildcard in ilike: it matches itself too, so nothing is lost, and the
+ *  text reads back as it was typed. */
 function textNode(path: string, id: OperatorId, v: string): Node | undefined {
   switch (id) {
     case "is": return compare(path, "eq", quoted(v));
@@ -347,22 +349,23 @@ function encode(condition: Condition, fields: FieldMeta[]): Node | undefined {
   }
 }
 
-/** A group as a node. A group of one condition is that condition, and an empty one nothing;
- *  a group holding only a group keeps its bracket, so that it reads back as a group. */
-function groupNode(group: FilterGroup, fields: FieldMeta[]): Node | undefined {
+/** A group as a node, or nothing when none of its conditions is complete. A nested group keeps
+ *  its bracket even around one condition (`or(x)`), so that it reads back as the group it is;
+ *  only a lone condition at the top goes bare. */
+function groupNode(group: FilterGroup, fields: FieldMeta[], top = false): Node | undefined {
   const parts = group.items.flatMap((item) => {
     const node = isGroup(item) ? groupNode(item, fields) : encode(item, fields);
     return node ? [{ item, node }] : [];
   });
   const [only] = parts;
   if (!only) return undefined;
-  if (parts.length === 1 && !isGroup(only.item)) return only.node;
+  if (top && parts.length === 1 && !isGroup(only.item)) return only.node;
   return { kind: group.join, parts: parts.map((part) => part.node) };
 }
 
 /** The API's `filter` for a tree: undefined when no condition is complete. */
 export function toFilter(group: FilterGroup, fields: FieldMeta[]): string | undefined {
-  const node = groupNode(group, fields);
+  const node = groupNode(group, fields, true);
   return node ? render(node) : undefined;
 }
 
