@@ -9,7 +9,9 @@ import { newRecordValues } from "./values";
 import { useCanWrite } from "../shell/role";
 import { Kanban } from "../kanban/Kanban";
 import { boardField } from "../kanban/board";
-import { SORTABLE, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
+import { SORTABLE, bothFilters, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
+import { FilterBar } from "./filters/FilterBar";
+import { parseFilter, toFilter } from "./filters/model";
 
 interface Props {
   workspace: string;
@@ -36,7 +38,10 @@ export function RecordList({ workspace, plural }: Props) {
   const sorts = parseSorts(search.get("sort"), fields);
   const typed = search.get("q") ?? "";
   const label = fields.find((f) => f.name === object?.labelField);
-  const view = { orderBy: orderBy(sorts, fields), filter: quickFilter(label, typed) };
+  // The filters travel in the address as the API's own filter, sent as written: one the chips
+  // cannot show still goes to the server, whose answer (a 400 naming the problem) is shown.
+  const filter = search.get("filter")?.trim() ?? "";
+  const view = { orderBy: orderBy(sorts, fields), filter: bothFilters(quickFilter(label, typed), filter) };
   const pages = useInfiniteQuery({
     queryKey: ["records", workspace, plural, view],
     queryFn: ({ pageParam }) => api.page(workspace, plural, pageParam, view),
@@ -49,7 +54,7 @@ export function RecordList({ workspace, plural }: Props) {
   const [creating, setCreating] = useState(search.has("new") && canWrite);
 
   /** Puts the view in the address, so that it can be shared and survives a reload. */
-  function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean }) {
+  function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean; filter?: string }) {
     const next = new URLSearchParams(search);
     next.delete("new");
     if (change.kanban !== undefined) {
@@ -64,6 +69,10 @@ export function RecordList({ workspace, plural }: Props) {
       if (change.q) next.set("q", change.q);
       else next.delete("q");
     }
+    if (change.filter !== undefined) {
+      if (change.filter) next.set("filter", change.filter);
+      else next.delete("filter");
+    }
     const query = next.toString();
     navigate(`/w/${workspace}/${plural}${query ? `?${query}` : ""}`, { replace: true });
   }
@@ -74,7 +83,9 @@ export function RecordList({ workspace, plural }: Props) {
   const kanban = search.get("view") === "kanban" && grouping !== undefined;
   const records: KithRecord[] = pages.data?.pages.flatMap((page) => page.records) ?? [];
   const total = pages.data?.pages[0]?.totalCount;
-  const empty = pages.isSuccess && records.length === 0 && !creating && !typed;
+  const empty = pages.isSuccess && records.length === 0 && !creating && !typed && !filter;
+  const filtered = pages.isSuccess && records.length === 0 && !creating && Boolean(filter);
+  const tree = object && parseFilter(filter, fields);
   return (
     <section className="list" aria-labelledby="list-title">
       <header className="list-header">
@@ -105,6 +116,14 @@ export function RecordList({ workspace, plural }: Props) {
           </button>
         )}
       </header>
+      {object && !kanban && (
+        <FilterBar
+          fields={fields}
+          value={tree ?? { join: "and", items: [] }}
+          custom={tree ? undefined : filter}
+          onChange={(next) => setView({ filter: toFilter(next, fields) ?? "" })}
+        />
+      )}
       {pages.error && <p role="alert">{pages.error.message}</p>}
       {creating && object && (
         <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
@@ -115,6 +134,8 @@ export function RecordList({ workspace, plural }: Props) {
         <p className="empty">
           No {object?.labelPlural.toLowerCase() ?? plural} yet.{canWrite && " Add one with “+ New”."}
         </p>
+      ) : filtered ? (
+        <p className="empty">No {object?.labelPlural.toLowerCase() ?? plural} match these filters.</p>
       ) : (
         object && (
           <Rows

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta } from "../../api/kith";
-import { formatSorts, orderBy, parseSorts, quickFilter, toggleSort } from "./query";
+import { bothFilters, formatSorts, orderBy, parseSorts, quickFilter, toggleSort } from "./query";
 
 const fields = [
   { id: "1", name: "name", label: "Name", type: "FULL_NAME" },
@@ -46,5 +46,14 @@ describe("quickFilter", () => {
     const text = { id: "4", name: "title", label: "Title", type: "TEXT" } as FieldMeta;
     expect(quickFilter(text, ' say "hi" 50% ')).toBe('title[ilike]:"%say \\"hi\\" 50%"');
     expect(quickFilter(text, "  ")).toBeUndefined();
+  });
+});
+
+describe("bothFilters", () => {
+  it("needs a record to match the quick filter and the filter bar's", () => {
+    expect(bothFilters('name[ilike]:"%a%"', "a[eq]:1,b[eq]:2")).toBe('and(name[ilike]:"%a%",a[eq]:1,b[eq]:2)');
+    expect(bothFilters(undefined, "or(a[eq]:1,b[eq]:2)")).toBe("or(a[eq]:1,b[eq]:2)");
+    expect(bothFilters('name[ilike]:"%a%"', "")).toBe('name[ilike]:"%a%"');
+    expect(bothFilters(undefined, "")).toBeUndefined();
   });
 });

@@ -75,3 +75,9 @@ export function quickFilter(label: FieldMeta | undefined, text: string): string 
   }
   return `${label.name}[ilike]:${pattern}`;
 }
+
+/** The quick filter and the filter bar's filter together: records must match both. */
+export function bothFilters(quick: string | undefined, filter: string | undefined): string | undefined {
+  if (quick && filter) return `and(${quick},${filter})`;
+  return quick || filter || undefined;
+}
