@@ -246,6 +246,46 @@ const journeys = {
     await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
   },
 
+  async "a filter built from chips, fewer columns, saved as a view and reopened by its address"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByText("131", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "+ Filter" }).click();
+    await page.getByRole("textbox", { name: "Field" }).fill("name");
+    await page.getByRole("textbox", { name: "Field" }).press("Enter");
+    await page.getByLabel("Value").fill("company 00");
+    await page.getByLabel("Value").press("Enter");
+    await page.getByRole("button", { name: "Edit filter Name contains company 00" }).waitFor();
+    await page.getByText("9", { exact: true }).waitFor();
+    await accessible(page, "companies, filtered");
+
+    await page.getByRole("button", { name: "Fields" }).click();
+    await page.getByRole("dialog", { name: "Fields shown" }).getByRole("checkbox", { name: "Employees" }).uncheck();
+    await page.keyboard.press("Escape");
+    check((await page.getByRole("columnheader", { name: "Employees" }).count()) === 0, "the hidden column is gone");
+
+    await page.getByRole("button", { name: /All companies/ }).click();
+    await page.getByRole("button", { name: "Save as new view…" }).click();
+    await page.getByLabel("View name").fill("Early companies");
+    const created = page.waitForResponse((r) => r.url().endsWith("/rest/metadata/views") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Save view" }).click();
+    check((await created).status() === 201, "the view is saved");
+    await page.waitForURL(/[?&]v=/);
+    const id = new URL(page.url()).searchParams.get("v");
+    await screenshot(page, "saved-view");
+
+    // Its address alone opens it as it was saved: the filter's chip, the count, the columns.
+    await page.getByRole("button", { name: /Early companies/ }).click();
+    await page.getByRole("button", { name: "All companies" }).click();
+    await page.getByText("131", { exact: true }).waitFor();
+    await page.goto(`${page.url().split("?")[0]}?v=${id}`);
+    await page.getByRole("button", { name: "Edit filter Name contains company 00" }).waitFor();
+    await page.getByText("9", { exact: true }).waitFor();
+    await page.getByRole("columnheader", { name: "Name" }).waitFor();
+    check((await page.getByRole("columnheader", { name: "Employees" }).count()) === 0, "the view keeps its columns");
+    await page.getByRole("button", { name: "Early companies ▾" }).waitFor();
+  },
+
   async "a page address opened before signing in is where signing in leads"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);

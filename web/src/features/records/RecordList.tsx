@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation, useSearch } from "wouter";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
+import { api, type FieldMeta, type KithRecord, type ObjectMeta, type RecordValue } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
 import { newRecordValues } from "./values";
@@ -12,18 +12,16 @@ import { boardField } from "../kanban/board";
 import { SORTABLE, bothFilters, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
 import { FilterBar } from "./filters/FilterBar";
 import { parseFilter, toFilter } from "./filters/model";
+import { ColumnsMenu } from "./ColumnsMenu";
+import { MAX_WIDTH, MIN_WIDTH, asViewColumns, gridTemplate, resizeColumn, shownColumns, type Column } from "./columns";
+import { ViewPicker } from "../views/ViewPicker";
+import { formatColumns, parseColumns } from "../views/views";
 
 interface Props {
   workspace: string;
   plural: string;
 }
 
-/** Field types shown as columns in this list; the record page shows the rest. */
-const LISTED = new Set([
-  "TEXT", "FULL_NAME", "EMAILS", "PHONES", "LINKS", "SELECT", "CURRENCY", "NUMBER", "NUMERIC",
-  "DATE", "DATE_TIME", "BOOLEAN", "RATING",
-]);
-const MAX_COLUMNS = 6;
 const ROW_HEIGHT = 32;
 /** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
 const OVERSCAN = 12;
@@ -54,7 +52,17 @@ export function RecordList({ workspace, plural }: Props) {
   const [creating, setCreating] = useState(search.has("new") && canWrite);
 
   /** Puts the view in the address, so that it can be shared and survives a reload. */
-  function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean; filter?: string }) {
+  const address = search.toString();
+  const go = useCallback(
+    (next: URLSearchParams) => {
+      const query = next.toString();
+      if (query !== address) navigate(`/w/${workspace}/${plural}${query ? `?${query}` : ""}`, { replace: true });
+    },
+    [address, navigate, workspace, plural],
+  );
+  const columns = object ? shownColumns(object, parseColumns(search.get("cols"))) : [];
+
+  function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean; filter?: string; columns?: Column[] }) {
     const next = new URLSearchParams(search);
     next.delete("new");
     if (change.kanban !== undefined) {
@@ -73,8 +81,8 @@ export function RecordList({ workspace, plural }: Props) {
       if (change.filter) next.set("filter", change.filter);
       else next.delete("filter");
     }
-    const query = next.toString();
-    navigate(`/w/${workspace}/${plural}${query ? `?${query}` : ""}`, { replace: true });
+    if (change.columns) next.set("cols", formatColumns(asViewColumns(change.columns)));
+    go(next);
   }
   if (objects.isSuccess && !object) {
     return <p role="alert">This workspace has no object called {plural}.</p>;
@@ -91,6 +99,7 @@ export function RecordList({ workspace, plural }: Props) {
       <header className="list-header">
         <h1 id="list-title">{object?.labelPlural ?? plural}</h1>
         {total !== undefined && <span className="muted">{new Intl.NumberFormat().format(total)}</span>}
+        {object && <ViewPicker workspace={workspace} object={object} search={search} go={go} canShare={canWrite} />}
         {grouping && (
           <div className="view-switch" role="group" aria-label="View">
             <button type="button" aria-pressed={!kanban} onClick={() => setView({ kanban: false })}>
@@ -110,6 +119,7 @@ export function RecordList({ workspace, plural }: Props) {
             onChange={(event) => setView({ q: event.target.value })}
           />
         </label>
+        {object && !kanban && <ColumnsMenu object={object} columns={columns} onChange={(next) => setView({ columns: next })} />}
         {canWrite && (
           <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
             + New
@@ -141,6 +151,8 @@ export function RecordList({ workspace, plural }: Props) {
           <Rows
             workspace={workspace}
             object={object}
+            columns={columns}
+            resize={(name, width) => setView({ columns: resizeColumn(columns, name, width) })}
             sorts={sorts}
             sortBy={(field, add) => setView({ sort: toggleSort(sorts, field, add) })}
             records={records}
@@ -159,6 +171,8 @@ export function RecordList({ workspace, plural }: Props) {
 interface RowsProps {
   workspace: string;
   object: ObjectMeta;
+  columns: Column[];
+  resize: (field: string, width: number) => void;
   sorts: Sort[];
   sortBy: (field: string, add: boolean) => void;
   records: KithRecord[];
@@ -167,9 +181,8 @@ interface RowsProps {
   fetchMore: () => void;
 }
 
-function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchMore }: RowsProps) {
+function Rows({ workspace, object, columns, resize, sorts, sortBy, records, loading, more, fetchMore }: RowsProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const columns = listedColumns(object.fields, object.labelField);
   // One row more than loaded while more pages exist: a skeleton that asks for the next page.
   const count = loading ? 8 : records.length + (more ? 1 : 0);
   const rows = useVirtualizer({
@@ -183,11 +196,13 @@ function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchM
   useEffect(() => {
     if (more && !loading && lastShown >= records.length - 1) fetchMore();
   }, [more, loading, lastShown, records.length, fetchMore]);
-  const template = `repeat(${columns.length}, minmax(10rem, 1fr))`;
+  // While a column's edge is dragged its width lives here; the address gets it on release.
+  const [dragged, setDragged] = useState<{ name: string; width: number } | null>(null);
+  const template = gridTemplate(dragged ? resizeColumn(columns, dragged.name, dragged.width) : columns);
   return (
     <div className="grid" ref={scroller} tabIndex={0} role="table" aria-label={object.labelPlural} aria-rowcount={count + 1} aria-busy={loading}>
       <div className="grid-header" role="row" style={{ gridTemplateColumns: template }}>
-        {columns.map((field) => {
+        {columns.map(({ field }) => {
           const sort = sorts.find((s) => s.field === field.name);
           const order = sort ? (sort.descending ? "descending" : "ascending") : undefined;
           return (
@@ -200,6 +215,15 @@ function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchM
               ) : (
                 field.label
               )}
+              <Resizer
+                label={field.label}
+                width={columns.find((c) => c.field.name === field.name)?.width}
+                onDrag={(width) => setDragged({ name: field.name, width })}
+                onDone={(width) => {
+                  setDragged(null);
+                  resize(field.name, width);
+                }}
+              />
             </div>
           );
         })}
@@ -215,7 +239,7 @@ function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchM
               className="grid-row"
               style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }}
             >
-              {columns.map((field, column) => (
+              {columns.map(({ field }, column) => (
                 <div key={field.id} role="cell">
                   {!record ? (
                     <span className="skeleton" />
@@ -224,7 +248,7 @@ function Rows({ workspace, object, sorts, sortBy, records, loading, more, fetchM
                       {formatValue(field.type, record[field.name]) || "Untitled"}
                     </Link>
                   ) : (
-                    formatValue(field.type, record[field.name])
+                    <CellValue field={field} value={record[field.name]} />
                   )}
                 </div>
               ))}
@@ -273,8 +297,73 @@ function NewRecord({ workspace, object, onDone }: { workspace: string; object: O
   );
 }
 
-function listedColumns(fields: FieldMeta[], labelField: string): FieldMeta[] {
-  const label = fields.filter((f) => f.name === labelField);
-  const rest = fields.filter((f) => f.name !== labelField && f.isActive !== false && LISTED.has(f.type));
-  return [...label, ...rest].slice(0, MAX_COLUMNS);
+/** A cell's value: select options as chips in their colours, everything else as text. */
+function CellValue({ field, value }: { field: FieldMeta; value: RecordValue }) {
+  if ((field.type === "SELECT" || field.type === "MULTI_SELECT") && value !== null && value !== undefined) {
+    const values = Array.isArray(value) ? value.map(String) : [String(value)];
+    return (
+      <span className="cell-chips">
+        {values.map((v) => {
+          const option = field.options?.find((o) => o.value === v);
+          return (
+            <span key={v} className={`chip chip-${option?.color ?? "gray"}`}>
+              {option?.label ?? v}
+            </span>
+          );
+        })}
+      </span>
+    );
+  }
+  return <>{formatValue(field.type, value)}</>;
+}
+
+const RESIZE_STEP = 20;
+
+/** A column header's right edge: drag it, or focus it and press ← / →, to set the width. */
+function Resizer({ label, width, onDrag, onDone }: { label: string; width: number | undefined; onDrag: (w: number) => void; onDone: (w: number) => void }) {
+  const start = useRef<{ x: number; width: number } | null>(null);
+  const handle = useRef<HTMLDivElement>(null);
+  const current = (element: HTMLElement) => width ?? element.parentElement?.getBoundingClientRect().width ?? 160;
+  // A focusable separator says where it stands: the column's width as drawn.
+  const [drawn, setDrawn] = useState<number | undefined>(width);
+  useLayoutEffect(() => {
+    const measured = handle.current ? Math.round(current(handle.current)) : undefined;
+    if (measured !== drawn) setDrawn(measured);
+  });
+
+  function down(event: PointerEvent<HTMLDivElement>) {
+    event.currentTarget.setPointerCapture(event.pointerId);
+    start.current = { x: event.clientX, width: current(event.currentTarget) };
+  }
+  function move(event: PointerEvent<HTMLDivElement>) {
+    if (start.current) onDrag(start.current.width + event.clientX - start.current.x);
+  }
+  function up(event: PointerEvent<HTMLDivElement>) {
+    if (!start.current) return;
+    onDone(start.current.width + event.clientX - start.current.x);
+    start.current = null;
+  }
+  function key(event: KeyboardEvent<HTMLDivElement>) {
+    const delta = event.key === "ArrowRight" ? RESIZE_STEP : event.key === "ArrowLeft" ? -RESIZE_STEP : 0;
+    if (!delta) return;
+    event.preventDefault();
+    onDone(current(event.currentTarget) + delta);
+  }
+  return (
+    <div
+      className="resizer"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={`Resize ${label}`}
+      aria-valuenow={drawn ?? MIN_WIDTH}
+      aria-valuemin={MIN_WIDTH}
+      aria-valuemax={MAX_WIDTH}
+      ref={handle}
+      tabIndex={0}
+      onPointerDown={down}
+      onPointerMove={move}
+      onPointerUp={up}
+      onKeyDown={key}
+    />
+  );
 }

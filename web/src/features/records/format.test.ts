@@ -22,4 +22,10 @@ describe("formatValue", () => {
     expect(formatValue("CURRENCY", { amountMicros: null, currencyCode: "EUR" })).toBe("");
     expect(formatValue("BOOLEAN", false)).toBe("No");
   });
+
+  it("lists a multi-select's values and draws a rating as stars", () => {
+    expect(formatValue("MULTI_SELECT", ["GOLD", "SILVER"])).toBe("GOLD, SILVER");
+    expect(formatValue("RATING", "RATING_3")).toBe("★★★☆☆");
+    expect(formatValue("RATING", "nonsense")).toBe("");
+  });
 });

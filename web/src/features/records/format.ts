@@ -40,6 +40,12 @@ export function formatValue(type: string, value: unknown, locale?: string): stri
         : "";
     case "BOOLEAN":
       return value ? "Yes" : "No";
+    case "MULTI_SELECT":
+      return Array.isArray(value) ? value.map(String).join(", ") : "";
+    case "RATING": {
+      const stars = typeof value === "string" ? Number(value.replace("RATING_", "")) : 0;
+      return stars > 0 ? `${"★".repeat(stars)}${"☆".repeat(Math.max(0, 5 - stars))}` : "";
+    }
     default:
       return typeof value === "string" || typeof value === "number" ? String(value) : "";
   }

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
+import { usePopover } from "../../ui/popover";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type ObjectMeta, type SavedView } from "../../api/kith";
 import { ApiError } from "../../api/client";
@@ -19,10 +20,10 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
   const queries = useQueryClient();
   const key = ["views", workspace, object.id];
   const views = useQuery({ queryKey: key, queryFn: () => api.views(workspace, object.id) });
-  const [open, setOpen] = useState(false);
+  const popover = usePopover();
+  const { open, wrapper, button } = popover;
   const [naming, setNaming] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const button = useRef<HTMLButtonElement>(null);
   const current = views.data?.find((v) => v.id === search.get("v"));
   const modified = current ? isModified(current, search, object.fields) : false;
   const refresh = () => queries.invalidateQueries({ queryKey: key });
@@ -45,8 +46,7 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
       }),
     onSuccess: async (view) => {
       await refresh();
-      setNaming(false);
-      setOpen(false);
+      close();
       go(viewSearch(view, search));
     },
     onError: failed,
@@ -55,7 +55,7 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
     mutationFn: (view: SavedView) => api.updateView(workspace, view.id, specFromSearch(search, object.fields)),
     onSuccess: async () => {
       await refresh();
-      setOpen(false);
+      close();
     },
     onError: failed,
   });
@@ -63,17 +63,16 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
     mutationFn: (view: SavedView) => api.deleteView(workspace, view.id),
     onSuccess: async () => {
       await refresh();
-      setOpen(false);
+      close();
       go(withoutView(search));
     },
     onError: failed,
   });
 
   function close() {
-    setOpen(false);
+    popover.close();
     setNaming(false);
     setProblem(null);
-    button.current?.focus();
   }
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -84,8 +83,8 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
 
   const label = current ? current.name : `All ${object.labelPlural.toLowerCase()}`;
   return (
-    <div className="view-picker" onKeyDown={(e) => e.key === "Escape" && open && close()}>
-      <button ref={button} type="button" aria-expanded={open} aria-haspopup="true" onClick={() => (open ? close() : setOpen(true))}>
+    <div className="view-picker" ref={wrapper}>
+      <button ref={button} type="button" aria-expanded={open} aria-haspopup="true" onClick={() => (open ? close() : popover.toggle())}>
         {label}
         {modified && <span className="muted"> (edited)</span>} ▾
       </button>
