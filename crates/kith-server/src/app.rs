@@ -30,6 +30,8 @@ pub struct AppState {
     /// Workspaces whose field changes the job runner should catch up with now (it alone holds
     /// the capability to act on workspace data for nobody).
     pub catch_up: tokio::sync::mpsc::UnboundedSender<uuid::Uuid>,
+    /// Turns true when the server begins to shut down: long-lived answers (live streams) end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {

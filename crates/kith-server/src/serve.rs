@@ -122,6 +122,7 @@ pub async fn app_state(
     config: Config,
     db: Db,
     catch_up: mpsc::UnboundedSender<uuid::Uuid>,
+    stopping: watch::Receiver<bool>,
 ) -> Result<AppState, StartupError> {
     let mailer = Mailer::new(db.clone(), &config)?;
     let hashers = std::thread::available_parallelism().map_or(2, usize::from);
@@ -133,6 +134,7 @@ pub async fn app_state(
         rate_limiter: crate::http::rate_limit::RateLimiter::default(),
         token_cache: crate::http::token_cache::TokenCache::default(),
         catch_up,
+        stopping,
     })
 }
 
@@ -197,8 +199,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
         StartupError::Serve(std::io::Error::other("the job runner was already taken"))
     })?;
     let (catch_up, catch_up_requests) = mpsc::unbounded_channel();
-    let state = app_state(config, db, catch_up).await?;
     let (stop, stopped) = watch::channel(false);
+    let state = app_state(config, db, catch_up, stopped.clone()).await?;
     crate::jobs::schedule(&state)
         .await
         .map_err(|source| StartupError::Database {

@@ -734,11 +734,20 @@ fn uuid_literals(condition: &str, backend: Backend) -> String {
 }
 
 /// Sends a request and reads the whole answer.
+/// An event stream's body is only its first chunk: the stream itself goes on for a minute.
 pub async fn send(builder: reqwest::RequestBuilder) -> Reply {
-    let response = builder.send().await.expect("request reaches the server");
+    let mut response = builder.send().await.expect("request reaches the server");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("response body").to_vec();
+    let streaming = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    let bytes = if streaming {
+        let chunk = response.chunk().await.expect("the stream's first chunk");
+        chunk.map(|c| c.to_vec()).unwrap_or_default()
+    } else {
+        response.bytes().await.expect("response body").to_vec()
+    };
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Reply {
         status,

@@ -5,6 +5,7 @@
 mod access;
 pub(crate) mod handlers;
 mod links;
+mod live;
 mod metadata;
 pub mod openapi;
 pub(crate) mod shape;
@@ -40,6 +41,7 @@ pub fn routes() -> Routes {
         .delete(VIEW, views::delete)
         .post("/rest/batch/{plural}", handlers::create_many)
         .get("/rest/search", handlers::search)
+        .get("/rest/live", live::live)
         .get("/rest/open-api/core", openapi::document)
         .get("/rest/open-api/reference", openapi::reference_page)
         .get("/rest/open-api/reference.js", openapi::reference_script)

@@ -56,6 +56,7 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
     }
     schemas.insert("Merge".into(), merge_schema());
     paths.insert("/search".into(), search_path(objects));
+    paths.insert("/live".into(), live_path());
     document_body_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -777,6 +778,21 @@ fn search_path(objects: &[&ObjectMeta]) -> Value {
         "responses": answer("200", "Results, best first", "search", json!({ "type": "array", "items": { "type": "object", "properties": {
             "objectNameSingular": string(), "recordId": uuid(), "label": string(),
         } } })),
+    } })
+}
+
+fn live_path() -> Value {
+    let mut responses = errors();
+    responses["200"] = json!({
+        "description": "Server-sent events: first `ready`, then one `change` per record change the caller may read ({\"id\",\"object\":{\"nameSingular\",\"namePlural\"},\"recordId\",\"kind\",\"actor\",\"changes\",\"happenedAt\"}), with the event's id as the SSE id. A stream lasts about a minute; reconnect with Last-Event-ID to go on where it stopped (up to five minutes back).",
+        "content": { "text/event-stream": { "schema": string() } },
+    });
+    json!({ "get": {
+        "tags": ["Search"], "operationId": "live", "summary": "Follow the workspace's record changes as they happen",
+        "parameters": [
+            { "name": "Last-Event-ID", "in": "header", "required": false, "schema": uuid(), "description": "the id of the last change received" },
+        ],
+        "responses": responses,
     } })
 }
 

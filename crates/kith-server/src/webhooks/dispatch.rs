@@ -125,7 +125,7 @@ async fn payload(
 
 /// The changes without the fields the policy marked hidden (`{"hidden": true}`): a webhook
 /// does not even say that a hidden field changed.
-fn without_hidden(changes: Value) -> Value {
+pub(crate) fn without_hidden(changes: Value) -> Value {
     let hidden = json!({ "hidden": true });
     match changes {
         Value::Object(map) => {

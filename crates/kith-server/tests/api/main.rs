@@ -5,6 +5,7 @@ mod accounts;
 mod cli;
 mod http;
 mod isolation;
+mod live;
 mod mail;
 mod matrix;
 mod mcp;

@@ -88,7 +88,9 @@ fn not_found(what: &str) -> StoreError {
 }
 
 /// Path words of the REST API, which no object may be called.
-const ROUTE_WORDS: [&str; 6] = ["search", "batch", "restore", "metadata", "openApi", "open"];
+const ROUTE_WORDS: [&str; 7] = [
+    "search", "batch", "restore", "metadata", "openApi", "open", "live",
+];
 
 /// Whether `name` is taken by another object's singular or plural name, or by the API's routes.
 fn object_name_taken(catalog: &[ObjectMeta], name: &str, except: Option<Uuid>) -> bool {
