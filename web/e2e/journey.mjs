@@ -286,6 +286,38 @@ const journeys = {
     await page.getByRole("button", { name: "Early companies ▾" }).waitFor();
   },
 
+  async "a change made through the API appears at once in an open table, saying who made it"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    const workspace = page.url().split("/w/")[1].split("/")[0];
+    const { token, company } = await page.evaluate(async (ws) => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+      const made = await fetch(`/api/v1/workspaces/${ws}/tokens`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf },
+        body: JSON.stringify({ name: "Sync script", scopes: ["records:read", "records:write"] }),
+      });
+      const list = await fetch(`/rest/companies?filter=${encodeURIComponent('name[eq]:"Babbage & Co"')}`, { headers: { "x-kith-workspace": ws } });
+      return { token: (await made.json()).token, company: (await list.json()).data.companies[0].id };
+    }, workspace);
+    const changed = await fetch(`${base}/rest/companies/${company}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: "Babbage & Sons" }),
+    });
+    check(changed.status === 200, `the API change answered ${changed.status}`);
+    await page.getByRole("cell", { name: "Babbage & Sons" }).waitFor({ timeout: 3000 });
+    await page.getByRole("status").filter({ hasText: "Sync script changed a company" }).waitFor({ timeout: 3000 });
+    const back = await fetch(`${base}/rest/companies/${company}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: "Babbage & Co" }),
+    });
+    check(back.status === 200, `the change back answered ${back.status}`);
+    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor({ timeout: 3000 });
+  },
+
   async "a page address opened before signing in is where signing in leads"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, csrfToken, request } from "./client";
+import { ApiError, csrfToken, parseEvents, request } from "./client";
 
 function answer(status: number, body?: unknown): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -79,5 +79,16 @@ describe("csrfToken", () => {
   it("reads the kith_csrf cookie among others", () => {
     expect(csrfToken("a=1; kith_csrf=t%3Dk; b=2")).toBe("t=k");
     expect(csrfToken("a=1")).toBeUndefined();
+  });
+});
+
+describe("parseEvents", () => {
+  it("splits whole events from the incomplete rest, dropping comments", () => {
+    const { events, rest } = parseEvents(': keep-alive\n\nevent: ready\ndata: {}\n\nevent: change\nid: e1\ndata: {"a":\ndata: 1}\n\nevent: chan');
+    expect(events).toEqual([
+      { event: "ready", id: "", data: "{}" },
+      { event: "change", id: "e1", data: '{"a":\n1}' },
+    ]);
+    expect(rest).toBe("event: chan");
   });
 });

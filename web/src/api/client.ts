@@ -99,3 +99,61 @@ function errorFrom(status: number, json: unknown): ApiError {
     : [];
   return new ApiError(status, code, message, details);
 }
+
+/** One server-sent event. */
+export interface StreamEvent {
+  event: string;
+  id: string;
+  data: string;
+}
+
+/** Splits what arrived of an event stream into whole events (keep-alive comments and events
+ *  without a name dropped) and the rest, still incomplete. */
+export function parseEvents(buffer: string): { events: StreamEvent[]; rest: string } {
+  const frames = buffer.replace(/\r\n/g, "\n").split("\n\n");
+  const rest = frames.pop() ?? "";
+  const events: StreamEvent[] = [];
+  for (const frame of frames) {
+    const event: StreamEvent = { event: "", id: "", data: "" };
+    const data: string[] = [];
+    for (const line of frame.split("\n")) {
+      const colon = line.indexOf(":");
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon);
+      const value = line.slice(colon + 1).replace(/^ /, "");
+      if (name === "data") data.push(value);
+      else if (name === "event") event.event = value;
+      else if (name === "id") event.id = value;
+    }
+    event.data = data.join("\n");
+    if (event.event) events.push(event);
+  }
+  return { events, rest };
+}
+
+/** Reads a `text/event-stream` answer of `path` until it ends (or `signal` aborts), handing
+ *  each event to `onEvent`. Sent with the same headers as `request`, so it is a fetch rather
+ *  than an EventSource (which cannot send the workspace header). */
+export async function stream(
+  path: string,
+  options: { workspace?: string; lastEventId?: string; signal: AbortSignal },
+  onEvent: (event: StreamEvent) => void,
+): Promise<void> {
+  const headers: Record<string, string> = { accept: "text/event-stream" };
+  if (options.workspace) headers["x-kith-workspace"] = options.workspace;
+  if (options.lastEventId) headers["last-event-id"] = options.lastEventId;
+  const response = await fetch(path, { headers, credentials: "same-origin", signal: options.signal });
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    throw errorFrom(response.status, text ? parseJson(text) : undefined);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    const parsed = parseEvents(buffer + value);
+    buffer = parsed.rest;
+    parsed.events.forEach(onEvent);
+  }
+}

@@ -1,6 +1,6 @@
 // Kith's API, typed: accounts and workspaces under /api/v1, records and metadata under /rest.
 
-import { ApiError, request } from "./client";
+import { ApiError, request, stream } from "./client";
 
 /** The one record of a `{"data": {"<key>": record}}` answer. */
 function only(answer: { data: Record<string, KithRecord> }): KithRecord {
@@ -113,6 +113,40 @@ export interface SavedView {
 }
 
 export type ViewInput = Omit<SavedView, "id" | "createdBy">;
+
+/** A record change as the live stream sends it (`GET /rest/live`). */
+export interface LiveChange {
+  id: string;
+  object: { nameSingular: string; namePlural: string };
+  recordId: string;
+  kind: "created" | "updated" | "deleted" | "restored" | string;
+  actor: (Actor & { workspaceMemberId?: string | null }) | null;
+  changes: Record<string, { before?: unknown; after?: unknown }> | null;
+  happenedAt: string;
+}
+
+/** Follows the workspace's record changes until `signal` aborts; the stream ends every minute
+ *  or so, and this resumes it after the last change seen. Refusals (signed out) end it. */
+export async function followChanges(workspace: string, signal: AbortSignal, onChange: (change: LiveChange) => void) {
+  let lastEventId: string | undefined;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      const options = lastEventId ? { workspace, lastEventId, signal } : { workspace, signal };
+      await stream("/rest/live", options, (event) => {
+        if (event.event !== "change") return;
+        failures = 0;
+        lastEventId = event.id;
+        onChange(JSON.parse(event.data) as LiveChange);
+      });
+    } catch (caught) {
+      if (signal.aborted || (caught instanceof ApiError && caught.status >= 400 && caught.status < 500)) return;
+      failures += 1;
+      // A server restarting or a network away: try again, less often the longer it lasts.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** failures)));
+    }
+  }
+}
 
 export const api = {
   me: () => request<Me>("/api/v1/me"),

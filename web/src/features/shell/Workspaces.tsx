@@ -9,6 +9,7 @@ import { NewWorkspace } from "./NewWorkspace";
 import { applyTheme } from "../../ui/theme";
 import { Palette, usePaletteShortcut } from "../palette/Palette";
 import { WorkspaceRole } from "./role";
+import { LiveChanges } from "../live/LiveChanges";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -49,6 +50,7 @@ function InWorkspace({ me }: { me: Me }) {
     <WorkspaceRole.Provider value={role}>
       <div className="layout">
         <Palette workspace={workspace} open={palette} setOpen={setPalette} />
+        <LiveChanges workspace={workspace} me={me.id} />
         <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
         <main className="content">
           {id ? (

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { QueryClient, type InfiniteData } from "@tanstack/react-query";
+import type { LiveChange, Page } from "../../api/kith";
+import { applyChange, describeChange } from "./cache";
+
+const change = (kind: string, changes: LiveChange["changes"] = null): LiveChange => ({
+  id: "e1",
+  object: { nameSingular: "company", namePlural: "companies" },
+  recordId: "r2",
+  kind,
+  actor: { source: "API", name: "Deploy bot" },
+  changes,
+  happenedAt: "2026-12-01T10:00:00Z",
+});
+
+function withList() {
+  const queries = new QueryClient();
+  const key = ["records", "w", "companies", { filter: undefined }];
+  const data: InfiniteData<Page> = {
+    pages: [{ records: [{ id: "r1", name: "One" }, { id: "r2", name: "Two", employees: 5 }], endCursor: null, hasNextPage: false }],
+    pageParams: [null],
+  };
+  queries.setQueryData(key, data);
+  return { queries, key };
+}
+
+describe("a live change in the cache", () => {
+  it("patches the row it touches in place, leaving the others and the list as they are", () => {
+    const { queries, key } = withList();
+    applyChange(queries, "w", change("updated", { name: { before: "Two", after: "Deux" }, employees: { before: 5, after: 7 } }));
+    const data = queries.getQueryData<InfiniteData<Page>>(key);
+    expect(data?.pages[0]?.records).toEqual([{ id: "r1", name: "One" }, { id: "r2", name: "Deux", employees: 7 }]);
+    expect(queries.getQueryState(key)?.isInvalidated).toBe(false);
+  });
+
+  it("has a list fetched again when a record is added or deleted", () => {
+    const { queries, key } = withList();
+    applyChange(queries, "w", change("created"));
+    expect(queries.getQueryState(key)?.isInvalidated).toBe(true);
+  });
+
+  it("leaves other workspaces' and objects' lists alone", () => {
+    const { queries, key } = withList();
+    applyChange(queries, "other", change("deleted"));
+    applyChange(queries, "w", { ...change("deleted"), object: { nameSingular: "person", namePlural: "people" } });
+    expect(queries.getQueryState(key)?.isInvalidated).toBe(false);
+  });
+
+  it("says who did what", () => {
+    expect(describeChange(change("updated"))).toBe("Deploy bot changed a company");
+    expect(describeChange({ ...change("created"), object: { nameSingular: "salesCall", namePlural: "salesCalls" }, actor: null })).toBe(
+      "Someone added a sales call",
+    );
+  });
+});
