@@ -114,6 +114,19 @@ export interface SavedView {
 
 export type ViewInput = Omit<SavedView, "id" | "createdBy">;
 
+/** Ids per bulk request: 200 ids keep an address under 8 KB. */
+const IDS_PER_REQUEST = 200;
+
+function chunks(ids: string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) out.push(ids.slice(i, i + IDS_PER_REQUEST));
+  return out;
+}
+
+function idsFilter(ids: string[]): string {
+  return `id[in]:[${ids.join(",")}]`;
+}
+
 /** A record change as the live stream sends it (`GET /rest/live`). */
 export interface LiveChange {
   id: string;
@@ -226,6 +239,24 @@ export const api = {
         workspace,
       }),
     );
+  },
+  /** The same change to every record of `ids`, in requests of a bounded address length. */
+  updateRecords: async (workspace: string, object: ObjectMeta, ids: string[], values: Record<string, unknown>) => {
+    for (const chunk of chunks(ids)) {
+      const query = new URLSearchParams({ filter: idsFilter(chunk) });
+      await request<unknown>(`/rest/${encodeURIComponent(object.namePlural)}?${query}`, { method: "PATCH", body: values, workspace });
+    }
+  },
+  /** Every record of `ids` to the trash. */
+  deleteRecords: async (workspace: string, object: ObjectMeta, ids: string[]) => {
+    for (const chunk of chunks(ids)) {
+      const query = new URLSearchParams({ filter: idsFilter(chunk) });
+      await request<unknown>(`/rest/${encodeURIComponent(object.namePlural)}?${query}`, { method: "DELETE", workspace });
+    }
+  },
+  restoreRecord: async (workspace: string, object: ObjectMeta, id: string) => {
+    const path = `/rest/restore/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}`;
+    return only(await request<{ data: Record<string, KithRecord> }>(path, { method: "PATCH", workspace }));
   },
   views: async (workspace: string, objectId: string) => {
     const query = new URLSearchParams({ objectMetadataId: objectId });

@@ -1,19 +1,19 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { useCallback, useState, type KeyboardEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useLocation, useSearch } from "wouter";
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { api, type FieldMeta, type KithRecord, type ObjectMeta, type RecordValue } from "../../api/kith";
+import { useLocation, useSearch } from "wouter";
+import { api, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
-import { formatValue } from "./format";
 import { newRecordValues } from "./values";
 import { useCanWrite } from "../shell/role";
 import { Kanban } from "../kanban/Kanban";
 import { boardField } from "../kanban/board";
-import { SORTABLE, bothFilters, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
+import { bothFilters, formatSorts, orderBy, parseSorts, quickFilter, toggleSort, type Sort } from "./query";
 import { FilterBar } from "./filters/FilterBar";
 import { parseFilter, toFilter } from "./filters/model";
 import { ColumnsMenu } from "./ColumnsMenu";
-import { MAX_WIDTH, MIN_WIDTH, asViewColumns, gridTemplate, resizeColumn, shownColumns, type Column } from "./columns";
+import { asViewColumns, resizeColumn, shownColumns, type Column } from "./columns";
+import { Grid } from "./Grid";
+import { BulkBar } from "./BulkBar";
 import { ViewPicker } from "../views/ViewPicker";
 import { formatColumns, parseColumns } from "../views/views";
 
@@ -22,9 +22,6 @@ interface Props {
   plural: string;
 }
 
-const ROW_HEIGHT = 32;
-/** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
-const OVERSCAN = 12;
 
 /** An object's records: rows drawn only where visible, pages fetched by cursor as they near. */
 export function RecordList({ workspace, plural }: Props) {
@@ -50,6 +47,16 @@ export function RecordList({ workspace, plural }: Props) {
   // `?new` (from the palette's "New …") opens the new record's row at once.
   const canWrite = useCanWrite();
   const [creating, setCreating] = useState(search.has("new") && canWrite);
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const select = (ids: string[], on: boolean) =>
+    setSelected((was) => {
+      const next = new Set(was);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
 
   /** Puts the view in the address, so that it can be shared and survives a reload. */
   const address = search.toString();
@@ -134,6 +141,14 @@ export function RecordList({ workspace, plural }: Props) {
           onChange={(next) => setView({ filter: toFilter(next, fields) ?? "" })}
         />
       )}
+      {object && canWrite && !kanban && (
+        <BulkBar
+          workspace={workspace}
+          object={object}
+          selected={records.filter((r) => selected.has(r.id))}
+          clear={() => setSelected(new Set())}
+        />
+      )}
       {pages.error && <p role="alert">{pages.error.message}</p>}
       {creating && object && (
         <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
@@ -148,7 +163,7 @@ export function RecordList({ workspace, plural }: Props) {
         <p className="empty">No {object?.labelPlural.toLowerCase() ?? plural} match these filters.</p>
       ) : (
         object && (
-          <Rows
+          <Grid
             workspace={workspace}
             object={object}
             columns={columns}
@@ -161,102 +176,11 @@ export function RecordList({ workspace, plural }: Props) {
             fetchMore={() => {
               if (!pages.isFetchingNextPage) void pages.fetchNextPage();
             }}
+            {...(canWrite ? { selection: { selected, toggle: select } } : {})}
           />
         )
       )}
     </section>
-  );
-}
-
-interface RowsProps {
-  workspace: string;
-  object: ObjectMeta;
-  columns: Column[];
-  resize: (field: string, width: number) => void;
-  sorts: Sort[];
-  sortBy: (field: string, add: boolean) => void;
-  records: KithRecord[];
-  loading: boolean;
-  more: boolean;
-  fetchMore: () => void;
-}
-
-function Rows({ workspace, object, columns, resize, sorts, sortBy, records, loading, more, fetchMore }: RowsProps) {
-  const scroller = useRef<HTMLDivElement>(null);
-  // One row more than loaded while more pages exist: a skeleton that asks for the next page.
-  const count = loading ? 8 : records.length + (more ? 1 : 0);
-  const rows = useVirtualizer({
-    count,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: OVERSCAN,
-  });
-  const items = rows.getVirtualItems();
-  const lastShown = items[items.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (more && !loading && lastShown >= records.length - 1) fetchMore();
-  }, [more, loading, lastShown, records.length, fetchMore]);
-  // While a column's edge is dragged its width lives here; the address gets it on release.
-  const [dragged, setDragged] = useState<{ name: string; width: number } | null>(null);
-  const template = gridTemplate(dragged ? resizeColumn(columns, dragged.name, dragged.width) : columns);
-  return (
-    <div className="grid" ref={scroller} tabIndex={0} role="table" aria-label={object.labelPlural} aria-rowcount={count + 1} aria-busy={loading}>
-      <div className="grid-header" role="row" style={{ gridTemplateColumns: template }}>
-        {columns.map(({ field }) => {
-          const sort = sorts.find((s) => s.field === field.name);
-          const order = sort ? (sort.descending ? "descending" : "ascending") : undefined;
-          return (
-            <div key={field.id} role="columnheader" aria-sort={order ?? "none"}>
-              {SORTABLE.has(field.type) ? (
-                <button type="button" className="sort" onClick={(event) => sortBy(field.name, event.shiftKey)} title="Sort (Shift adds a column)">
-                  {field.label}
-                  {sort && <span aria-hidden="true">{sort.descending ? " ↓" : " ↑"}</span>}
-                </button>
-              ) : (
-                field.label
-              )}
-              <Resizer
-                label={field.label}
-                width={columns.find((c) => c.field.name === field.name)?.width}
-                onDrag={(width) => setDragged({ name: field.name, width })}
-                onDone={(width) => {
-                  setDragged(null);
-                  resize(field.name, width);
-                }}
-              />
-            </div>
-          );
-        })}
-      </div>
-      <div role="rowgroup" style={{ height: rows.getTotalSize(), position: "relative" }}>
-        {items.map((item) => {
-          const record = loading ? undefined : records[item.index];
-          return (
-            <div
-              key={item.key}
-              role="row"
-              aria-rowindex={item.index + 2}
-              className="grid-row"
-              style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }}
-            >
-              {columns.map(({ field }, column) => (
-                <div key={field.id} role="cell">
-                  {!record ? (
-                    <span className="skeleton" />
-                  ) : column === 0 ? (
-                    <Link href={`/w/${workspace}/${object.namePlural}/${record.id}`}>
-                      {formatValue(field.type, record[field.name]) || "Untitled"}
-                    </Link>
-                  ) : (
-                    <CellValue field={field} value={record[field.name]} />
-                  )}
-                </div>
-              ))}
-            </div>
-          );
-        })}
-      </div>
-    </div>
   );
 }
 
@@ -294,76 +218,5 @@ function NewRecord({ workspace, object, onDone }: { workspace: string; object: O
         </p>
       )}
     </div>
-  );
-}
-
-/** A cell's value: select options as chips in their colours, everything else as text. */
-function CellValue({ field, value }: { field: FieldMeta; value: RecordValue }) {
-  if ((field.type === "SELECT" || field.type === "MULTI_SELECT") && value !== null && value !== undefined) {
-    const values = Array.isArray(value) ? value.map(String) : [String(value)];
-    return (
-      <span className="cell-chips">
-        {values.map((v) => {
-          const option = field.options?.find((o) => o.value === v);
-          return (
-            <span key={v} className={`chip chip-${option?.color ?? "gray"}`}>
-              {option?.label ?? v}
-            </span>
-          );
-        })}
-      </span>
-    );
-  }
-  return <>{formatValue(field.type, value)}</>;
-}
-
-const RESIZE_STEP = 20;
-
-/** A column header's right edge: drag it, or focus it and press ← / →, to set the width. */
-function Resizer({ label, width, onDrag, onDone }: { label: string; width: number | undefined; onDrag: (w: number) => void; onDone: (w: number) => void }) {
-  const start = useRef<{ x: number; width: number } | null>(null);
-  const handle = useRef<HTMLDivElement>(null);
-  const current = (element: HTMLElement) => width ?? element.parentElement?.getBoundingClientRect().width ?? 160;
-  // A focusable separator says where it stands: the column's width as drawn.
-  const [drawn, setDrawn] = useState<number | undefined>(width);
-  useLayoutEffect(() => {
-    const measured = handle.current ? Math.round(current(handle.current)) : undefined;
-    if (measured !== drawn) setDrawn(measured);
-  });
-
-  function down(event: PointerEvent<HTMLDivElement>) {
-    event.currentTarget.setPointerCapture(event.pointerId);
-    start.current = { x: event.clientX, width: current(event.currentTarget) };
-  }
-  function move(event: PointerEvent<HTMLDivElement>) {
-    if (start.current) onDrag(start.current.width + event.clientX - start.current.x);
-  }
-  function up(event: PointerEvent<HTMLDivElement>) {
-    if (!start.current) return;
-    onDone(start.current.width + event.clientX - start.current.x);
-    start.current = null;
-  }
-  function key(event: KeyboardEvent<HTMLDivElement>) {
-    const delta = event.key === "ArrowRight" ? RESIZE_STEP : event.key === "ArrowLeft" ? -RESIZE_STEP : 0;
-    if (!delta) return;
-    event.preventDefault();
-    onDone(current(event.currentTarget) + delta);
-  }
-  return (
-    <div
-      className="resizer"
-      role="separator"
-      aria-orientation="vertical"
-      aria-label={`Resize ${label}`}
-      aria-valuenow={drawn ?? MIN_WIDTH}
-      aria-valuemin={MIN_WIDTH}
-      aria-valuemax={MAX_WIDTH}
-      ref={handle}
-      tabIndex={0}
-      onPointerDown={down}
-      onPointerMove={move}
-      onPointerUp={up}
-      onKeyDown={key}
-    />
   );
 }
