@@ -55,7 +55,7 @@ export function TasksScreen({ workspace }: { workspace: string }) {
         <h1 id="tasks-title">Tasks</h1>
         <div role="tablist" aria-label="Whose tasks" className="view-switch">
           {(["mine", "all"] as const).map((t) => (
-            <button key={t} type="button" role="tab" aria-selected={tab === t} aria-pressed={tab === t} onClick={() => setTab(t)}>
+            <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
               {t === "mine" ? "Mine" : "All"}
             </button>
           ))}

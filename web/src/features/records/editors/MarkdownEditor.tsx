@@ -17,11 +17,12 @@ interface Props {
 }
 
 /** The text area and its Write / Preview toggle, for forms that own the text (notes, tasks). */
+// The group and preview are not named after the field, so the field's name finds the text area alone.
 export function MarkdownInput({ id, label, text, onChange, onSubmit, onCancel, autoFocus }: Props) {
   const [preview, setPreview] = useState(false);
   return (
     <div className="markdown-input">
-      <div role="group" aria-label={`${label} mode`} className="view-switch">
+      <div role="group" aria-label="Write or preview" className="view-switch">
         <button type="button" aria-pressed={!preview} onClick={() => setPreview(false)}>
           Write
         </button>
@@ -30,7 +31,7 @@ export function MarkdownInput({ id, label, text, onChange, onSubmit, onCancel, a
         </button>
       </div>
       {preview ? (
-        <div className="markdown-preview" aria-label={`${label} preview`} role="region">
+        <div className="markdown-preview" aria-label="Preview" role="region">
           {text.trim() ? <Markdown text={text} /> : <p className="muted">Nothing to preview.</p>}
         </div>
       ) : (

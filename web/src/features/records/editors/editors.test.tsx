@@ -210,7 +210,7 @@ describe("RichTextEditor", () => {
     expect(props.onSave).not.toHaveBeenCalled();
     type(area, "**big** <script>x</script>");
     fireEvent.click(screen.getByRole("button", { name: "Preview" }));
-    const preview = screen.getByRole("region", { name: "Field preview" });
+    const preview = screen.getByRole("region", { name: "Preview" });
     expect(preview.querySelector("strong")?.textContent).toBe("big");
     expect(preview.querySelector("script")).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: "Write" }));
