@@ -38,6 +38,8 @@ export interface FieldMeta {
   type: string;
   isActive?: boolean;
   options?: SelectOption[];
+  /** RELATION fields: what they point at (`company`, `person`, `workspaceMember`…). */
+  relation?: { target: string; onDelete?: string; inverseName?: string };
 }
 
 export interface Actor {
@@ -161,6 +163,22 @@ export async function followChanges(workspace: string, signal: AbortSignal, onCh
   }
 }
 
+/** A member of a workspace; a `workspaceMember` relation holds their `userId`. */
+export interface Member {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** What a task or note is linked to. */
+export interface Target {
+  targetObject: string;
+  targetId: string;
+}
+
+const recordPath = (plural: string, id: string) => `/rest/${encodeURIComponent(plural)}/${encodeURIComponent(id)}`;
+
 export const api = {
   me: () => request<Me>("/api/v1/me"),
   logIn: (email: string, password: string) =>
@@ -254,10 +272,6 @@ export const api = {
       await request<unknown>(`/rest/${encodeURIComponent(object.namePlural)}?${query}`, { method: "DELETE", workspace });
     }
   },
-  restoreRecord: async (workspace: string, object: ObjectMeta, id: string) => {
-    const path = `/rest/restore/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}`;
-    return only(await request<{ data: Record<string, KithRecord> }>(path, { method: "PATCH", workspace }));
-  },
   views: async (workspace: string, objectId: string) => {
     const query = new URLSearchParams({ objectMetadataId: objectId });
     return (await request<{ data: { views: SavedView[] } }>(`/rest/metadata/views?${query}`, { workspace })).data.views;
@@ -275,4 +289,31 @@ export const api = {
     ).data.updateOneView,
   deleteView: (workspace: string, id: string) =>
     request<unknown>(`/rest/metadata/views/${encodeURIComponent(id)}`, { method: "DELETE", workspace }),
+  // Record pages, notes, tasks and their links.
+  recordDeep: async (workspace: string, plural: string, id: string) =>
+    only(await request<{ data: Record<string, KithRecord> }>(`${recordPath(plural, id)}?depth=1`, { workspace })),
+  deleteRecord: (workspace: string, plural: string, id: string) =>
+    request<unknown>(recordPath(plural, id), { method: "DELETE", workspace }),
+  restoreRecord: async (workspace: string, plural: string, id: string) =>
+    only(
+      await request<{ data: Record<string, KithRecord> }>(`/rest/restore/${encodeURIComponent(plural)}/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        workspace,
+      }),
+    ),
+  /** The tasks or notes linked to a record, newest first. */
+  linked: async (workspace: string, plural: string, id: string, kind: "tasks" | "notes") =>
+    Object.values(
+      (await request<{ data: Record<string, KithRecord[]> }>(`${recordPath(plural, id)}/${kind}`, { workspace })).data,
+    )[0] ?? [],
+  link: (workspace: string, kind: "tasks" | "notes", id: string, target: Target) =>
+    request<unknown>(`${recordPath(kind, id)}/targets`, { method: "POST", body: target, workspace }),
+  /** Search limited to some objects (plural names), for relation pickers. */
+  searchIn: async (workspace: string, q: string, objects: string[], signal?: AbortSignal) => {
+    const query = new URLSearchParams({ q, objects: objects.join(","), limit: "20" });
+    const options = signal ? { workspace, signal } : { workspace };
+    return (await request<{ data: { search: SearchHit[] } }>(`/rest/search?${query}`, options)).data.search;
+  },
+  members: async (workspace: string) =>
+    (await request<{ data: Member[] }>(`/api/v1/workspaces/${encodeURIComponent(workspace)}/members`)).data,
 };

@@ -91,7 +91,7 @@ export function BulkBar({ workspace, object, selected, clear }: Props) {
       return {
         message: `${what(ids.length)} moved to the trash.`,
         undo: async () => {
-          for (const id of ids) await api.restoreRecord(workspace, object, id);
+          for (const id of ids) await api.restoreRecord(workspace, object.namePlural, id);
         },
       };
     });

@@ -1,11 +1,13 @@
-import { useState, type KeyboardEvent } from "react";
+import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "wouter";
 import { api, type FieldMeta, type KithRecord, type ObjectMeta, type TimelineEvent } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { formatValue } from "./format";
-import { EDITED_AS_TEXT, editText, parseEdit } from "./values";
 import { useCanWrite } from "../shell/role";
+import { EDITABLE, FieldEditor, SAVES_AT_ONCE, fieldKey, relationLabel } from "./editors";
+import { BooleanSwitch, RatingEditor } from "./editors/ChoiceEditors";
+import { RecordTabs } from "./RecordTabs";
 
 interface Props {
   workspace: string;
@@ -13,21 +15,25 @@ interface Props {
   id: string;
 }
 
-/** One record: its fields, each editable in place, and its timeline. */
+export const recordKey = (workspace: string, plural: string, id: string) => ["record", workspace, plural, id];
+
+/** One record: every field on the left, editable in place; timeline, notes, tasks and related
+ *  records in tabs on the right. */
 export function RecordPage({ workspace, plural, id }: Props) {
   const objects = useQuery({ queryKey: ["objects", workspace], queryFn: () => api.objects(workspace) });
   const object = objects.data?.find((o) => o.namePlural === plural);
+  // depth=1 embeds each relation's record, so its label shows without a request per field.
   const record = useQuery({
-    queryKey: ["record", workspace, plural, id],
-    queryFn: () => api.record(workspace, object as ObjectMeta, id),
+    queryKey: recordKey(workspace, plural, id),
+    queryFn: () => api.recordDeep(workspace, plural, id),
     enabled: Boolean(object),
   });
   if (objects.isSuccess && !object) return <p role="alert">This workspace has no object called {plural}.</p>;
   if (record.error) return <p role="alert">{record.error.message}</p>;
-  if (!object || !record.data) return <div className="splash" aria-busy="true" />;
+  if (!object || !record.data || !objects.data) return <div className="splash" aria-busy="true" />;
   const label = object.fields.find((f) => f.name === object.labelField);
   const title = label ? formatValue(label.type, record.data[label.name]) : id;
-  const fields = object.fields.filter((f) => f.isActive !== false && f.type !== "RELATION");
+  const fields = object.fields.filter((f) => f.isActive !== false);
   return (
     <article className="record" aria-labelledby="record-title">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -35,12 +41,12 @@ export function RecordPage({ workspace, plural, id }: Props) {
       </nav>
       <h1 id="record-title">{title || "Untitled"}</h1>
       <div className="record-columns">
-        <dl className="record-fields">
+        <dl className="record-fields" aria-label="Fields">
           {fields.map((field) => (
-            <FieldRow key={field.id} workspace={workspace} object={object} record={record.data} field={field} />
+            <FieldRow key={field.id} workspace={workspace} objects={objects.data} object={object} record={record.data} field={field} />
           ))}
         </dl>
-        <Timeline workspace={workspace} object={object} id={id} />
+        <RecordTabs workspace={workspace} objects={objects.data} object={object} record={record.data} />
       </div>
     </article>
   );
@@ -48,82 +54,90 @@ export function RecordPage({ workspace, plural, id }: Props) {
 
 interface FieldRowProps {
   workspace: string;
+  objects: ObjectMeta[];
   object: ObjectMeta;
   record: KithRecord;
   field: FieldMeta;
 }
 
-/** A field's value; click (or Enter) to edit, Enter to save, Escape to cancel. */
-function FieldRow({ workspace, object, record, field }: FieldRowProps) {
+/** What the server said about this field (its details name it, or a part of it). */
+export function messageFor(error: unknown, key: string): string {
+  if (!(error instanceof ApiError)) return String(error);
+  const mine = error.details.find((d) => d.field === key || d.field.startsWith(`${key}.`));
+  return mine ? `${error.message}: ${mine.field} ${mine.message}` : error.message;
+}
+
+/** A field's value; click (or Enter) to edit. Saved optimistically: the new value shows at
+ *  once, and goes back, with the server's reason, if the server refuses it. */
+function FieldRow({ workspace, objects, object, record, field }: FieldRowProps) {
   const queries = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const value = record[field.name];
-  const canWrite = useCanWrite();
-  const editable = canWrite && (EDITED_AS_TEXT.has(field.type) || field.type === "SELECT" || field.type === "BOOLEAN");
+  // A relation's label until the record comes back with the new one embedded.
+  const [pendingLabel, setPendingLabel] = useState<string | null>(null);
+  const canWrite = useCanWrite() && EDITABLE.has(field.type);
+  const key = fieldKey(field);
+  const cacheKey = recordKey(workspace, object.namePlural, record.id);
+  useEffect(() => setPendingLabel(null), [record[field.name]]);
 
-  async function save(next: unknown) {
+  async function save(next: unknown, label?: string) {
+    const before = queries.getQueryData<KithRecord>(cacheKey);
+    setEditing(false);
     setError(null);
+    if (field.type === "RELATION") setPendingLabel(next ? (label ?? "") : null);
+    if (before) queries.setQueryData(cacheKey, { ...before, [key]: next });
     try {
-      const saved = await api.updateRecord(workspace, object, record.id, { [field.name]: next });
-      queries.setQueryData(["record", workspace, object.namePlural, record.id], saved);
+      const saved = await api.updateRecord(workspace, object, record.id, { [key]: next });
+      // The PATCH answer has no embedded relations: keep them, refetch when one changed.
+      queries.setQueryData<KithRecord>(cacheKey, (now) => ({ ...(now ?? saved), ...saved }));
+      if (field.type === "RELATION") void queries.invalidateQueries({ queryKey: cacheKey });
       void queries.invalidateQueries({ queryKey: ["timeline", workspace, object.namePlural, record.id] });
       void queries.invalidateQueries({ queryKey: ["records", workspace, object.namePlural] });
-      setEditing(false);
     } catch (caught) {
-      setError(caught instanceof ApiError ? (caught.details[0]?.message ?? caught.message) : String(caught));
+      if (before) queries.setQueryData(cacheKey, before);
+      setPendingLabel(null);
+      setError(`Not saved. ${messageFor(caught, key)}`);
     }
-  }
-
-  function keyDown(event: KeyboardEvent<HTMLInputElement>) {
-    if (event.key === "Escape") {
-      setEditing(false);
-      setError(null);
-    }
-    if (event.key !== "Enter") return;
-    const parsed = parseEdit(field.type, event.currentTarget.value, value);
-    if ("error" in parsed) setError(parsed.error);
-    else void save(parsed.value);
   }
 
   const inputId = `field-${field.id}`;
-  let editor;
-  if (field.type === "SELECT" && editable) {
-    editor = (
-      <select id={inputId} value={typeof value === "string" ? value : ""} onChange={(e) => void save(e.target.value || null)}>
-        <option value="">—</option>
-        {(field.options ?? []).map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    );
-  } else if (field.type === "BOOLEAN") {
-    editor = (
-      <input id={inputId} type="checkbox" checked={value === true} disabled={!editable} onChange={(e) => void save(e.target.checked)} />
-    );
+  let shown;
+  if (SAVES_AT_ONCE.has(field.type)) {
+    const Control = field.type === "BOOLEAN" ? BooleanSwitch : RatingEditor;
+    shown = <Control id={inputId} label={field.label} value={record[key]} onSave={(next) => void save(next)} disabled={!canWrite} />;
   } else if (editing) {
-    editor = <input id={inputId} autoFocus defaultValue={editText(field.type, value)} onKeyDown={keyDown} aria-invalid={error ? true : undefined} />;
+    shown = (
+      <FieldEditor
+        id={inputId}
+        field={field}
+        record={record}
+        workspace={workspace}
+        objects={objects}
+        onSave={(next, label) => void save(next, label)}
+        onCancel={() => setEditing(false)}
+      />
+    );
   } else {
-    const shown = field.type === "SELECT" ? value : formatValue(field.type, value);
-    editor = editable ? (
+    const text = <ValueText field={field} record={record} objects={objects} pendingLabel={pendingLabel} />;
+    shown = canWrite ? (
       <button id={inputId} type="button" className="value" onClick={() => setEditing(true)}>
-        {String(shown ?? "") || <span className="muted">Empty</span>}
+        {text}
       </button>
     ) : (
       <span id={inputId} className="value">
-        {formatValue(field.type, value)}
+        {text}
       </span>
     );
   }
   return (
     <div className="record-field">
       <dt>
+        {/* A label for inputs; a group's controls carry the field's name themselves. */}
         <label htmlFor={inputId}>{field.label}</label>
       </dt>
       <dd>
-        {editor}
+        {shown}
+        {field.type === "RELATION" && !editing && <RelationLink workspace={workspace} field={field} record={record} objects={objects} />}
         {error && (
           <small className="problem" role="alert">
             {error}
@@ -134,17 +148,59 @@ function FieldRow({ workspace, object, record, field }: FieldRowProps) {
   );
 }
 
+/** A field's value as shown when not editing: chips for selects, a label for relations. */
+function ValueText({ field, record, objects, pendingLabel }: { field: FieldMeta; record: KithRecord; objects: ObjectMeta[]; pendingLabel: string | null }) {
+  const value = record[fieldKey(field)];
+  const empty = <span className="muted">Empty</span>;
+  if (field.type === "SELECT" || field.type === "MULTI_SELECT") {
+    const chosen = Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : [];
+    const options = (field.options ?? []).filter((o) => chosen.includes(o.value));
+    if (!options.length) return empty;
+    return (
+      <span className="cell-chips">
+        {options.map((o) => (
+          <span key={o.value} className={`chip chip-${o.color}`}>
+            {o.label}
+          </span>
+        ))}
+      </span>
+    );
+  }
+  if (field.type === "RELATION") return <>{pendingLabel ?? (relationLabel(field, record, objects) || empty)}</>;
+  if (field.type === "RICH_TEXT") {
+    const firstLine = typeof value === "string" ? (value.split("\n").find((l) => l.trim()) ?? "") : "";
+    return <>{firstLine || empty}</>;
+  }
+  if (field.type === "ADDRESS") {
+    const parts = typeof value === "object" && value ? Object.entries(value as Record<string, unknown>) : [];
+    const text = parts.filter(([k, v]) => !/Lat|Lng/.test(k) && typeof v === "string" && v).map(([, v]) => v).join(", ");
+    return <>{text || empty}</>;
+  }
+  return <>{formatValue(field.type, value) || empty}</>;
+}
+
+function RelationLink({ workspace, field, record, objects }: { workspace: string; field: FieldMeta; record: KithRecord; objects: ObjectMeta[] }) {
+  const id = record[fieldKey(field)];
+  const target = objects.find((o) => o.nameSingular === field.relation?.target);
+  if (typeof id !== "string" || !target) return null;
+  return (
+    <Link className="relation-open" href={`/w/${workspace}/${target.namePlural}/${id}`}>
+      Open {relationLabel(field, record, objects)}
+    </Link>
+  );
+}
+
 /** Who changed what, newest first; agents and API tokens named as such. */
-function Timeline({ workspace, object, id }: { workspace: string; object: ObjectMeta; id: string }) {
+export function Timeline({ workspace, object, id }: { workspace: string; object: ObjectMeta; id: string }) {
   const events = useQuery({
     queryKey: ["timeline", workspace, object.namePlural, id],
     queryFn: () => api.timeline(workspace, object, id),
   });
   const labels = new Map(object.fields.map((f) => [f.name, f]));
   return (
-    <section className="timeline" aria-labelledby="timeline-title">
-      <h2 id="timeline-title">Timeline</h2>
+    <section className="timeline" aria-label="Timeline">
       {events.error && <p role="alert">{events.error.message}</p>}
+      {events.data?.length === 0 && <p className="muted">Nothing has happened yet.</p>}
       <ol>
         {(events.data ?? []).map((event) => (
           <li key={event.id}>

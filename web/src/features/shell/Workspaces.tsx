@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Redirect, Route, Switch, useParams } from "wouter";
+import { Redirect, Route, Switch, useParams, useSearch } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
@@ -10,6 +10,8 @@ import { applyTheme } from "../../ui/theme";
 import { Palette, usePaletteShortcut } from "../palette/Palette";
 import { WorkspaceRole } from "./role";
 import { LiveChanges } from "../live/LiveChanges";
+import { TasksScreen } from "../tasks/TasksScreen";
+import { ToastProvider } from "../../ui/Toast";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -43,11 +45,15 @@ export function Workspaces({ me }: { me: Me }) {
 function InWorkspace({ me }: { me: Me }) {
   const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
   const [palette, setPalette] = useState(false);
+  // Tasks open as their own screen, which takes no parameters: any (?view=table, then the
+  // table's own sort, filter, kanban…) means the generic list, so its controls keep working.
+  const asTable = new URLSearchParams(useSearch()).size > 0;
   usePaletteShortcut(setPalette);
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
   const role = workspaces.data?.find((w) => w.id === workspace)?.role ?? "viewer";
   return (
     <WorkspaceRole.Provider value={role}>
+      <ToastProvider>
       <div className="layout">
         <Palette workspace={workspace} open={palette} setOpen={setPalette} />
         <LiveChanges workspace={workspace} me={me.id} />
@@ -55,11 +61,14 @@ function InWorkspace({ me }: { me: Me }) {
         <main className="content">
           {id ? (
             <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
+          ) : plural === "tasks" && !asTable ? (
+            <TasksScreen key={workspace} workspace={workspace} />
           ) : (
             <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
           )}
         </main>
       </div>
+      </ToastProvider>
     </WorkspaceRole.Provider>
   );
 }
