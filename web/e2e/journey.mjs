@@ -109,7 +109,7 @@ const journeys = {
     await page.getByRole("button", { name: "+ New" }).click();
     await page.getByLabel("New company: Name").fill("Babbage & Co");
     await page.getByLabel("New company: Name").press("Enter");
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
 
     // 130 more through the API: the table loads the later pages as it is scrolled.
     const workspace = page.url().split("/w/")[1].split("/")[0];
@@ -129,11 +129,11 @@ const journeys = {
     const drawn = await page.getByRole("row").count();
     check(drawn < 80, `only the visible rows are drawn, not ${drawn}`);
     for (let i = 0; i < 20; i++) {
-      await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, grid.scrollHeight));
-      if (await page.getByRole("cell", { name: "Company 130" }).count()) break;
+      await page.getByRole("grid").evaluate((grid) => grid.scrollTo(0, grid.scrollHeight));
+      if (await page.getByRole("gridcell", { name: "Company 130", exact: true }).count()) break;
       await page.waitForTimeout(200);
     }
-    await page.getByRole("cell", { name: "Company 130" }).waitFor();
+    await page.getByRole("gridcell", { name: "Company 130", exact: true }).waitFor();
     await accessible(page, "companies, scrolled");
 
     // Filter and sort, kept in the address across a reload.
@@ -143,7 +143,7 @@ const journeys = {
     await page.getByRole("button", { name: "Name" }).click();
     await page.waitForURL(/sort=name%3Adesc|sort=name:desc/);
     await page.reload();
-    const first = page.getByRole("row").nth(1).getByRole("cell").first();
+    const first = page.getByRole("row").nth(1).getByRole("gridcell").nth(1);
     await first.filter({ hasText: "Company 129" }).waitFor();
     check(
       (await page.getByRole("columnheader", { name: "Name" }).getAttribute("aria-sort")) === "descending",
@@ -152,8 +152,8 @@ const journeys = {
     await page.getByPlaceholder("Filter by name…").fill("");
     await page.getByText("131", { exact: true }).waitFor();
     await page.getByRole("button", { name: "Name" }).click();
-    await page.getByRole("row").nth(1).getByRole("cell").first().filter({ hasText: "Babbage & Co" }).waitFor();
-    await page.getByRole("table").evaluate((grid) => grid.scrollTo(0, 0));
+    await page.getByRole("row").nth(1).getByRole("gridcell").nth(1).filter({ hasText: "Babbage & Co" }).waitFor();
+    await page.getByRole("grid").evaluate((grid) => grid.scrollTo(0, 0));
     await screenshot(page, "companies");
 
     // Dark mode, kept in the profile across a reload.
@@ -161,7 +161,7 @@ const journeys = {
     await page.getByLabel("Theme").selectOption("dark");
     check((await saved).status() === 200, "the theme is saved");
     await page.reload();
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
     const theme = await page.evaluate(() => document.documentElement.dataset.theme);
     check(theme === "dark", `the chosen theme is kept, not ${theme}`);
     await accessible(page, "companies, dark");
@@ -183,7 +183,7 @@ const journeys = {
     await page.reload();
     await employees.filter({ hasText: /^12$/ }).waitFor();
     await page.getByRole("link", { name: "Companies" }).first().click();
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
 
     // Ctrl+K finds a record as one types, and runs actions.
     await page.keyboard.press("Control+K");
@@ -196,7 +196,7 @@ const journeys = {
     await page.keyboard.press("Enter");
     await page.getByLabel("New person: Name").fill("Grace Hopper");
     await page.getByLabel("New person: Name").press("Enter");
-    await page.getByRole("cell", { name: "Grace Hopper" }).waitFor();
+    await page.getByRole("gridcell", { name: "Grace Hopper", exact: true }).waitFor();
 
     // Kanban: an opportunity dragged from New to Meeting, saved, the columns' counts and sums.
     await page.evaluate(async (ws) => {
@@ -231,6 +231,33 @@ const journeys = {
     await column("New").getByText("1", { exact: true }).waitFor();
     check((await column("New").getByRole("link", { name: "Engine order" }).count()) === 0, "the card left New");
 
+    // A note and a task on a company's page; the task completed from the Tasks screen.
+    await page.getByRole("link", { name: "Companies" }).first().click();
+    await page.getByRole("link", { name: "Babbage & Co" }).click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("tab", { name: "Notes" }).click();
+    await page.getByRole("button", { name: "+ Add note" }).click();
+    await page.getByLabel("Note title").fill("First call");
+    await page.getByLabel("Note body").fill("Wants **two** engines.\n\n- steam\n- brass");
+    await page.getByRole("button", { name: "Add note" }).click();
+    const note = page.getByRole("article", { name: "First call" });
+    await note.waitFor();
+    await note.locator("strong", { hasText: "two" }).waitFor();
+    await page.getByRole("tab", { name: "Tasks" }).click();
+    await page.getByRole("button", { name: "+ Add task" }).click();
+    await page.getByLabel("Task title").fill("Send the quote");
+    await page.getByLabel("Due date").fill("2026-12-31");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await page.getByRole("checkbox", { name: "Complete Send the quote" }).waitFor();
+    await accessible(page, "record page, tasks");
+    await page.getByRole("navigation").getByRole("link", { name: "Tasks" }).click();
+    await page.getByRole("heading", { name: "Tasks" }).waitFor();
+    await page.getByRole("tab", { name: "All" }).click();
+    await page.getByRole("checkbox", { name: "Complete Send the quote" }).click();
+    await page.getByRole("region", { name: "Done" }).getByRole("checkbox", { name: "Complete Send the quote" }).waitFor();
+    await accessible(page, "tasks");
+    await screenshot(page, "tasks");
+
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);
@@ -243,7 +270,7 @@ const journeys = {
     await page.getByRole("alert").filter({ hasText: "wrong email or password" }).waitFor();
     await page.getByLabel("Password").fill("correct horse battery staple");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
   },
 
   async "a filter built from chips, fewer columns, saved as a view and reopened by its address"(page) {
@@ -289,7 +316,7 @@ const journeys = {
   async "a change made through the API appears at once in an open table, saying who made it"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
     const workspace = page.url().split("/w/")[1].split("/")[0];
     const { token, company } = await page.evaluate(async (ws) => {
       const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
@@ -307,7 +334,7 @@ const journeys = {
       body: JSON.stringify({ name: "Babbage & Sons" }),
     });
     check(changed.status === 200, `the API change answered ${changed.status}`);
-    await page.getByRole("cell", { name: "Babbage & Sons" }).waitFor({ timeout: 3000 });
+    await page.getByRole("gridcell", { name: "Babbage & Sons", exact: true }).waitFor({ timeout: 3000 });
     await page.getByRole("status").filter({ hasText: "Sync script changed a company" }).waitFor({ timeout: 3000 });
     const back = await fetch(`${base}/rest/companies/${company}`, {
       method: "PATCH",
@@ -315,7 +342,32 @@ const journeys = {
       body: JSON.stringify({ name: "Babbage & Co" }),
     });
     check(back.status === 200, `the change back answered ${back.status}`);
-    await page.getByRole("cell", { name: "Babbage & Co" }).waitFor({ timeout: 3000 });
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor({ timeout: 3000 });
+  },
+
+  async "rows selected by keyboard and mouse are deleted together and brought back with Undo"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByText("131", { exact: true }).waitFor();
+    await page.getByPlaceholder("Filter by name…").fill("company 11");
+    await page.getByText("10", { exact: true }).waitFor();
+    // The keyboard: into the grid (its first row), to the row's checkbox cell, Space selects it;
+    // the mouse selects the next.
+    await page.getByRole("grid").focus();
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("Space");
+    await page.getByRole("checkbox", { name: "Select Company 110" }).isChecked().then((on) => check(on, "Space selects the row"));
+    await page.getByRole("checkbox", { name: "Select Company 111" }).click();
+    await page.getByRole("toolbar", { name: "Selected records" }).getByText("2 selected").waitFor();
+    await accessible(page, "companies, selected");
+    await page.getByRole("toolbar", { name: "Selected records" }).getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("status").filter({ hasText: "2 companies moved to the trash." }).waitFor();
+    await page.getByText("8", { exact: true }).waitFor();
+    await page.getByRole("status").getByRole("button", { name: "Undo" }).click();
+    await page.getByText("10", { exact: true }).waitFor();
+    await page.getByRole("gridcell", { name: "Company 111", exact: true }).waitFor();
+    await page.getByPlaceholder("Filter by name…").fill("");
+    await page.getByText("131", { exact: true }).waitFor();
   },
 
   async "a page address opened before signing in is where signing in leads"(page) {
@@ -359,7 +411,7 @@ journeys["an invited member joins, sees the records, and resets a forgotten pass
   await page.getByLabel("Password").fill("another good long password");
   await page.getByRole("button", { name: "Create account and join" }).click();
   await page.waitForURL(new RegExp(`/w/${workspace}/companies`));
-  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+  await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("link", { name: "Forgot your password?" }).click();
@@ -374,7 +426,7 @@ journeys["an invited member joins, sees the records, and resets a forgotten pass
   await page.getByLabel("Email").fill("grace@example.com");
   await page.getByLabel("Password").fill("a brand new long password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+  await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
 };
 
 journeys["a viewer sees the records and is offered no edit"] = async (page) => {
@@ -398,7 +450,7 @@ journeys["a viewer sees the records and is offered no edit"] = async (page) => {
   await page.getByLabel("Your name").fill("Ed Viewer");
   await page.getByLabel("Password").fill("a viewer's long password");
   await page.getByRole("button", { name: "Create account and join" }).click();
-  await page.getByRole("cell", { name: "Babbage & Co" }).waitFor();
+  await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
   check((await page.getByRole("button", { name: "+ New" }).count()) === 0, "a viewer is offered + New");
   await page.getByRole("link", { name: "Babbage & Co" }).click();
   await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
