@@ -1,14 +1,15 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Redirect, Route, Switch, useParams } from "wouter";
 import { api, type Me } from "../../api/kith";
-import { Sidebar } from "./Sidebar";
+import { SETTINGS, Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
 import { RecordPage } from "../records/RecordPage";
 import { NewWorkspace } from "./NewWorkspace";
 import { applyTheme } from "../../ui/theme";
 import { Palette, usePaletteShortcut } from "../palette/Palette";
 import { WorkspaceRole } from "./role";
+import { Settings } from "../settings/Settings";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -26,6 +27,10 @@ export function Workspaces({ me }: { me: Me }) {
   if (!first) return <NewWorkspace />;
   return (
     <Switch>
+      {/* Before the objects' routes, which would read "settings" as an object's name. */}
+      <Route path="/w/:workspace/settings/:section?">
+        <InSettings me={me} />
+      </Route>
       <Route path="/w/:workspace/:plural/:id">
         <InWorkspace me={me} />
       </Route>
@@ -41,6 +46,28 @@ export function Workspaces({ me }: { me: Me }) {
 
 function InWorkspace({ me }: { me: Me }) {
   const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
+  return (
+    <Shell me={me} workspace={workspace} current={plural}>
+      {id ? (
+        <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
+      ) : (
+        <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+      )}
+    </Shell>
+  );
+}
+
+function InSettings({ me }: { me: Me }) {
+  const { workspace = "", section } = useParams<{ workspace: string; section?: string }>();
+  return (
+    <Shell me={me} workspace={workspace} current={SETTINGS}>
+      <Settings me={me} workspace={workspace} section={section} />
+    </Shell>
+  );
+}
+
+/** The sidebar, the palette and the person's role around whatever the address opens. */
+function Shell({ me, workspace, current, children }: { me: Me; workspace: string; current: string; children: ReactNode }) {
   const [palette, setPalette] = useState(false);
   usePaletteShortcut(setPalette);
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
@@ -49,14 +76,8 @@ function InWorkspace({ me }: { me: Me }) {
     <WorkspaceRole.Provider value={role}>
       <div className="layout">
         <Palette workspace={workspace} open={palette} setOpen={setPalette} />
-        <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
-        <main className="content">
-          {id ? (
-            <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
-          ) : (
-            <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
-          )}
-        </main>
+        <Sidebar me={me} workspace={workspace} current={current} openPalette={() => setPalette(true)} />
+        <main className="content">{children}</main>
       </div>
     </WorkspaceRole.Provider>
   );
