@@ -24,7 +24,7 @@ export function ConnectedApps({ workspace }: SectionProps) {
 
   return (
     <div className="settings-stack">
-      <OutcomeLine />
+      <OutcomeLine outcome={outcome} />
       <h3>Your connected apps</h3>
       <AppList query={mine} empty="You have connected no app. An MCP client asks you to connect it when it first signs in." disconnect={(a) => void disconnect(a, false)} />
       {admin && (
