@@ -19,7 +19,7 @@ export function Activity(props: SectionProps) {
 function ChangeSets({ workspace }: SectionProps) {
   const queries = useQueryClient();
   const outcome = useOutcome();
-  const sets = useQuery({ queryKey: ["change-sets", workspace], queryFn: () => api.changeSets(workspace) });
+  const sets = useQuery({ queryKey: ["change-sets", workspace], queryFn: () => api.changeSets(workspace), refetchOnMount: "always" });
   const [result, setResult] = useState<RevertResult | null>(null);
 
   async function revert(set: ChangeSet) {
@@ -127,6 +127,8 @@ function AuditLog({ workspace }: SectionProps) {
     queryFn: ({ pageParam }) => api.audit(workspace, pageParam ? { ...filter, cursor: pageParam } : filter),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
+    // Agents write while the screen is closed: what it opens on should be now, not cached.
+    refetchOnMount: "always",
   });
 
   function apply(event: FormEvent<HTMLFormElement>) {

@@ -210,7 +210,15 @@ const typeLabel = (type: string) => FIELD_TYPES.find((t) => t.type === type)?.la
 
 function FieldRow({ field, rename, show, remove }: RowProps) {
   const [editing, setEditing] = useState(false);
-  const active = field.isActive !== false;
+  // Shown at once while the server saves it; the server's answer replaces it (or undoes it).
+  const [pending, setPending] = useState<boolean | null>(null);
+  const active = pending ?? field.isActive !== false;
+
+  async function toggle(isActive: boolean) {
+    setPending(isActive);
+    await show(isActive);
+    setPending(null);
+  }
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -245,7 +253,7 @@ function FieldRow({ field, rename, show, remove }: RowProps) {
       </td>
       <td>{typeLabel(field.type)}</td>
       <td>
-        <input type="checkbox" aria-label={`Show ${field.label}`} checked={active} onChange={(e) => void show(e.target.checked)} />
+        <input type="checkbox" aria-label={`Show ${field.label}`} checked={active} onChange={(e) => void toggle(e.target.checked)} />
       </td>
       <td className="settings-row-actions">
         {!editing && (

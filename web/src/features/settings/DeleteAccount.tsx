@@ -1,7 +1,6 @@
 import { type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useLocation } from "wouter";
-import { ApiError } from "../../api/client";
 import { api } from "../../api/kith";
 import { applyTheme } from "../../ui/theme";
 import { OutcomeLine, useOutcome } from "./common";
@@ -22,8 +21,8 @@ export function DeleteAccount() {
       applyTheme("system");
       navigate("/login");
     } catch (caught) {
-      // A 409 names the workspaces only this account owns: its message says which, shown as it is.
-      outcome.failed(caught instanceof ApiError && caught.status === 409 ? new Error(`${caught.message} Transfer their ownership (Members) or delete them first.`) : caught);
+      // A 409 names the workspaces only this account owns and what to do: shown as the server says it.
+      outcome.failed(caught);
     }
   }
 

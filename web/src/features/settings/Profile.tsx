@@ -168,11 +168,20 @@ function ThemeChoice({ me }: { me: Me }) {
   const queries = useQueryClient();
   const outcome = useOutcome();
 
+  // Chosen here at once (the cached account updates a moment later); put back if the server refuses.
+  const [chosen, setChosen] = useState(me.theme);
+
   async function choose(theme: Theme) {
+    const before = chosen;
+    setChosen(theme);
     applyTheme(theme);
-    await outcome.run(async () => {
+    const saved = await outcome.run(async () => {
       queries.setQueryData(["me"], await api.setTheme(theme));
     }, "Theme saved.");
+    if (!saved) {
+      setChosen(before);
+      applyTheme(before);
+    }
   }
 
   return (
@@ -181,7 +190,7 @@ function ThemeChoice({ me }: { me: Me }) {
       <div className="settings-radios">
         {(["light", "dark", "system"] as const).map((theme) => (
           <label key={theme}>
-            <input type="radio" name="theme" value={theme} checked={me.theme === theme} onChange={() => void choose(theme)} />
+            <input type="radio" name="theme" value={theme} checked={chosen === theme} onChange={() => void choose(theme)} />
             {theme === "system" ? "System" : theme === "light" ? "Light" : "Dark"}
           </label>
         ))}

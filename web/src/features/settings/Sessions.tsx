@@ -11,7 +11,7 @@ const KINDS: Record<string, string> = {
 
 /** The account's recent sign-ins, and ending every other session. */
 export function Sessions() {
-  const logins = useQuery({ queryKey: ["logins"], queryFn: api.logins });
+  const logins = useQuery({ queryKey: ["logins"], queryFn: api.logins, refetchOnMount: "always" });
   const outcome = useOutcome();
 
   async function signOutOthers() {

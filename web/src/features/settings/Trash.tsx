@@ -39,6 +39,8 @@ function TrashList({ workspace, object }: { workspace: string; object: ObjectMet
     queryFn: ({ pageParam }) => api.trash(workspace, object.namePlural, pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => (page.hasNextPage ? page.endCursor : undefined),
+    // Records go to the trash from anywhere (tables, other people, agents): always look again.
+    refetchOnMount: "always",
   });
   const label = object.fields.find((f) => f.name === object.labelField);
   const title = (record: KithRecord) => (label ? formatValue(label.type, record[label.name]) : "") || "Untitled";
