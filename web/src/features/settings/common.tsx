@@ -9,8 +9,9 @@ import { WorkspaceRole } from "../shell/role";
 /** The server's explanation when there is one, else the error's own text. */
 export function problemText(caught: unknown): string {
   if (caught instanceof ApiError) {
-    const detail = caught.details[0];
-    return detail ? `${caught.message} (${detail.field}: ${detail.message})` : caught.message;
+    // Details the message does not already say (it often names the one wrong field itself).
+    const extra = caught.details.filter((d) => !caught.message.includes(d.message));
+    return extra.length ? `${caught.message} (${extra.map((d) => `${d.field}: ${d.message}`).join("; ")})` : caught.message;
   }
   return caught instanceof Error ? caught.message : String(caught);
 }
