@@ -6,17 +6,19 @@ import type { SectionProps } from "./Settings";
 
 /** What API tokens and agents did: their change sets (revertable) and the audit log. */
 export function Activity(props: SectionProps) {
+  // Shared so a change set's "Its calls" can narrow the audit log to its token.
+  const [filter, setFilter] = useState<AuditQuery>({});
   return (
     <AdminsOnly>
       <div className="settings-stack">
-        <ChangeSets {...props} />
-        <AuditLog {...props} />
+        <ChangeSets workspace={props.workspace} showCalls={(principal) => setFilter({ principal })} />
+        <AuditLog key={JSON.stringify(filter)} workspace={props.workspace} filter={filter} setFilter={setFilter} />
       </div>
     </AdminsOnly>
   );
 }
 
-function ChangeSets({ workspace }: SectionProps) {
+function ChangeSets({ workspace, showCalls }: { workspace: string; showCalls: (principal: string) => void }) {
   const queries = useQueryClient();
   const outcome = useOutcome();
   const sets = useQuery({ queryKey: ["change-sets", workspace], queryFn: () => api.changeSets(workspace), refetchOnMount: "always" });
@@ -66,6 +68,9 @@ function ChangeSets({ workspace }: SectionProps) {
                 <td>{formatTime(set.lastWriteAt)}</td>
                 <td>{set.revertedAt ? `Reverted ${formatTime(set.revertedAt)}` : "Open"}</td>
                 <td className="settings-row-actions">
+                  <button type="button" onClick={() => showCalls(set.principal)} aria-label={`Show the calls of ${set.label}`}>
+                    Its calls
+                  </button>
                   {!set.revertedAt && (
                     <button type="button" onClick={() => void revert(set)} aria-label={`Revert change set of ${set.label} opened ${formatTime(set.openedAt)}`}>
                       Revert
@@ -120,8 +125,13 @@ function Conflicts({ result }: { result: RevertResult }) {
   );
 }
 
-function AuditLog({ workspace }: SectionProps) {
-  const [filter, setFilter] = useState<AuditQuery>({});
+interface AuditProps {
+  workspace: string;
+  filter: AuditQuery;
+  setFilter: (filter: AuditQuery) => void;
+}
+
+function AuditLog({ workspace, filter, setFilter }: AuditProps) {
   const audit = useInfiniteQuery({
     queryKey: ["audit", workspace, filter],
     queryFn: ({ pageParam }) => api.audit(workspace, pageParam ? { ...filter, cursor: pageParam } : filter),
@@ -149,11 +159,11 @@ function AuditLog({ workspace }: SectionProps) {
       <form className="settings-inline" onSubmit={apply} aria-label="Filter the audit log">
         <label className="field">
           <span>Principal</span>
-          <input name="principal" placeholder="token:…" autoComplete="off" />
+          <input name="principal" placeholder="token:…" autoComplete="off" defaultValue={filter.principal ?? ""} />
         </label>
         <label className="field">
           <span>Action</span>
-          <input name="action" placeholder="mcp:* or PATCH /rest/*" autoComplete="off" />
+          <input name="action" placeholder="mcp:* or PATCH /rest/*" autoComplete="off" defaultValue={filter.action ?? ""} />
         </label>
         <button type="submit">Filter</button>
       </form>
