@@ -32,6 +32,8 @@ export type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 export interface RequestOptions {
   method?: Method;
   body?: unknown;
+  /** Raw bytes sent as they are (an avatar), with their own type, instead of a JSON body. */
+  bytes?: Blob;
   /** The workspace a `/rest` call works in. */
   workspace?: string;
   signal?: AbortSignal;
@@ -51,14 +53,16 @@ export function csrfToken(cookies: string = document.cookie): string | undefined
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { accept: "application/json" };
-  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (options.bytes) headers["content-type"] = options.bytes.type;
+  else if (options.body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET") {
     const token = csrfToken();
     if (token) headers["x-csrf-token"] = token;
   }
   if (options.workspace) headers["x-kith-workspace"] = options.workspace;
   const init: RequestInit = { method, headers, credentials: "same-origin" };
-  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  if (options.bytes) init.body = options.bytes;
+  else if (options.body !== undefined) init.body = JSON.stringify(options.body);
   if (options.signal) init.signal = options.signal;
   let response: Response;
   try {

@@ -37,6 +37,8 @@ export interface FieldMeta {
   label: string;
   type: string;
   isActive?: boolean;
+  /** Made by the workspace (only these can be deleted; standard ones are hidden instead). */
+  isCustom?: boolean;
   options?: SelectOption[];
   /** RELATION fields: what they point at (`company`, `person`, `workspaceMember`…). */
   relation?: { target: string; onDelete?: string; inverseName?: string };
@@ -163,13 +165,168 @@ export async function followChanges(workspace: string, signal: AbortSignal, onCh
   }
 }
 
+// ---- Settings: the account, the workspace's people, roles, tokens, apps, metadata, agents ----
+
+export interface Login {
+  kind: "signup" | "login" | "login_failed" | "password_changed" | string;
+  at: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface ProfileChange {
+  name?: string;
+  email?: string;
+  currentPassword?: string;
+}
+
 /** A member of a workspace; a `workspaceMember` relation holds their `userId`. */
 export interface Member {
   userId: string;
   name: string;
   email: string;
   role: Role;
+  customRole: { id: string; name: string } | null;
+  joinedAt: string;
 }
+
+/** A member's role as the API takes it: a built-in one by name, or a custom one by id. */
+export type RoleChoice = { role: Role } | { roleId: string };
+
+export interface OpenInvitation {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface Rights {
+  read: boolean;
+  write: boolean;
+  delete: boolean;
+}
+
+export interface ObjectRights extends Rights {
+  hiddenFields?: string[];
+}
+
+export interface Permissions {
+  default: Rights;
+  objects: Record<string, ObjectRights>;
+  sensitiveInClear: boolean;
+}
+
+export interface WorkspaceRoleDefinition {
+  id: string;
+  name: string;
+  builtIn: boolean;
+  permissions: Permissions;
+}
+
+export type TokenScope = "records:read" | "records:write" | "metadata:write";
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  objects: string[] | null;
+  role: Role | null;
+  customRole: { id: string; name: string } | null;
+  createdBy: { id: string; name: string | null } | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt?: string | null;
+}
+
+/** The answer to creating a token: the only time its secret is seen. */
+export interface CreatedToken extends ApiToken {
+  token: string;
+}
+
+export interface TokenInput {
+  name: string;
+  scopes: TokenScope[];
+  objects?: string[];
+  expiresAt?: string;
+  role?: Role;
+  roleId?: string;
+}
+
+export interface ConnectedApp {
+  id: string;
+  client: { id: string; name: string };
+  workspace: { id: string; name: string };
+  person: { id: string; email: string };
+  scopes: string[];
+  resource: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ObjectInput {
+  nameSingular: string;
+  namePlural: string;
+  labelSingular: string;
+  labelPlural: string;
+}
+
+export interface FieldInput {
+  objectMetadataId: string;
+  name: string;
+  label: string;
+  type: string;
+  options?: SelectOption[];
+  relation?: { target: string; onDelete: "SET_NULL" | "CASCADE" | "RESTRICT"; inverseName?: string };
+}
+
+export interface FieldChange {
+  label?: string;
+  isActive?: boolean;
+}
+
+export interface ChangeSet {
+  id: string;
+  principal: string;
+  label: string;
+  openedAt: string;
+  lastWriteAt: string;
+  revertedAt: string | null;
+}
+
+export interface RevertResult {
+  id: string;
+  reverted: { object: string; id: string; action: string }[];
+  conflicts: { object: string; id: string; field: string; changeSetValue: unknown; currentValue: unknown }[];
+  skipped: unknown[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  principal: { id: string; name: string };
+  client: string;
+  action: string;
+  arguments: unknown;
+  outcome: string;
+  durationMs: number;
+  records: unknown[];
+}
+
+export interface AuditPage {
+  data: AuditEntry[];
+  nextCursor: string | null;
+}
+
+export interface AuditQuery {
+  principal?: string;
+  action?: string;
+  cursor?: string;
+}
+
+/** `/api/v1/workspaces/{workspace}/…`, each part escaped. */
+const workspacePath = (workspace: string, ...rest: string[]) =>
+  `/api/v1/workspaces/${[workspace, ...rest].map(encodeURIComponent).join("/")}`;
 
 /** What a task or note is linked to. */
 export interface Target {
@@ -314,6 +471,74 @@ export const api = {
     const options = signal ? { workspace, signal } : { workspace };
     return (await request<{ data: { search: SearchHit[] } }>(`/rest/search?${query}`, options)).data.search;
   },
+
+  updateMe: (change: ProfileChange) => request<Me>("/api/v1/me", { method: "PATCH", body: change }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>("/api/v1/me/password", { method: "POST", body: { currentPassword, newPassword } }),
+  uploadAvatar: (image: Blob) => request<void>("/api/v1/me/avatar", { method: "PUT", bytes: image }),
+  removeAvatar: () => request<void>("/api/v1/me/avatar", { method: "DELETE" }),
+  logins: async () => (await request<{ data: Login[] }>("/api/v1/me/logins?limit=50")).data,
+  logOutOthers: () => request<{ endedSessions: number }>("/api/v1/auth/logout-others", { method: "POST" }),
+  deleteAccount: (currentPassword: string) =>
+    request<void>("/api/v1/me", { method: "DELETE", body: { currentPassword } }),
   members: async (workspace: string) =>
-    (await request<{ data: Member[] }>(`/api/v1/workspaces/${encodeURIComponent(workspace)}/members`)).data,
+    (await request<{ data: Member[] }>(workspacePath(workspace, "members"))).data,
+  changeMemberRole: (workspace: string, userId: string, choice: RoleChoice) =>
+    request<Member>(workspacePath(workspace, "members", userId), { method: "PATCH", body: choice }),
+  removeMember: (workspace: string, userId: string) =>
+    request<void>(workspacePath(workspace, "members", userId), { method: "DELETE" }),
+  leaveWorkspace: (workspace: string) => request<void>(workspacePath(workspace, "leave"), { method: "POST" }),
+  transferOwnership: async (workspace: string, userId: string) =>
+    (await request<{ data: Member[] }>(workspacePath(workspace, "transfer-ownership"), { method: "POST", body: { userId } }))
+      .data,
+  invitations: async (workspace: string) =>
+    (await request<{ data: OpenInvitation[] }>(workspacePath(workspace, "invitations"))).data,
+  invite: (workspace: string, email: string, role: Exclude<Role, "owner">) =>
+    request<OpenInvitation>(workspacePath(workspace, "invitations"), { method: "POST", body: { email, role } }),
+  revokeInvitation: (workspace: string, invitationId: string) =>
+    request<void>(workspacePath(workspace, "invitations", invitationId), { method: "DELETE" }),
+  roles: async (workspace: string) =>
+    (await request<{ data: WorkspaceRoleDefinition[] }>(workspacePath(workspace, "roles"))).data,
+  createRole: (workspace: string, name: string, permissions: Permissions) =>
+    request<WorkspaceRoleDefinition>(workspacePath(workspace, "roles"), { method: "POST", body: { name, permissions } }),
+  updateRole: (workspace: string, roleId: string, name: string, permissions: Permissions) =>
+    request<WorkspaceRoleDefinition>(workspacePath(workspace, "roles", roleId), { method: "PATCH", body: { name, permissions } }),
+  deleteRole: (workspace: string, roleId: string) =>
+    request<void>(workspacePath(workspace, "roles", roleId), { method: "DELETE" }),
+  tokens: async (workspace: string) => (await request<{ data: ApiToken[] }>(workspacePath(workspace, "tokens"))).data,
+  createToken: (workspace: string, input: TokenInput) =>
+    request<CreatedToken>(workspacePath(workspace, "tokens"), { method: "POST", body: input }),
+  revokeToken: (workspace: string, tokenId: string) =>
+    request<void>(workspacePath(workspace, "tokens", tokenId), { method: "DELETE" }),
+  myConnectedApps: async () => (await request<{ data: ConnectedApp[] }>("/api/v1/me/connected-apps")).data,
+  disconnectMyApp: (grantId: string) =>
+    request<void>(`/api/v1/me/connected-apps/${encodeURIComponent(grantId)}`, { method: "DELETE" }),
+  workspaceConnectedApps: async (workspace: string) =>
+    (await request<{ data: ConnectedApp[] }>(workspacePath(workspace, "connected-apps"))).data,
+  disconnectWorkspaceApp: (workspace: string, grantId: string) =>
+    request<void>(workspacePath(workspace, "connected-apps", grantId), { method: "DELETE" }),
+  createObject: async (workspace: string, input: ObjectInput) =>
+    (await request<{ data: { createOneObject: ObjectMeta } }>("/rest/metadata/objects", { method: "POST", body: input, workspace }))
+      .data.createOneObject,
+  createField: async (workspace: string, input: FieldInput) =>
+    (await request<{ data: { createOneField: FieldMeta } }>("/rest/metadata/fields", { method: "POST", body: input, workspace }))
+      .data.createOneField,
+  updateField: (workspace: string, fieldId: string, change: FieldChange) =>
+    request<unknown>(`/rest/metadata/fields/${encodeURIComponent(fieldId)}`, { method: "PATCH", body: change, workspace }),
+  deleteField: (workspace: string, fieldId: string) =>
+    request<unknown>(`/rest/metadata/fields/${encodeURIComponent(fieldId)}`, { method: "DELETE", workspace }),
+  /** The records of an object in its trash, the latest deleted first. */
+  trash: (workspace: string, plural: string, cursor: string | null = null): Promise<Page> =>
+    api.page(workspace, plural, cursor, { filter: "deletedAt[is]:NOT_NULL", orderBy: "deletedAt[DescNullsLast]" }),
+  changeSets: async (workspace: string) =>
+    (await request<{ data: ChangeSet[] }>(`${workspacePath(workspace, "change-sets")}?limit=50`)).data,
+  revertChangeSet: (workspace: string, changeSetId: string) =>
+    request<RevertResult>(workspacePath(workspace, "change-sets", changeSetId, "revert"), { method: "POST" }),
+  audit: (workspace: string, query: AuditQuery) => {
+    const params = new URLSearchParams({ limit: "50" });
+    if (query.principal) params.set("principal", query.principal);
+    if (query.action) params.set("action", query.action);
+    if (query.cursor) params.set("cursor", query.cursor);
+    return request<AuditPage>(`${workspacePath(workspace, "audit")}?${params}`);
+  },
 };

@@ -3,6 +3,9 @@ import { Link, useLocation } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { applyTheme, type Theme } from "../../ui/theme";
 
+/** What `current` is while the settings are open (no object's plural: the route takes it first). */
+export const SETTINGS = "settings";
+
 interface Props {
   me: Me;
   workspace: string;
@@ -60,6 +63,13 @@ export function Sidebar({ me, workspace, current, openPalette }: Props) {
           </li>
         ))}
       </ul>
+      <Link
+        className="settings-link"
+        href={`/w/${workspace}/settings`}
+        aria-current={current === SETTINGS ? "page" : undefined}
+      >
+        Settings
+      </Link>
       <label className="field theme">
         <span>Theme</span>
         <select value={me.theme} onChange={(event) => void chooseTheme(event.target.value as Theme)}>

@@ -1,8 +1,8 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Redirect, Route, Switch, useParams, useSearch } from "wouter";
 import { api, type Me } from "../../api/kith";
-import { Sidebar } from "./Sidebar";
+import { SETTINGS, Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
 import { RecordPage } from "../records/RecordPage";
 import { NewWorkspace } from "./NewWorkspace";
@@ -12,6 +12,7 @@ import { WorkspaceRole } from "./role";
 import { LiveChanges } from "../live/LiveChanges";
 import { TasksScreen } from "../tasks/TasksScreen";
 import { ToastProvider } from "../../ui/Toast";
+import { Settings } from "../settings/Settings";
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -29,6 +30,10 @@ export function Workspaces({ me }: { me: Me }) {
   if (!first) return <NewWorkspace />;
   return (
     <Switch>
+      {/* Before the objects' routes, which would read "settings" as an object's name. */}
+      <Route path="/w/:workspace/settings/:section?">
+        <InSettings me={me} />
+      </Route>
       <Route path="/w/:workspace/:plural/:id">
         <InWorkspace me={me} />
       </Route>
@@ -44,10 +49,34 @@ export function Workspaces({ me }: { me: Me }) {
 
 function InWorkspace({ me }: { me: Me }) {
   const { workspace = "", plural = "companies", id } = useParams<{ workspace: string; plural?: string; id?: string }>();
-  const [palette, setPalette] = useState(false);
   // Tasks open as their own screen, which takes no parameters: any (?view=table, then the
   // table's own sort, filter, kanban…) means the generic list, so its controls keep working.
   const asTable = new URLSearchParams(useSearch()).size > 0;
+  return (
+    <Shell me={me} workspace={workspace} current={plural}>
+      {id ? (
+        <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
+      ) : plural === "tasks" && !asTable ? (
+        <TasksScreen key={workspace} workspace={workspace} />
+      ) : (
+        <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+      )}
+    </Shell>
+  );
+}
+
+function InSettings({ me }: { me: Me }) {
+  const { workspace = "", section } = useParams<{ workspace: string; section?: string }>();
+  return (
+    <Shell me={me} workspace={workspace} current={SETTINGS}>
+      <Settings me={me} workspace={workspace} section={section} />
+    </Shell>
+  );
+}
+
+/** The sidebar, the palette and the person's role around whatever the address opens. */
+function Shell({ me, workspace, current, children }: { me: Me; workspace: string; current: string; children: ReactNode }) {
+  const [palette, setPalette] = useState(false);
   usePaletteShortcut(setPalette);
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
   const role = workspaces.data?.find((w) => w.id === workspace)?.role ?? "viewer";
@@ -57,16 +86,8 @@ function InWorkspace({ me }: { me: Me }) {
       <div className="layout">
         <Palette workspace={workspace} open={palette} setOpen={setPalette} />
         <LiveChanges workspace={workspace} me={me.id} />
-        <Sidebar me={me} workspace={workspace} current={plural} openPalette={() => setPalette(true)} />
-        <main className="content">
-          {id ? (
-            <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
-          ) : plural === "tasks" && !asTable ? (
-            <TasksScreen key={workspace} workspace={workspace} />
-          ) : (
-            <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
-          )}
-        </main>
+        <Sidebar me={me} workspace={workspace} current={current} openPalette={() => setPalette(true)} />
+        <main className="content">{children}</main>
       </div>
       </ToastProvider>
     </WorkspaceRole.Provider>

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { api } from "./kith";
+
+function answering(body: unknown, status = 200) {
+  const fetch = vi.fn(async () =>
+    body === undefined ? new Response(null, { status: 204 }) : new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } }),
+  );
+  vi.stubGlobal("fetch", fetch);
+  return (call = 0) => {
+    const [path, init] = fetch.mock.calls[call] as unknown as [string, RequestInit];
+    return { path, method: init.method, headers: init.headers as Record<string, string>, body: init.body ? JSON.parse(String(init.body)) : undefined };
+  };
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  document.cookie = "kith_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT";
+});
+
+describe("the record page's calls", () => {
+  it("reads a record with its relations embedded", async () => {
+    const sent = answering({ data: { person: { id: "p1", company: { id: "c1" } } } });
+    expect(await api.recordDeep("ws", "people", "p1")).toEqual({ id: "p1", company: { id: "c1" } });
+    expect(sent()).toMatchObject({ path: "/rest/people/p1?depth=1", method: "GET" });
+    expect(sent().headers["x-kith-workspace"]).toBe("ws");
+  });
+
+  it("deletes to the trash and restores, with the CSRF token", async () => {
+    document.cookie = "kith_csrf=tok";
+    const sent = answering({ data: { deleteTask: { id: "t1" } } });
+    await api.deleteRecord("ws", "tasks", "t1");
+    expect(sent()).toMatchObject({ path: "/rest/tasks/t1", method: "DELETE" });
+    expect(sent().headers["x-csrf-token"]).toBe("tok");
+    const restored = answering({ data: { restoreTask: { id: "t1", title: "Call" } } });
+    expect(await api.restoreRecord("ws", "tasks", "t1")).toEqual({ id: "t1", title: "Call" });
+    expect(restored()).toMatchObject({ path: "/rest/restore/tasks/t1", method: "PATCH" });
+  });
+
+  it("lists what is linked to a record and links a new one", async () => {
+    const listed = answering({ data: { notes: [{ id: "n1" }] } });
+    expect(await api.linked("ws", "companies", "c1", "notes")).toEqual([{ id: "n1" }]);
+    expect(listed()).toMatchObject({ path: "/rest/companies/c1/notes", method: "GET" });
+    const linked = answering({ data: { targets: [] } }, 201);
+    await api.link("ws", "tasks", "t1", { targetObject: "company", targetId: "c1" });
+    expect(linked()).toMatchObject({ path: "/rest/tasks/t1/targets", method: "POST", body: { targetObject: "company", targetId: "c1" } });
+    expect(linked().headers["content-type"]).toBe("application/json");
+  });
+
+  it("searches some objects only, and lists the workspace's members", async () => {
+    const searched = answering({ data: { search: [{ objectNameSingular: "company", recordId: "c1", label: "Acme" }] } });
+    expect(await api.searchIn("ws", "ac me", ["companies"])).toHaveLength(1);
+    const url = new URL(searched().path, "http://x");
+    expect(url.pathname).toBe("/rest/search");
+    expect(Object.fromEntries(url.searchParams)).toEqual({ q: "ac me", objects: "companies", limit: "20" });
+    const members = answering({ data: [{ userId: "u1", name: "Ada" }] });
+    expect(await api.members("w 1")).toEqual([{ userId: "u1", name: "Ada" }]);
+    expect(members()).toMatchObject({ path: "/api/v1/workspaces/w%201/members", method: "GET" });
+  });
+});
