@@ -258,6 +258,28 @@ const journeys = {
     await accessible(page, "tasks");
     await screenshot(page, "tasks");
 
+    // A custom field made in Settings, then filled on a company's page.
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    await page.getByRole("navigation", { name: "Settings sections" }).waitFor();
+    await accessible(page, "settings, profile");
+    await screenshot(page, "settings");
+    await page.getByRole("link", { name: "Data model" }).click();
+    await page.getByLabel("Object").selectOption({ label: "Companies" });
+    await page.getByRole("button", { name: "+ Add field" }).click();
+    await page.getByLabel("Field label").fill("Referral code");
+    await page.getByLabel("Field type").selectOption("TEXT");
+    await page.getByRole("button", { name: "Create field" }).click();
+    await page.getByRole("status").filter({ hasText: "The field Referral code was added to Companies." }).waitFor();
+    await accessible(page, "settings, data model");
+    await page.getByRole("link", { name: "Companies" }).first().click();
+    await page.getByRole("link", { name: "Babbage & Co" }).click();
+    await page.getByRole("button", { name: "Referral code" }).click();
+    await page.getByLabel("Referral code").fill("ADA-1843");
+    await page.getByLabel("Referral code").press("Enter");
+    await page.getByRole("button", { name: "Referral code" }).filter({ hasText: "ADA-1843" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Referral code" }).filter({ hasText: "ADA-1843" }).waitFor();
+
     await page.getByRole("link", { name: "People" }).click();
     await page.getByRole("heading", { name: "People" }).waitFor();
     check(page.url().endsWith("/people"), `People opens /people, not ${page.url()}`);
