@@ -138,6 +138,15 @@ fn fields(object: &str, specs: &[FieldSpec]) -> Vec<FieldMeta> {
         .collect()
 }
 
+fn index_for_sorting(fields: &mut [FieldMeta], names: &[&str]) {
+    for name in names {
+        adjust(fields, name, |m| FieldMeta {
+            is_indexed: true,
+            ..m
+        });
+    }
+}
+
 /// Sets a field's properties by name (for the few standard fields that differ from the defaults).
 fn adjust(fields: &mut [FieldMeta], name: &str, change: impl FnOnce(FieldMeta) -> FieldMeta) {
     if let Some(slot) = fields.iter_mut().find(|f| f.name == name) {
@@ -263,13 +272,27 @@ pub fn standard_objects() -> Vec<ObjectMeta> {
         relation(m, WORKSPACE_MEMBER, OnDelete::SetNull, "assignedTasks")
     });
 
-    let note = fields(
+    let mut note = fields(
         "note",
         &[
             f("title", "Title", Text, "notes"),
             f("body", "Body", RichText, "file-text"),
         ],
     );
+
+    // The fields a table sorts by, indexed with the id for keyset paging (a first page sorted
+    // by any of them reads 50 index entries, not a million rows).
+    index_for_sorting(
+        &mut company,
+        &["domainName", "employees", "annualRecurringRevenue"],
+    );
+    index_for_sorting(&mut person, &["name", "emails", "jobTitle", "city"]);
+    index_for_sorting(
+        &mut opportunity,
+        &["name", "amount", "closeDate", "probability"],
+    );
+    index_for_sorting(&mut task, &["title", "dueAt", "status"]);
+    index_for_sorting(&mut note, &["title"]);
 
     let spec = |singular, plural, label_singular, label_plural, icon, label_field| ObjectSpec {
         singular,

@@ -447,7 +447,9 @@ pub async fn create_field_indexes(
         };
         let name = index_name("ux", field);
         run(tx, &format!("CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}")).await?;
-    } else if field.is_indexed || field.field_type == FieldType::Relation {
+    }
+    // A unique index holds live, non-empty values only: it cannot serve a sort of all rows.
+    if field.is_indexed || field.field_type == FieldType::Relation {
         // The API's default directions are Twenty's: `Asc` puts NULLs first, `Desc` last. SQLite
         // orders NULLs first anyway; PostgreSQL's indexes put them last unless told, and could
         // then serve neither default.

@@ -34,7 +34,7 @@ describe("sorts", () => {
 
   it("become the API's order_by, composite fields by their main part", () => {
     expect(orderBy([{ field: "employees", descending: true }, { field: "name", descending: false }], fields)).toBe(
-      "employees[DescNullsLast],name.firstName[AscNullsLast]",
+      "employees[DescNullsLast],name.firstName[AscNullsFirst]",
     );
     expect(orderBy([], fields)).toBeUndefined();
   });

@@ -48,7 +48,8 @@ export function toggleSort(sorts: Sort[], field: string, add: boolean): Sort[] {
   return others;
 }
 
-/** The API's `order_by`: empties last whichever way. */
+/** The API's `order_by`, in Twenty's directions (ascending puts empties first, descending
+ *  last): the ones a field's index serves on both databases. */
 export function orderBy(sorts: Sort[], fields: FieldMeta[]): string | undefined {
   if (!sorts.length) return undefined;
   return sorts
@@ -56,7 +57,7 @@ export function orderBy(sorts: Sort[], fields: FieldMeta[]): string | undefined 
       const type = fields.find((f) => f.name === sort.field)?.type ?? "TEXT";
       const part = SORT_PART[type];
       const path = part ? `${sort.field}.${part}` : sort.field;
-      return `${path}[${sort.descending ? "DescNullsLast" : "AscNullsLast"}]`;
+      return `${path}[${sort.descending ? "DescNullsLast" : "AscNullsFirst"}]`;
     })
     .join(",");
 }

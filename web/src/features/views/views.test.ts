@@ -15,7 +15,7 @@ const view: SavedView = {
   type: "table",
   visibility: "personal",
   filter: "employees[gte]:100",
-  orderBy: "employees[DescNullsLast],owner.firstName[AscNullsLast]",
+  orderBy: "employees[DescNullsLast],owner.firstName[AscNullsFirst]",
   fields: [{ name: "name", width: 240 }, { name: "employees" }],
   kanbanField: null,
   createdBy: { name: "Ada" },
