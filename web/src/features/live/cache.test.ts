@@ -33,6 +33,17 @@ describe("a live change in the cache", () => {
     expect(queries.getQueryState(key)?.isInvalidated).toBe(false);
   });
 
+  it("leaves a list's count as it is when values change, and has it counted again on a creation", () => {
+    const { queries } = withList();
+    const count = ["records", "w", "companies", "count", ""];
+    queries.setQueryData(count, 131);
+    applyChange(queries, "w", change("updated", { name: { before: "Two", after: "Deux" } }));
+    expect(queries.getQueryData(count)).toBe(131);
+    expect(queries.getQueryState(count)?.isInvalidated).toBe(false);
+    applyChange(queries, "w", change("created"));
+    expect(queries.getQueryState(count)?.isInvalidated).toBe(true);
+  });
+
   it("has a list fetched again when a record is added or deleted", () => {
     const { queries, key } = withList();
     applyChange(queries, "w", change("created"));

@@ -15,7 +15,8 @@ export function patched(record: KithRecord, change: LiveChange): KithRecord {
 }
 
 function patchPages(data: InfiniteData<Page> | undefined, change: LiveChange) {
-  if (!data) return data;
+  // Lists' keys also hold their counts, which a change of values leaves as they are.
+  if (!data || !Array.isArray(data.pages)) return data;
   let touched = false;
   const pages = data.pages.map((page) => ({
     ...page,

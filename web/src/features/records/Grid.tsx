@@ -86,6 +86,14 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
     setActive(next);
   }
 
+  // When a table first shows rows, for the time-to-first-rows measurement (docs/BENCHMARKS.md).
+  const marked = useRef(false);
+  useEffect(() => {
+    if (marked.current || loading || records.length === 0) return;
+    marked.current = true;
+    performance.mark("kith:first-rows", { detail: object.namePlural });
+  }, [loading, records.length, object.namePlural]);
+
   const allSelected = Boolean(selection) && records.length > 0 && records.every((r) => selection?.selected.has(r.id));
   const someSelected = Boolean(selection?.selected.size) && !allSelected;
   return (

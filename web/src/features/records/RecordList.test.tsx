@@ -7,7 +7,7 @@ import { ApiError } from "../../api/client";
 import type { ObjectMeta } from "../../api/kith";
 import { RecordList } from "./RecordList";
 
-const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn() } }));
+const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn(), count: vi.fn() } }));
 vi.mock("../../api/kith", () => ({ api }));
 
 const opportunities: ObjectMeta = {
@@ -22,7 +22,8 @@ const opportunities: ObjectMeta = {
 
 beforeEach(() => {
   api.objects.mockResolvedValue([opportunities]);
-  api.page.mockResolvedValue({ records: [], endCursor: null, hasNextPage: false, totalCount: 3 });
+  api.page.mockResolvedValue({ records: [], endCursor: null, hasNextPage: false });
+  api.count.mockResolvedValue(3);
 });
 afterEach(() => {
   cleanup();
@@ -51,6 +52,7 @@ describe("RecordList's filters", () => {
     expect(await screen.findByRole("button", { name: "Edit filter Stage is Proposal" })).toBeTruthy();
     await waitFor(() => expect(sentFilters()).toContain('and(name[ilike]:"%ac%",stage[in]:[PROPOSAL])'));
     expect(await screen.findByText("3")).toBeTruthy(); // the count of the filtered records
+    expect(api.count).toHaveBeenCalledWith("ws", "opportunities", 'and(name[ilike]:"%ac%",stage[in]:[PROPOSAL])');
     expect(screen.getByText("No opportunities match these filters.")).toBeTruthy();
   });
 

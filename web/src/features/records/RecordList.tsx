@@ -44,6 +44,11 @@ export function RecordList({ workspace, plural }: Props) {
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
     enabled: Boolean(object),
   });
+  const count = useQuery({
+    queryKey: ["records", workspace, plural, "count", view.filter ?? ""],
+    queryFn: () => api.count(workspace, plural, view.filter),
+    enabled: Boolean(object),
+  });
   // `?new` (from the palette's "New …") opens the new record's row at once.
   const canWrite = useCanWrite();
   const [creating, setCreating] = useState(search.has("new") && canWrite);
@@ -97,7 +102,7 @@ export function RecordList({ workspace, plural }: Props) {
   const grouping = object ? boardField(object) : undefined;
   const kanban = search.get("view") === "kanban" && grouping !== undefined;
   const records: KithRecord[] = pages.data?.pages.flatMap((page) => page.records) ?? [];
-  const total = pages.data?.pages[0]?.totalCount;
+  const total = count.data;
   const empty = pages.isSuccess && records.length === 0 && !creating && !typed && !filter;
   const filtered = pages.isSuccess && records.length === 0 && !creating && Boolean(filter);
   const tree = object && parseFilter(filter, fields);
