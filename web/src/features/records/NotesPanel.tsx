@@ -6,6 +6,7 @@ import { api, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { useCanWrite } from "../shell/role";
 import { Markdown, MarkdownInput } from "./editors";
 import { useDeleteWithUndo } from "../tasks/tasks";
+import { FormActions } from "../../ui/FormActions";
 
 interface Props {
   workspace: string;
@@ -115,19 +116,7 @@ function NoteForm({ note, onSubmit, onCancel }: { note?: KithRecord; onSubmit: (
         <input autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />
       </label>
       <MarkdownInput id={note ? `note-${note.id}-body` : "note-new-body"} label="Note body" text={body} onChange={setBody} onSubmit={() => void submit()} />
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="editor-actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {note ? "Save note" : "Add note"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions problem={problem} busy={busy} submit={note ? "Save note" : "Add note"} onCancel={onCancel} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { endOfLocalDay, localDay } from "../records/editors/shapes";
 import { MarkdownInput } from "../records/editors";
+import { FormActions } from "../../ui/FormActions";
 
 export type TaskValues = {
   title: string;
@@ -84,19 +85,7 @@ export function TaskForm({ workspace, tasks, task, assignee = null, onSubmit, on
         </label>
       </div>
       <MarkdownInput id={`${formId}-body`} label="Task description" text={body} onChange={setBody} onSubmit={() => void submit()} />
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="editor-actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {task ? "Save task" : "Add task"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions problem={problem} busy={busy} submit={task ? "Save task" : "Add task"} onCancel={onCancel} />
     </form>
   );
 }
