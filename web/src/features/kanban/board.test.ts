@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "../../api/kith";
-import { boardField, columnFilter, columnId, columns, sumField, valueOf } from "./board";
+import { boardField, columnFilter, columnId, columns, dropIndex, positionAt, positionBetween, sumField, valueOf } from "./board";
 
 const stage = {
   id: "s",
@@ -36,5 +36,34 @@ describe("a board", () => {
     expect(columnFilter(stage, null)).toBe("stage[is]:NULL");
     expect(valueOf(columnId(null))).toBeNull();
     expect(valueOf(columnId("WON"))).toBe("WON");
+  });
+});
+
+describe("a card's position in its column", () => {
+  it("is the midpoint of its neighbours", () => {
+    expect(positionBetween(1, 2)).toBe(1.5);
+    expect(positionBetween(-3, 5)).toBe(1);
+    expect(positionAt([{ position: 1 }, { position: 2 }, { position: 4 }], 2)).toBe(3);
+  });
+
+  it("is one beyond the neighbour at either end", () => {
+    expect(positionAt([{ position: 1 }, { position: 2 }], 0)).toBe(0);
+    expect(positionAt([{ position: 1 }, { position: 2 }], 2)).toBe(3);
+    expect(positionBetween(undefined, -0.5)).toBe(-1.5);
+  });
+
+  it("is 0 in an empty column, and ignores neighbours that have none", () => {
+    expect(positionAt([], 0)).toBe(0);
+    expect(positionBetween(null, null)).toBe(0);
+    expect(positionBetween(null, 5)).toBe(4);
+  });
+
+  it("lands before the card dropped on, after it past its middle, last on the column", () => {
+    const ids = ["a", "b", "c"];
+    expect(dropIndex(ids, "b", false)).toBe(1);
+    expect(dropIndex(ids, "b", true)).toBe(2);
+    expect(dropIndex(ids, "c", true)).toBe(3);
+    expect(dropIndex(ids, null, false)).toBe(3);
+    expect(dropIndex([], null, false)).toBe(0);
   });
 });

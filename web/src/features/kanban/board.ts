@@ -44,3 +44,32 @@ export function columnId(value: string | null): string {
 export function valueOf(columnIdentifier: string): string | null {
   return columnIdentifier === NO_VALUE ? null : columnIdentifier;
 }
+
+/** Droppable ids of cards, apart from the columns' own. */
+export const CARD = "card:";
+
+type Position = unknown;
+const isNumber = (value: Position): value is number => typeof value === "number" && Number.isFinite(value);
+
+/** The position between two neighbouring cards: their midpoint; at an end of a column, one
+ *  beyond the only neighbour; alone in a column, 0. A neighbour with no position counts as none
+ *  (those sort first, so one beyond the other neighbour still lands after them). */
+export function positionBetween(before: Position, after: Position): number {
+  if (isNumber(before) && isNumber(after)) return (before + after) / 2;
+  if (isNumber(before)) return before + 1;
+  if (isNumber(after)) return after - 1;
+  return 0;
+}
+
+/** Where a card dropped on `over` lands among a column's `ids` (without the moved card): before
+ *  that card, or after it when dropped past its middle; at the end when dropped on the column. */
+export function dropIndex(ids: string[], over: string | null, pastMiddle: boolean): number {
+  const at = over === null ? -1 : ids.indexOf(over);
+  if (at < 0) return ids.length;
+  return pastMiddle ? at + 1 : at;
+}
+
+/** The position of a card put at `index` among a column's `cards` (without it). */
+export function positionAt(cards: Record<string, Position>[], index: number): number {
+  return positionBetween(cards[index - 1]?.position, cards[index]?.position);
+}
