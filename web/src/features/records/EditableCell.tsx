@@ -92,7 +92,9 @@ interface OverlayProps {
   onCancel: (focusCell: boolean) => void;
 }
 
-const FOCUSABLE = "input, select, textarea, button, [tabindex]:not([tabindex='-1'])";
+/** The controls Tab moves between inside an editor; its buttons (Save, + Add link) are left to
+ *  the mouse, so that Tab from the last field saves and moves on, as in a spreadsheet. */
+const FIELDS = "input, select, textarea";
 
 /** The field's editor over its cell (as wide as it needs). Tab on its last control saves
  *  through the editor's own Enter, so that every editor's parsing and checks still apply. */
@@ -114,7 +116,7 @@ function CellOverlay({ workspace, object, field, record, onSave, onCancel }: Ove
       return;
     }
     if (event.key !== "Tab") return;
-    const controls = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((c) => !c.hasAttribute("disabled"));
+    const controls = [...event.currentTarget.querySelectorAll<HTMLElement>(FIELDS)].filter((c) => !c.hasAttribute("disabled"));
     const at = controls.indexOf(event.target as HTMLElement);
     // Between an editor's own controls (an amount and its currency), Tab moves as usual.
     if (at >= 0 && (event.shiftKey ? at > 0 : at < controls.length - 1)) return;

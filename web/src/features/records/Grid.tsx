@@ -107,11 +107,11 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
       aria-busy={loading}
       aria-multiselectable={selection ? true : undefined}
       tabIndex={active ? -1 : 0}
-      onFocus={() => {
-        if (!active && records.length) {
-          focusWanted.current = true;
-          setActive({ row: 0, column: first });
-        }
+      onFocus={(event) => {
+        if (active || !records.length) return;
+        // A click gives the clicked cell the keyboard; Tab into the grid, its first cell.
+        focusWanted.current = true;
+        setActive(cellOf(event.target) ?? { row: 0, column: first });
       }}
       onKeyDown={keyDown}
     >
@@ -207,6 +207,13 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
       </div>
     </div>
   );
+}
+
+/** The cell an element is in, from its `data-cell`. */
+function cellOf(target: EventTarget): CellPosition | null {
+  const at = (target as HTMLElement).closest?.("[data-cell]")?.getAttribute("data-cell")?.split(":").map(Number);
+  const [row, column] = at ?? [];
+  return row === undefined || column === undefined ? null : { row, column };
 }
 
 interface HeaderProps {
