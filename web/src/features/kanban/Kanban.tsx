@@ -18,7 +18,7 @@ import { api, type FieldMeta, type KithRecord, type ObjectMeta, type Page } from
 import { ApiError } from "../../api/client";
 import { formatValue } from "../records/format";
 import { useCanWrite } from "../shell/role";
-import { CARD, columnFilter, columnId, columns, dropIndex, positionAt, sumField, valueOf, type Column } from "./board";
+import { CARD, columnFilter, columnId, columns, planMove, sumField, valueOf, type Column } from "./board";
 
 interface Props {
   workspace: string;
@@ -80,25 +80,24 @@ export function Kanban({ workspace, object, field }: Props) {
     const id = String(event.active.id);
     const from = valueOf(String(event.active.data.current?.column));
     const to = target.column;
+    // A refetch under way would answer with the card where it was, over the move shown below.
+    await queries.cancelQueries({ queryKey: ["cards", workspace, object.namePlural, field.name] });
     const source = queries.getQueryData<Page>(cardKey(from));
     const destination = queries.getQueryData<Page>(cardKey(to));
-    const moved = source?.records.find((r) => r.id === id);
-    if (!source || !destination || !moved) return;
-    const others = destination.records.filter((r) => r.id !== id);
-    const index = dropIndex(others.map((r) => r.id), target.card, target.pastMiddle);
-    // Dropped where it was: nothing to save.
-    if (from === to && destination.records[index]?.id === id) return;
-    const change: Record<string, unknown> = { position: positionAt(others, index) };
-    if (from !== to) change[field.name] = to;
+    if (!source || !destination) return;
+    const plan = planMove(field.name, id, { value: from, records: source.records }, { value: to, records: destination.records }, target.card, target.pastMiddle);
+    if (!plan) return;
     // Optimistic: the card is in its new place before the server answers.
-    const placed = [...others.slice(0, index), { ...moved, ...change }, ...others.slice(index)];
-    if (from !== to) queries.setQueryData<Page>(cardKey(from), { ...source, records: source.records.filter((r) => r.id !== id) });
-    queries.setQueryData<Page>(cardKey(to), { ...destination, records: placed });
+    queries.setQueryData<Page>(cardKey(from), { ...source, records: plan.from });
+    if (from !== to) queries.setQueryData<Page>(cardKey(to), { ...destination, records: plan.to });
     setProblem(null);
     try {
-      await api.updateRecord(workspace, object, id, change);
+      await api.updateRecord(workspace, object, id, plan.change);
       void queries.invalidateQueries({ queryKey: ["groups", workspace, object.namePlural] });
       void queries.invalidateQueries({ queryKey: ["records", workspace, object.namePlural] });
+      // What the server holds now, should anything have been fetched while it saved.
+      void queries.invalidateQueries({ queryKey: cardKey(to) });
+      if (from !== to) void queries.invalidateQueries({ queryKey: cardKey(from) });
     } catch (caught) {
       queries.setQueryData<Page>(cardKey(from), source);
       if (from !== to) queries.setQueryData<Page>(cardKey(to), destination);

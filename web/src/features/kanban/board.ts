@@ -1,6 +1,6 @@
 // The pure part of a kanban board: its columns from a select field, where a card moves.
 
-import type { FieldMeta, ObjectMeta } from "../../api/kith";
+import type { FieldMeta, KithRecord, ObjectMeta } from "../../api/kith";
 
 export interface Column {
   /** The option's value, or null for records with none. */
@@ -72,4 +72,25 @@ export function dropIndex(ids: string[], over: string | null, pastMiddle: boolea
 /** The position of a card put at `index` among a column's `cards` (without it). */
 export function positionAt(cards: Record<string, Position>[], index: number): number {
   return positionBetween(cards[index - 1]?.position, cards[index]?.position);
+}
+
+/** A column's value and cards, in their order. */
+export interface ColumnCards {
+  value: string | null;
+  records: KithRecord[];
+}
+
+/** A card's move: the one change to send (its position, and its value of `field` when it changes
+ *  column) and both columns' cards after it; null when it lands where it was. */
+export function planMove(field: string, id: string, from: ColumnCards, to: ColumnCards, over: string | null, pastMiddle: boolean) {
+  const moved = from.records.find((r) => r.id === id);
+  if (!moved) return null;
+  const others = to.records.filter((r) => r.id !== id);
+  const index = dropIndex(others.map((r) => r.id), over, pastMiddle);
+  const sameColumn = from.value === to.value;
+  if (sameColumn && to.records[index]?.id === id) return null;
+  const change: Record<string, unknown> = { position: positionAt(others, index) };
+  if (!sameColumn) change[field] = to.value;
+  const placed = [...others.slice(0, index), { ...moved, ...change }, ...others.slice(index)];
+  return { change, from: sameColumn ? placed : from.records.filter((r) => r.id !== id), to: placed };
 }
