@@ -4,10 +4,13 @@ import {
   DndContext,
   KeyboardSensor,
   PointerSensor,
+  pointerWithin,
+  rectIntersection,
   useDraggable,
   useDroppable,
   useSensor,
   useSensors,
+  type CollisionDetection,
   type DragEndEvent,
 } from "@dnd-kit/core";
 import { Link } from "wouter";
@@ -15,7 +18,7 @@ import { api, type FieldMeta, type KithRecord, type ObjectMeta, type Page } from
 import { ApiError } from "../../api/client";
 import { formatValue } from "../records/format";
 import { useCanWrite } from "../shell/role";
-import { columnFilter, columnId, columns, sumField, valueOf, type Column } from "./board";
+import { CARD, columnFilter, columnId, columns, planMove, sumField, valueOf, type Column } from "./board";
 
 interface Props {
   workspace: string;
@@ -24,9 +27,32 @@ interface Props {
 }
 
 const CARDS_PER_COLUMN = 50;
+/** Cards in the order people put them in; those never placed first. */
+const CARD_ORDER = "position[AscNullsFirst]";
 
-/** An object's records as cards in a column per option of `field`; dragging a card to another
- *  column changes its value at once, and puts it back with a message if the server refuses. */
+/** Under the pointer, a card rather than its column (to drop beside it); the column's empty
+ *  part puts it at the end. Keyboard moves have no pointer: the most overlapped target. */
+const collisions: CollisionDetection = (args) => {
+  const pointed = pointerWithin(args);
+  const hits = (pointed.length ? pointed : rectIntersection(args)).filter((hit) => hit.id !== `${CARD}${args.active.id}`);
+  const cards = hits.filter((hit) => String(hit.id).startsWith(CARD));
+  return cards.length ? cards : hits;
+};
+
+/** Where a drag ended: the column, and the card it was dropped on (null for the column itself). */
+function dropTarget(event: DragEndEvent): { column: string | null; card: string | null; pastMiddle: boolean } | null {
+  const { over, active } = event;
+  if (!over) return null;
+  const overId = String(over.id);
+  if (!overId.startsWith(CARD)) return { column: valueOf(overId), card: null, pastMiddle: false };
+  const moved = active.rect.current.translated;
+  const pastMiddle = moved ? moved.top + moved.height / 2 > over.rect.top + over.rect.height / 2 : false;
+  return { column: valueOf(String(over.data.current?.column)), card: overId.slice(CARD.length), pastMiddle };
+}
+
+/** An object's records as cards in a column per option of `field`, in their `position` order;
+ *  dragging a card to another column or place changes its value and position in one request,
+ *  shown at once, and put back with a message if the server refuses. */
 export function Kanban({ workspace, object, field }: Props) {
   const queries = useQueryClient();
   const canWrite = useCanWrite();
@@ -42,32 +68,39 @@ export function Kanban({ workspace, object, field }: Props) {
   const cards = useQueries({
     queries: board.map((column) => ({
       queryKey: cardKey(column.value),
-      queryFn: () => api.page(workspace, object.namePlural, null, { filter: columnFilter(field, column.value) }, CARDS_PER_COLUMN),
+      queryFn: () =>
+        api.page(workspace, object.namePlural, null, { filter: columnFilter(field, column.value), orderBy: CARD_ORDER }, CARDS_PER_COLUMN),
     })),
   });
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor));
 
   async function dragEnd(event: DragEndEvent) {
-    if (!event.over) return;
-    const from = valueOf(String(event.active.data.current?.column));
-    const to = valueOf(String(event.over.id));
-    if (from === to) return;
+    const target = dropTarget(event);
+    if (!target) return;
     const id = String(event.active.id);
-    const moved = queries.getQueryData<Page>(cardKey(from))?.records.find((r) => r.id === id);
-    if (!moved) return;
-    // Optimistic: the card is in its new column before the server answers.
-    const move = (source: string | null, target: string | null, record: KithRecord) => {
-      queries.setQueryData<Page>(cardKey(source), (page) => page && { ...page, records: page.records.filter((r) => r.id !== id) });
-      queries.setQueryData<Page>(cardKey(target), (page) => page && { ...page, records: [record, ...page.records] });
-    };
-    move(from, to, { ...moved, [field.name]: to });
+    const from = valueOf(String(event.active.data.current?.column));
+    const to = target.column;
+    // A refetch under way would answer with the card where it was, over the move shown below.
+    await queries.cancelQueries({ queryKey: ["cards", workspace, object.namePlural, field.name] });
+    const source = queries.getQueryData<Page>(cardKey(from));
+    const destination = queries.getQueryData<Page>(cardKey(to));
+    if (!source || !destination) return;
+    const plan = planMove(field.name, id, { value: from, records: source.records }, { value: to, records: destination.records }, target.card, target.pastMiddle);
+    if (!plan) return;
+    // Optimistic: the card is in its new place before the server answers.
+    queries.setQueryData<Page>(cardKey(from), { ...source, records: plan.from });
+    if (from !== to) queries.setQueryData<Page>(cardKey(to), { ...destination, records: plan.to });
     setProblem(null);
     try {
-      await api.updateRecord(workspace, object, id, { [field.name]: to });
+      await api.updateRecord(workspace, object, id, plan.change);
       void queries.invalidateQueries({ queryKey: ["groups", workspace, object.namePlural] });
       void queries.invalidateQueries({ queryKey: ["records", workspace, object.namePlural] });
+      // What the server holds now, should anything have been fetched while it saved.
+      void queries.invalidateQueries({ queryKey: cardKey(to) });
+      if (from !== to) void queries.invalidateQueries({ queryKey: cardKey(from) });
     } catch (caught) {
-      move(to, from, moved);
+      queries.setQueryData<Page>(cardKey(from), source);
+      if (from !== to) queries.setQueryData<Page>(cardKey(to), destination);
       setProblem(caught instanceof ApiError ? caught.message : String(caught));
     }
   }
@@ -79,7 +112,7 @@ export function Kanban({ workspace, object, field }: Props) {
           {problem}
         </p>
       )}
-      <DndContext sensors={sensors} onDragEnd={(event) => void dragEnd(event)}>
+      <DndContext sensors={sensors} collisionDetection={collisions} onDragEnd={(event) => void dragEnd(event)}>
         <div className="board" role="list" aria-label={`${object.labelPlural} by ${field.label.toLowerCase()}`}>
           {board.map((column, i) => {
             const group = groups.data?.find((g) => g.key === column.value);
@@ -138,9 +171,18 @@ function Card({ id, name, column, draggable, children }: { id: string; name: str
     data: { column: columnId(column) },
     disabled: !draggable,
   });
+  // A card is also a place to drop another beside: before it, or after it past its middle.
+  const drop = useDroppable({ id: `${CARD}${id}`, data: { column: columnId(column) }, disabled: !draggable });
   const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)` } : undefined;
   return (
-    <li ref={setNodeRef} className={`card-item${isDragging ? " dragging" : ""}`} style={style}>
+    <li
+      ref={(node) => {
+        setNodeRef(node);
+        drop.setNodeRef(node);
+      }}
+      className={`card-item${isDragging ? " dragging" : ""}${drop.isOver ? " drop-over" : ""}`}
+      style={style}
+    >
       {draggable && (
         <button type="button" className="card-handle" ref={setActivatorNodeRef} {...attributes} {...listeners} aria-label={`Move ${name}`}>
           ⠿

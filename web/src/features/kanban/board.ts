@@ -1,6 +1,6 @@
 // The pure part of a kanban board: its columns from a select field, where a card moves.
 
-import type { FieldMeta, ObjectMeta } from "../../api/kith";
+import type { FieldMeta, KithRecord, ObjectMeta } from "../../api/kith";
 
 export interface Column {
   /** The option's value, or null for records with none. */
@@ -43,4 +43,54 @@ export function columnId(value: string | null): string {
 
 export function valueOf(columnIdentifier: string): string | null {
   return columnIdentifier === NO_VALUE ? null : columnIdentifier;
+}
+
+/** Droppable ids of cards, apart from the columns' own. */
+export const CARD = "card:";
+
+type Position = unknown;
+const isNumber = (value: Position): value is number => typeof value === "number" && Number.isFinite(value);
+
+/** The position between two neighbouring cards: their midpoint; at an end of a column, one
+ *  beyond the only neighbour; alone in a column, 0. A neighbour with no position counts as none
+ *  (those sort first, so one beyond the other neighbour still lands after them). */
+export function positionBetween(before: Position, after: Position): number {
+  if (isNumber(before) && isNumber(after)) return (before + after) / 2;
+  if (isNumber(before)) return before + 1;
+  if (isNumber(after)) return after - 1;
+  return 0;
+}
+
+/** Where a card dropped on `over` lands among a column's `ids` (without the moved card): before
+ *  that card, or after it when dropped past its middle; at the end when dropped on the column. */
+export function dropIndex(ids: string[], over: string | null, pastMiddle: boolean): number {
+  const at = over === null ? -1 : ids.indexOf(over);
+  if (at < 0) return ids.length;
+  return pastMiddle ? at + 1 : at;
+}
+
+/** The position of a card put at `index` among a column's `cards` (without it). */
+export function positionAt(cards: Record<string, Position>[], index: number): number {
+  return positionBetween(cards[index - 1]?.position, cards[index]?.position);
+}
+
+/** A column's value and cards, in their order. */
+export interface ColumnCards {
+  value: string | null;
+  records: KithRecord[];
+}
+
+/** A card's move: the one change to send (its position, and its value of `field` when it changes
+ *  column) and both columns' cards after it; null when it lands where it was. */
+export function planMove(field: string, id: string, from: ColumnCards, to: ColumnCards, over: string | null, pastMiddle: boolean) {
+  const moved = from.records.find((r) => r.id === id);
+  if (!moved) return null;
+  const others = to.records.filter((r) => r.id !== id);
+  const index = dropIndex(others.map((r) => r.id), over, pastMiddle);
+  const sameColumn = from.value === to.value;
+  if (sameColumn && to.records[index]?.id === id) return null;
+  const change: Record<string, unknown> = { position: positionAt(others, index) };
+  if (!sameColumn) change[field] = to.value;
+  const placed = [...others.slice(0, index), { ...moved, ...change }, ...others.slice(index)];
+  return { change, from: sameColumn ? placed : from.records.filter((r) => r.id !== id), to: placed };
 }

@@ -14,26 +14,35 @@ export function patched(record: KithRecord, change: LiveChange): KithRecord {
   return next;
 }
 
-function patchPages(data: InfiniteData<Page> | undefined, change: LiveChange) {
+/** The pages with one record passed through `change` (the same data when none is there). */
+function patchPages(data: InfiniteData<Page> | undefined, id: string, change: (record: KithRecord) => KithRecord) {
   // Lists' keys also hold their counts, which a change of values leaves as they are.
   if (!data || !Array.isArray(data.pages)) return data;
   let touched = false;
   const pages = data.pages.map((page) => ({
     ...page,
     records: page.records.map((record) => {
-      if (record.id !== change.recordId) return record;
+      if (record.id !== id) return record;
       touched = true;
-      return patched(record, change);
+      return change(record);
     }),
   }));
   return touched ? { ...data, pages } : data;
+}
+
+/** Sets values of one record wherever the tables of `plural` hold it: an edit made here shows
+ *  at once, and is put back the same way if the server refuses it. */
+export function patchRows(queries: QueryClient, workspace: string, plural: string, id: string, values: Partial<KithRecord>) {
+  queries.setQueriesData<InfiniteData<Page>>({ queryKey: ["records", workspace, plural] }, (data) =>
+    patchPages(data, id, (record) => ({ ...record, ...values })),
+  );
 }
 
 export function applyChange(queries: QueryClient, workspace: string, change: LiveChange) {
   const plural = change.object.namePlural;
   const lists = { queryKey: ["records", workspace, plural] };
   if (change.kind === "updated") {
-    queries.setQueriesData<InfiniteData<Page>>(lists, (data) => patchPages(data, change));
+    queries.setQueriesData<InfiniteData<Page>>(lists, (data) => patchPages(data, change.recordId, (record) => patched(record, change)));
   } else {
     void queries.invalidateQueries(lists);
   }

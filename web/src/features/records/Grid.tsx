@@ -6,6 +6,8 @@ import { formatValue } from "./format";
 import { SORTABLE, type Sort } from "./query";
 import { MAX_WIDTH, MIN_WIDTH, gridTemplate, resizeColumn, type Column } from "./columns";
 import { moveCell, type CellPosition } from "./gridKeys";
+import { useCanWrite } from "../shell/role";
+import { CELL_EDITABLE, EditableCell } from "./EditableCell";
 
 const ROW_HEIGHT = 32;
 /** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
@@ -28,7 +30,8 @@ interface Props {
 }
 
 /** An object's records as a grid: rows drawn only where visible, pages fetched by cursor as
- *  they near, cells reached with the arrow keys (Enter opens the record, Space selects). */
+ *  they near, cells reached with the arrow keys (Enter opens the record from its name, edits
+ *  another cell for those who may write; Space selects). */
 export function Grid({ workspace, object, columns, resize, sorts, sortBy, records, loading, more, fetchMore, selection }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [, navigate] = useLocation();
@@ -51,6 +54,7 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
   const template = selection ? `${CHECKBOX_COLUMN} ${gridTemplate(shown)}` : gridTemplate(shown);
   const first = selection ? 1 : 0;
   const cellCount = columns.length + first;
+  const canWrite = useCanWrite();
 
   // The cell that has the keyboard: one cell is in the tab order, the others are reached by keys.
   const [active, setActive] = useState<CellPosition | null>(null);
@@ -81,6 +85,10 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
     const next = moveCell(active, event.key, event.ctrlKey || event.metaKey, records.length, cellCount);
     if (!next) return;
     event.preventDefault();
+    go(next);
+  }
+
+  function go(next: CellPosition) {
     rows.scrollToIndex(next.row);
     focusWanted.current = true;
     setActive(next);
@@ -107,11 +115,11 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
       aria-busy={loading}
       aria-multiselectable={selection ? true : undefined}
       tabIndex={active ? -1 : 0}
-      onFocus={() => {
-        if (!active && records.length) {
-          focusWanted.current = true;
-          setActive({ row: 0, column: first });
-        }
+      onFocus={(event) => {
+        if (active || !records.length) return;
+        // A click gives the clicked cell the keyboard; Tab into the grid, its first cell.
+        focusWanted.current = true;
+        setActive(cellOf(event.target) ?? { row: 0, column: first });
       }}
       onKeyDown={keyDown}
     >
@@ -172,17 +180,34 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
                 </div>
               )}
               {columns.map(({ field }, column) => (
-                <div key={field.id} {...cellProps(column + first)}>
-                  {!record ? (
-                    <span className="skeleton" />
-                  ) : column === 0 ? (
-                    <Link href={`/w/${workspace}/${object.namePlural}/${record.id}`} tabIndex={-1}>
-                      {formatValue(field.type, record[field.name]) || "Untitled"}
-                    </Link>
-                  ) : (
+                record && column > 0 && canWrite && CELL_EDITABLE.has(field.type) ? (
+                  <EditableCell
+                    key={field.id}
+                    workspace={workspace}
+                    object={object}
+                    field={field}
+                    record={record}
+                    cell={cellProps(column + first)}
+                    onTab={(back) => {
+                      const next = moveCell({ row: item.index, column: column + first }, back ? "ArrowLeft" : "ArrowRight", false, records.length, cellCount);
+                      if (next) go(next);
+                    }}
+                  >
                     <CellValue field={field} value={record[field.name]} />
-                  )}
-                </div>
+                  </EditableCell>
+                ) : (
+                  <div key={field.id} {...cellProps(column + first)}>
+                    {!record ? (
+                      <span className="skeleton" />
+                    ) : column === 0 ? (
+                      <Link href={`/w/${workspace}/${object.namePlural}/${record.id}`} tabIndex={-1}>
+                        {formatValue(field.type, record[field.name]) || "Untitled"}
+                      </Link>
+                    ) : (
+                      <CellValue field={field} value={record[field.name]} />
+                    )}
+                  </div>
+                )
               ))}
             </div>
           );
@@ -190,6 +215,13 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
       </div>
     </div>
   );
+}
+
+/** The cell an element is in, from its `data-cell`. */
+function cellOf(target: EventTarget): CellPosition | null {
+  const at = (target as HTMLElement).closest?.("[data-cell]")?.getAttribute("data-cell")?.split(":").map(Number);
+  const [row, column] = at ?? [];
+  return row === undefined || column === undefined ? null : { row, column };
 }
 
 interface HeaderProps {

@@ -64,7 +64,8 @@ interface FieldRowProps {
 export function messageFor(error: unknown, key: string): string {
   if (!(error instanceof ApiError)) return String(error);
   const mine = error.details.find((d) => d.field === key || d.field.startsWith(`${key}.`));
-  return mine ? `${error.message}: ${mine.field} ${mine.message}` : error.message;
+  // Not when the message already says it (it often names the one wrong field itself).
+  return mine && !error.message.includes(mine.message) ? `${error.message}: ${mine.field} ${mine.message}` : error.message;
 }
 
 /** A field's value; click (or Enter) to edit. Saved optimistically: the new value shows at

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { Suspense, lazy, useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Redirect, Route, Switch, useParams, useSearch } from "wouter";
 import { api, type Me } from "../../api/kith";
@@ -12,7 +12,9 @@ import { WorkspaceRole } from "./role";
 import { LiveChanges } from "../live/LiveChanges";
 import { TasksScreen } from "../tasks/TasksScreen";
 import { ToastProvider } from "../../ui/Toast";
-import { Settings } from "../settings/Settings";
+
+// Settings are opened rarely: their screens load on first use, not with the app.
+const Settings = lazy(() => import("../settings/Settings").then((module) => ({ default: module.Settings })));
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -69,7 +71,9 @@ function InSettings({ me }: { me: Me }) {
   const { workspace = "", section } = useParams<{ workspace: string; section?: string }>();
   return (
     <Shell me={me} workspace={workspace} current={SETTINGS}>
-      <Settings me={me} workspace={workspace} section={section} />
+      <Suspense fallback={<p className="muted" aria-busy="true">Loading…</p>}>
+        <Settings me={me} workspace={workspace} section={section} />
+      </Suspense>
     </Shell>
   );
 }
