@@ -388,6 +388,23 @@ const journeys = {
     await page.getByRole("status").getByRole("button", { name: "Undo" }).click();
     await page.getByText("10", { exact: true }).waitFor();
     await page.getByRole("gridcell", { name: "Company 111", exact: true }).waitFor();
+
+    // A cell edited in place by keyboard: the cell before it clicked, → to Employees, Enter, type, Enter.
+    const headers = await page.getByRole("columnheader").allInnerTexts();
+    const employees = headers.findIndex((t) => t.trim().startsWith("Employees"));
+    check(employees > 0, `an Employees column among ${headers.join(", ")}`);
+    const row = page.getByRole("row").filter({ has: page.getByRole("gridcell", { name: "Company 112", exact: true }) });
+    await row.getByRole("gridcell").nth(employees - 1).click();
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("Enter");
+    await page.getByRole("textbox", { name: "Employees" }).fill("42");
+    const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/rest/companies/"));
+    await page.keyboard.press("Enter");
+    check((await saved).status() === 200, "the cell's value is saved");
+    await row.getByRole("gridcell").nth(employees).getByText("42", { exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole("row").filter({ has: page.getByRole("gridcell", { name: "Company 112", exact: true }) })
+      .getByRole("gridcell").nth(employees).getByText("42", { exact: true }).waitFor();
     await page.getByPlaceholder("Filter by name…").fill("");
     await page.getByText("131", { exact: true }).waitFor();
   },
