@@ -79,7 +79,7 @@ async function seed(token) {
 }
 
 const server = spawn(kith, ["serve"], {
-  env: { ...process.env, KITH_DATA_DIR: data, KITH_BIND: `127.0.0.1:${port}`, KITH_PUBLIC_URL: base, KITH_LOG: "warn" },
+  env: { ...process.env, KITH_DATA_DIR: data, KITH_BIND: `127.0.0.1:${port}`, KITH_PUBLIC_URL: base, KITH_LOG: "warn", KITH_TOKEN_RATE_LIMIT: "1000000", KITH_USER_RATE_LIMIT: "1000000" },
   stdio: ["ignore", "inherit", "inherit"],
 });
 try {
