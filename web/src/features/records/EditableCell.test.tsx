@@ -8,7 +8,7 @@ import type { ObjectMeta, Role } from "../../api/kith";
 import { WorkspaceRole } from "../shell/role";
 import { RecordList } from "./RecordList";
 
-const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn(), updateRecord: vi.fn(), views: vi.fn() } }));
+const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn(), count: vi.fn(), updateRecord: vi.fn(), views: vi.fn() } }));
 vi.mock("../../api/kith", () => ({ api }));
 
 const companies: ObjectMeta = {
@@ -27,6 +27,7 @@ beforeEach(() => {
   vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(800);
   api.objects.mockResolvedValue([companies]);
   api.views.mockResolvedValue([]);
+  api.count.mockResolvedValue(1);
   api.page.mockResolvedValue({ records: [babbage], endCursor: null, hasNextPage: false, totalCount: 1 });
 });
 afterEach(() => {
