@@ -230,6 +230,12 @@ const journeys = {
     await column("Meeting").getByRole("link", { name: "Engine order" }).waitFor();
     await column("New").getByText("1", { exact: true }).waitFor();
     check((await column("New").getByRole("link", { name: "Engine order" }).count()) === 0, "the card left New");
+    // The board shows the table's filters too.
+    await page.getByPlaceholder("Filter by name…").fill("spare");
+    await column("New").getByRole("link", { name: "Spare parts" }).waitFor();
+    await page.waitForFunction(() => !document.body.innerText.includes("Engine order"));
+    await page.getByPlaceholder("Filter by name…").fill("");
+    await column("Meeting").getByRole("link", { name: "Engine order" }).waitFor();
 
     // A note and a task on a company's page; the task completed from the Tasks screen.
     await page.getByRole("link", { name: "Companies" }).first().click();

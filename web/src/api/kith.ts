@@ -401,9 +401,10 @@ export const api = {
     const path = `/rest/${encodeURIComponent(object.namePlural)}/${encodeURIComponent(id)}/timeline?limit=50`;
     return (await request<{ data: { timeline: TimelineEvent[] } }>(path, { workspace })).data.timeline;
   },
-  groups: async (workspace: string, object: ObjectMeta, field: string, sumOf?: string) => {
+  groups: async (workspace: string, object: ObjectMeta, field: string, sumOf?: string, filter?: string) => {
     const aggregate = sumOf ? `count,sum:${sumOf}` : "count";
     const query = new URLSearchParams({ field, aggregate });
+    if (filter) query.set("filter", filter);
     const path = `/rest/${encodeURIComponent(object.namePlural)}/groupBy?${query}`;
     return (await request<{ data: { groupBy: Group[] } }>(path, { workspace })).data.groupBy;
   },

@@ -19,11 +19,14 @@ import { ApiError } from "../../api/client";
 import { formatValue } from "../records/format";
 import { useCanWrite } from "../shell/role";
 import { CARD, columnFilter, columnId, columns, planMove, sumField, valueOf, type Column } from "./board";
+import { bothFilters } from "../records/query";
 
 interface Props {
   workspace: string;
   object: ObjectMeta;
   field: FieldMeta;
+  /** The table's filters (chips and quick filter), which the board shows too. */
+  filter?: string | undefined;
 }
 
 const CARDS_PER_COLUMN = 50;
@@ -53,7 +56,7 @@ function dropTarget(event: DragEndEvent): { column: string | null; card: string 
 /** An object's records as cards in a column per option of `field`, in their `position` order;
  *  dragging a card to another column or place changes its value and position in one request,
  *  shown at once, and put back with a message if the server refuses. */
-export function Kanban({ workspace, object, field }: Props) {
+export function Kanban({ workspace, object, field, filter }: Props) {
   const queries = useQueryClient();
   const canWrite = useCanWrite();
   const [problem, setProblem] = useState<string | null>(null);
@@ -61,15 +64,15 @@ export function Kanban({ workspace, object, field }: Props) {
   const board = columns(field);
   const label = object.fields.find((f) => f.name === object.labelField);
   const groups = useQuery({
-    queryKey: ["groups", workspace, object.namePlural, field.name],
-    queryFn: () => api.groups(workspace, object, field.name, sum?.name),
+    queryKey: ["groups", workspace, object.namePlural, field.name, filter ?? ""],
+    queryFn: () => api.groups(workspace, object, field.name, sum?.name, filter),
   });
-  const cardKey = (value: string | null) => ["cards", workspace, object.namePlural, field.name, value];
+  const cardKey = (value: string | null) => ["cards", workspace, object.namePlural, field.name, filter ?? "", value];
   const cards = useQueries({
     queries: board.map((column) => ({
       queryKey: cardKey(column.value),
       queryFn: () =>
-        api.page(workspace, object.namePlural, null, { filter: columnFilter(field, column.value), orderBy: CARD_ORDER }, CARDS_PER_COLUMN),
+        api.page(workspace, object.namePlural, null, { filter: bothFilters(columnFilter(field, column.value), filter), orderBy: CARD_ORDER }, CARDS_PER_COLUMN),
     })),
   });
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor));

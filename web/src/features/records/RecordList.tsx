@@ -138,7 +138,7 @@ export function RecordList({ workspace, plural }: Props) {
           </button>
         )}
       </header>
-      {object && !kanban && (
+      {object && (
         <FilterBar
           fields={fields}
           value={tree ?? { join: "and", items: [] }}
@@ -159,7 +159,7 @@ export function RecordList({ workspace, plural }: Props) {
         <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
       )}
       {kanban && object && grouping ? (
-        <Kanban workspace={workspace} object={object} field={grouping} />
+        <Kanban workspace={workspace} object={object} field={grouping} filter={view.filter} />
       ) : empty ? (
         <p className="empty">
           No {object?.labelPlural.toLowerCase() ?? plural} yet.{canWrite && " Add one with “+ New”."}
