@@ -193,6 +193,8 @@ const journeys = {
     await page.keyboard.press("Control+K");
     await page.getByPlaceholder("Search records or type a command…").fill("new person");
     await accessible(page, "palette");
+    // Enter runs the highlighted option: wait until the search's answers have settled on it.
+    await page.getByRole("option", { name: "New person", selected: true }).waitFor();
     await page.keyboard.press("Enter");
     await page.getByLabel("New person: Name").fill("Grace Hopper");
     await page.getByLabel("New person: Name").press("Enter");
