@@ -38,6 +38,10 @@ export function Palette({ workspace, open, setOpen }: Props) {
     enabled: open && typed.length > 0,
     staleTime: 5_000,
   });
+  // Only the answers for what the box says now: while the debounce waits, the last query's
+  // hits would be listed first and taken by Enter (typing "new person" just after "babb"
+  // opened Babbage & Co).
+  const shown = typed === text.trim() ? hits.data : undefined;
   const active = (objects.data ?? []).filter((o) => o.isActive);
   const bySingular = new Map(active.map((o) => [o.nameSingular, o]));
   const matches = (label: string) => label.toLowerCase().includes(text.trim().toLowerCase());
@@ -72,12 +76,12 @@ export function Palette({ workspace, open, setOpen }: Props) {
     >
       <Command.Input value={text} onValueChange={setText} placeholder="Search records or type a command…" />
       <Command.List>
-        {typed && hits.isSuccess && hits.data.length === 0 && actions.length === 0 && (
+        {typed && shown?.length === 0 && actions.length === 0 && (
           <Command.Empty>Nothing found for “{typed}”.</Command.Empty>
         )}
-        {hits.data && hits.data.length > 0 && (
+        {shown && shown.length > 0 && (
           <Command.Group heading="Records">
-            {hits.data.map((hit) => {
+            {shown.map((hit) => {
               const object = bySingular.get(hit.objectNameSingular);
               return (
                 <Command.Item
