@@ -254,6 +254,11 @@ impl DataStore {
         object: &ObjectMeta,
         filter: Option<&Filter>,
     ) -> Result<i64, StoreError> {
+        if filter.is_none()
+            && let Some(live) = super::counts::live_count(self, conn, object).await?
+        {
+            return Ok(live);
+        }
         let mut args = Args::default();
         let conditions = self.base_conditions(object, filter, &mut args)?;
         let sql = format!(

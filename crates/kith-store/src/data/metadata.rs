@@ -328,6 +328,7 @@ impl DataStore {
             &format!("DROP TABLE {}", self.table(&object.table)),
         )
         .await?;
+        super::counts::forget(self, &mut tx, object).await?;
         let mut args = Args::default();
         let sql = format!(
             "DELETE FROM {} WHERE id = {}",

@@ -6,6 +6,7 @@ mod audit;
 mod batch;
 mod bulk;
 mod change_sets;
+mod counts;
 mod events;
 mod group;
 mod input;

@@ -87,6 +87,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     change_sets(store, &mut tx).await?;
     audit_log(store, &mut tx).await?;
     saved_views(store, &mut tx).await?;
+    super::counts::create_table(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
@@ -116,6 +117,8 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
             create_object(store, &mut tx, &standard, object, position).await?;
         }
     }
+    let objects = load_objects_on(store, tx.ex()).await?;
+    super::counts::count_objects(store, &mut tx, &objects).await?;
     tx.commit().await
 }
 
@@ -178,6 +181,7 @@ pub async fn create_object(
     for field in &object.fields {
         create_field_indexes(store, tx, object, field).await?;
     }
+    super::counts::count_objects(store, tx, std::slice::from_ref(object)).await?;
     let mut args = Args::default();
     let values = [
         args.push(ColumnType::Uuid, Cell::Uuid(object.id)),

@@ -13,6 +13,7 @@ on_both_backends!(
     a_cursor_is_a_record_id_and_one_naming_no_record_is_a_404,
     depth_embeds_related_records_and_fields_picks_keys,
     the_orders_the_api_issues_are_served_by_an_index,
+    an_unfiltered_count_follows_every_kind_of_write,
 );
 
 /// Names of the companies a filter selects, sorted.
@@ -603,4 +604,122 @@ async fn the_orders_the_api_issues_are_served_by_an_index(backend: Backend) {
         }
     }
     assert!(checked >= 40, "only {checked} standard orders checked");
+}
+
+/// The unfiltered count is kept by the database as records are written (`data::counts`); it
+/// must agree, after each kind of write, with a count that reads the records (any filter).
+async fn an_unfiltered_count_follows_every_kind_of_write(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let counts = || {
+        let owner = owner.clone();
+        async move {
+            let count = |path: String| {
+                let owner = owner.clone();
+                async move { owner.get(&path).await.expect_status(200)["totalCount"].clone() }
+            };
+            let kept = count("/rest/companies?limit=1&count=true".to_owned()).await;
+            let read = count(format!(
+                "/rest/companies?limit=1&count=true&filter={}",
+                urlencode("id[is]:NOT_NULL")
+            ))
+            .await;
+            assert_eq!(kept, read, "the kept count and the records agree");
+            kept.as_i64().expect("a count")
+        }
+    };
+    assert_eq!(counts().await, 0);
+    let acme = create(
+        &owner,
+        "companies",
+        json!({ "name": "Acme", "domainName": { "primaryLinkUrl": "acme.com" } }),
+    )
+    .await;
+    let batch: Vec<Value> = (0..30)
+        .map(|i| json!({ "name": format!("Batch {i}") }))
+        .collect();
+    let created = owner
+        .post("/rest/batch/companies", Value::Array(batch))
+        .await
+        .expect_status(201)["data"]["createCompanies"]
+        .clone();
+    assert_eq!(counts().await, 31, "one created alone, thirty in a batch");
+    let refused: Vec<Value> = vec![json!({ "name": "Fine" }), json!({ "name": 7 })];
+    owner
+        .post("/rest/batch/companies", Value::Array(refused))
+        .await
+        .expect_status(400);
+    assert_eq!(counts().await, 31, "a refused batch counts nothing");
+
+    owner
+        .post(
+            "/rest/companies?upsert=true",
+            json!({ "id": acme["id"], "name": "Acme Inc" }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 31, "an upsert that updates adds nothing");
+
+    let first = id_of(&created[0]);
+    owner
+        .delete(&format!("/rest/companies/{first}"))
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 30, "to the trash");
+    owner
+        .patch(&format!("/rest/restore/companies/{first}"), json!({}))
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 31, "back from the trash");
+    owner
+        .delete(&format!("/rest/companies/{first}?permanent=true"))
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 30, "deleted for good");
+    let second = id_of(&created[1]);
+    owner
+        .delete(&format!("/rest/companies/{second}"))
+        .await
+        .expect_status(200);
+    owner
+        .delete(&format!("/rest/companies/{second}?permanent=true"))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        counts().await,
+        29,
+        "a trashed record deleted for good was not counted twice"
+    );
+
+    owner
+        .patch(
+            "/rest/companies/merge",
+            json!({ "keepId": created[2]["id"], "mergeIds": [created[3]["id"], created[4]["id"]] }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 27, "merged records go to the trash");
+    owner
+        .delete(&format!(
+            "/rest/companies?filter={}",
+            urlencode("name[like]:Batch 1%")
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        counts().await,
+        17,
+        "ten matched a bulk delete (Batch 10–19)"
+    );
+    owner
+        .patch(
+            &format!(
+                "/rest/companies?filter={}",
+                urlencode("name[like]:Batch 2%")
+            ),
+            json!({ "employees": 3 }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(counts().await, 17, "a bulk change counts nothing");
 }

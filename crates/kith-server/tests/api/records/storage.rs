@@ -302,3 +302,117 @@ async fn engineer_becomes_cto(owner: &TestClient, path: &str) -> Vec<Value> {
     );
     events
 }
+
+/// A workspace from before the counts were kept (`data::counts`): its objects are counted once on
+/// the next start, and from then on each write is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_sqlite_file_gets_its_records_counted() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Sqlite, &dir).await;
+    let settings = database.settings(&dir);
+    let ws = three_people_then_stop(Backend::Sqlite, settings).await;
+    let file = dir.path().join("workspaces").join(format!(
+        "{}.db",
+        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
+    ));
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the workspace file");
+    let triggers: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            .fetch_all(&mut conn)
+            .await
+            .expect("triggers");
+    assert!(triggers.len() >= 3, "each object's triggers: {triggers:?}");
+    for trigger in triggers {
+        let drop = format!("DROP TRIGGER \"{trigger}\"");
+        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+            .execute(&mut conn)
+            .await
+            .expect("drop a trigger");
+    }
+    sqlx::query("DROP TABLE _kith_counts")
+        .execute(&mut conn)
+        .await
+        .expect("drop the counts");
+    conn.close().await.expect("close");
+    counted_once_then_kept(Backend::Sqlite, settings, &ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_postgres_schema_gets_its_records_counted() {
+    use sqlx::Connection as _;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
+    let settings = database.settings(&dir);
+    let ws = three_people_then_stop(Backend::Postgres, settings).await;
+    let schema = kith_testkit::workspace_schema(&ws);
+    let mut conn = sqlx::PgConnection::connect(&database.url)
+        .await
+        .expect("connect");
+    for statement in [
+        format!("DROP TABLE \"{schema}\"._kith_counts"),
+        format!("DROP FUNCTION \"{schema}\".kith_count_added CASCADE"),
+        format!("DROP FUNCTION \"{schema}\".kith_count_removed CASCADE"),
+        format!("DROP FUNCTION \"{schema}\".kith_count_moved CASCADE"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    conn.close().await.expect("close");
+    counted_once_then_kept(Backend::Postgres, settings, &ws).await;
+}
+
+async fn three_people_then_stop(
+    backend: Backend,
+    settings: impl Fn(&mut kith_server::config::Settings),
+) -> String {
+    let app = TestApp::start_with(backend, settings).await;
+    let (owner, ws) = workspace(&app).await;
+    let people: Vec<Value> = ["Ada", "Grace", "Alan"]
+        .iter()
+        .map(|first| json!({ "name": { "firstName": first } }))
+        .collect();
+    let created = owner
+        .post("/rest/batch/people", Value::Array(people))
+        .await
+        .expect_status(201);
+    let alan = id_of(&created["data"]["createPeople"][2]);
+    owner
+        .delete(&format!("/rest/people/{alan}"))
+        .await
+        .expect_status(200);
+    app.stop().await;
+    ws
+}
+
+async fn counted_once_then_kept(
+    backend: Backend,
+    settings: impl Fn(&mut kith_server::config::Settings),
+    ws: &str,
+) {
+    let app = TestApp::start_with(backend, settings).await;
+    let owner = app.login("owner@example.com").await.in_workspace(ws);
+    let count = || async {
+        owner
+            .get("/rest/people?limit=1&count=true")
+            .await
+            .expect_status(200)["totalCount"]
+            .clone()
+    };
+    assert_eq!(count().await, 2, "the live people, counted on opening");
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Linus" } }),
+    )
+    .await;
+    assert_eq!(count().await, 3, "and each write from then on");
+}
