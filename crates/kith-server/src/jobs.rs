@@ -11,9 +11,9 @@ pub const PURGE_TRASH: &str = "purge_trash";
 /// Deletes audit log entries older than `KITH_AUDIT_RETENTION_DAYS`.
 pub const PURGE_AUDIT: &str = "purge_audit";
 /// Catches up with field changes: search indexes after searchable fields were deleted, hidden
-/// or shown again, and on SQLite the erasure of deleted fields' values. A field change starts
-/// this at once in the background ([`catch_up_fields_soon`]); the job finishes what a stopped
-/// instance left.
+/// or shown again, on SQLite the erasure of deleted fields' values, and the sort indexes fields
+/// and saved views want. A field change or a saved view starts this at once in the background
+/// ([`catch_up_fields_soon`]); the job finishes what a stopped instance left.
 pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
@@ -72,13 +72,36 @@ pub fn catch_up_fields_soon(state: &AppState, workspace_id: Uuid) {
     }
 }
 
-/// Catches up with one workspace's field changes (asked for by [`catch_up_fields_soon`]).
+/// Catches up with one workspace's field changes and builds the indexes they or its saved views
+/// want (asked for by [`catch_up_fields_soon`]).
 pub async fn catch_up_workspace(runner: &JobRunner, workspace_id: Uuid) {
-    let outcome = async { runner.data(workspace_id).await?.catch_up_fields().await };
+    let outcome = async {
+        let data = runner.data(workspace_id).await?;
+        Ok::<_, StoreError>(data.catch_up_fields().await? + data.build_missing_indexes().await?)
+    };
     match outcome.await {
         Ok(count) => tracing::info!(%workspace_id, count, "caught up with field changes"),
         Err(e) => {
             tracing::error!(%workspace_id, error = %e, "catching up with field changes failed; the job retries")
+        }
+    }
+}
+
+/// Builds the indexes a workspace misses (one made before they were wanted), when this process
+/// first opens it.
+pub async fn build_indexes(runner: &JobRunner, workspace_id: Uuid) {
+    let outcome = async {
+        runner
+            .data(workspace_id)
+            .await?
+            .build_missing_indexes()
+            .await
+    };
+    match outcome.await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(%workspace_id, count, "built the missing indexes"),
+        Err(e) => {
+            tracing::error!(%workspace_id, error = %e, "building indexes failed; the hourly job retries")
         }
     }
 }
@@ -88,6 +111,7 @@ async fn catch_up_fields_everywhere(runner: &JobRunner) -> Result<u64, StoreErro
     for workspace_id in runner.workspace_ids().await? {
         let data = runner.data(workspace_id).await?;
         count += data.catch_up_fields().await? as u64;
+        count += data.build_missing_indexes().await? as u64;
     }
     Ok(count)
 }

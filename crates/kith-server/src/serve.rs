@@ -199,6 +199,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
         StartupError::Serve(std::io::Error::other("the job runner was already taken"))
     })?;
     let (catch_up, catch_up_requests) = mpsc::unbounded_channel();
+    let (first_opens, first_opened) = mpsc::unbounded_channel();
+    db.on_first_open(first_opens);
     let (stop, stopped) = watch::channel(false);
     let state = app_state(config, db, catch_up, stopped.clone()).await?;
     crate::jobs::schedule(&state)
@@ -211,7 +213,10 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
     tokio::spawn(job_runner(
         state.clone(),
         jobs.clone(),
-        catch_up_requests,
+        Requests {
+            catch_up: catch_up_requests,
+            first_opened,
+        },
         stopped.clone(),
     ));
     tokio::spawn(rate_exchange(state.clone(), stopped.clone()));
@@ -301,30 +306,51 @@ async fn rate_exchange(state: AppState, mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// What the job runner is asked to do at once, besides its due jobs.
+struct Requests {
+    /// Workspaces whose field changes or saved views want catching up with.
+    catch_up: mpsc::UnboundedReceiver<uuid::Uuid>,
+    /// Workspaces this process opened for the first time, which may miss indexes.
+    first_opened: mpsc::UnboundedReceiver<uuid::Uuid>,
+}
+
+enum Asked {
+    CatchUp(uuid::Uuid),
+    BuildIndexes(uuid::Uuid),
+    DueJobs,
+}
+
 /// Runs due background jobs every minute, and catches up with a workspace's field changes as
 /// soon as a request asks, until told to stop.
 async fn job_runner(
     state: AppState,
     runner: JobRunner,
-    mut catch_up_requests: mpsc::UnboundedReceiver<uuid::Uuid>,
+    mut requests: Requests,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut next_poll = tokio::time::Instant::now();
     loop {
         let asked = tokio::select! {
-            _ = tokio::time::sleep_until(next_poll) => None,
-            Some(workspace_id) = catch_up_requests.recv() => Some(workspace_id),
+            _ = tokio::time::sleep_until(next_poll) => Asked::DueJobs,
+            Some(workspace_id) = requests.catch_up.recv() => Asked::CatchUp(workspace_id),
+            Some(workspace_id) = requests.first_opened.recv() => Asked::BuildIndexes(workspace_id),
             _ = stopped.wait_for(|stop| *stop) => return,
         };
         match asked {
             // Each catch-up runs beside the loop, as it did when requests started it.
-            Some(workspace_id) => {
+            Asked::CatchUp(workspace_id) => {
                 let runner = runner.clone();
                 tokio::spawn(async move {
                     crate::jobs::catch_up_workspace(&runner, workspace_id).await
                 });
             }
-            None => {
+            Asked::BuildIndexes(workspace_id) => {
+                let runner = runner.clone();
+                tokio::spawn(
+                    async move { crate::jobs::build_indexes(&runner, workspace_id).await },
+                );
+            }
+            Asked::DueJobs => {
                 if let Err(e) = crate::jobs::run_due(&state, &runner).await {
                     tracing::warn!(error = %e, "running background jobs failed");
                 }

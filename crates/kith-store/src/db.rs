@@ -49,6 +49,8 @@ pub struct Db {
     pub(crate) job_runner_taken: Arc<std::sync::atomic::AtomicBool>,
     /// Workspaces whose records this process changed since the webhook dispatcher last looked.
     pub(crate) written: Arc<WrittenWorkspaces>,
+    /// Told of each workspace this process opens for the first time (see [`Db::on_first_open`]).
+    pub(crate) first_opens: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<uuid::Uuid>>>>,
 }
 
 /// The workspaces written to since last asked, and a wake-up for whoever waits on them (the
@@ -411,8 +413,26 @@ impl Db {
             workspace_files,
             job_runner_taken: Arc::default(),
             written: Arc::default(),
+            first_opens: Arc::default(),
             cipher: crate::Cipher::new(&options.secret_key),
         })
+    }
+
+    /// Sends the id of each workspace this process opens for the first time to `to`: the job
+    /// runner then builds the indexes a workspace made before them is missing.
+    pub fn on_first_open(&self, to: tokio::sync::mpsc::UnboundedSender<uuid::Uuid>) {
+        if let Ok(mut slot) = self.first_opens.lock() {
+            *slot = Some(to);
+        }
+    }
+
+    pub(crate) fn note_first_open(&self, workspace_id: uuid::Uuid) {
+        if let Ok(slot) = self.first_opens.lock()
+            && let Some(to) = slot.as_ref()
+        {
+            // The job runner has stopped when nobody listens; the hourly job catches up.
+            let _ = to.send(workspace_id);
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -199,6 +199,7 @@ fn field_body(body: Value) -> AppResult<(Map<String, Value>, FieldBody)> {
 }
 
 pub async fn create_field(
+    State(state): State<AppState>,
     access: RestAccess,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -232,6 +233,9 @@ pub async fn create_field(
         }),
     };
     let field = access.data.create_field(object_id, &new).await?;
+    if field.is_indexed || field.field_type == FieldType::Relation {
+        jobs::catch_up_fields_soon(&state, access.data.workspace_id());
+    }
     let mut answer = serde_json::to_value(&field).unwrap_or(Value::Null);
     answer["objectMetadataId"] = json!(object_id);
     Ok((
@@ -274,7 +278,8 @@ pub async fn update_field(
         .data
         .update_field(parse_id(&id, "field")?, &change)
         .await?;
-    if change.is_active.is_some() {
+    // Hidden or shown fields change the search index; `isIndexed` a sort index.
+    if change.is_active.is_some() || change.is_indexed.is_some() {
         jobs::catch_up_fields_soon(&state, access.data.workspace_id());
     }
     Ok(Json(json!({ "data": { "updateOneField": field } })))

@@ -5,7 +5,8 @@
 
 use super::RestAccess;
 use crate::http::{AppResult, Json};
-use axum::extract::{Path, Query};
+use crate::{AppState, jobs};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use kith_core::fields::{CellOutput, FieldType};
 use kith_core::metadata::ObjectMeta;
@@ -250,6 +251,7 @@ pub async fn show(access: RestAccess, Path(id): Path<String>) -> AppResult<Json<
 }
 
 pub async fn create(
+    State(state): State<AppState>,
     access: RestAccess,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -263,6 +265,8 @@ pub async fn create(
         .data
         .create_view(object, owner.as_deref(), &spec, &access.actor.name)
         .await?;
+    // The fields it sorts, filters or groups by get their indexes in the background.
+    jobs::catch_up_fields_soon(&state, access.data.workspace_id());
     let view = access.data.view(id, &access.principal_key()).await?;
     Ok((
         StatusCode::CREATED,
@@ -271,6 +275,7 @@ pub async fn create(
 }
 
 pub async fn update(
+    State(state): State<AppState>,
     access: RestAccess,
     Path(id): Path<String>,
     Json(change): Json<Map<String, Value>>,
@@ -300,6 +305,7 @@ pub async fn update(
         .data
         .update_view(object, view.id, owner.as_deref(), &spec)
         .await?;
+    jobs::catch_up_fields_soon(&state, access.data.workspace_id());
     let view = access.data.view(view.id, &access.principal_key()).await?;
     Ok(Json(
         json!({ "data": { "updateOneView": view_json(&access, object, &view) } }),

@@ -4,8 +4,8 @@
 
 use super::DataStore;
 use super::schema::{
-    can_be_unique, create_field_indexes, create_object, drop_field_indexes,
-    field_column_definitions, load_objects_on, lock_metadata, run, save_object,
+    begin_locked, can_be_unique, create_object, create_unique_index, drop_field_indexes,
+    field_column_definitions, load_objects_on, run, save_object,
 };
 use super::search::is_searchable;
 use super::sql::{Args, quote};
@@ -115,8 +115,7 @@ fn field_name_taken(object: &ObjectMeta, name: &str, key: &str, except: Option<U
 impl DataStore {
     /// Starts a metadata change: the transaction, the lock, and the catalog as it is now.
     async fn begin_change(&self) -> Result<(Tx, Vec<ObjectMeta>), StoreError> {
-        let mut tx = self.begin().await?;
-        lock_metadata(self, &mut tx).await?;
+        let mut tx = begin_locked(self).await?;
         let catalog = load_objects_on(self, tx.ex()).await?;
         Ok((tx, catalog))
     }
@@ -408,7 +407,8 @@ impl DataStore {
             )
             .await?;
         }
-        create_field_indexes(self, &mut tx, &catalog[index], &field).await?;
+        // Its sort index, if it wants one, is built in the background (`build_missing_indexes`).
+        create_unique_index(self, &mut tx, &catalog[index], &field).await?;
         catalog[index].fields.push(field.clone());
         save_object(self, &mut tx, &catalog[index]).await?;
         tx.commit().await?;
@@ -480,7 +480,7 @@ impl DataStore {
         }
         if (field.is_unique, field.is_indexed) != (before.is_unique, before.is_indexed) {
             drop_field_indexes(self, &mut tx, &before).await?;
-            create_field_indexes(self, &mut tx, &catalog[oi], &field)
+            create_unique_index(self, &mut tx, &catalog[oi], &field)
                 .await
                 .map_err(|e| duplicate_values(e, &field))?;
         }

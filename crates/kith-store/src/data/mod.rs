@@ -9,6 +9,7 @@ mod change_sets;
 mod counts;
 mod events;
 mod group;
+mod indexes;
 mod input;
 mod list;
 mod merge;
@@ -100,6 +101,7 @@ impl DataStore {
         if !db.workspace_files.is_provisioned(workspace_id) {
             schema::provision(&store).await?;
             db.workspace_files.mark_provisioned(workspace_id);
+            db.note_first_open(workspace_id);
         }
         Ok(store)
     }

@@ -41,8 +41,7 @@ pub const NOT_NULL_SYSTEM_COLUMNS: [&str; 8] = [
 /// two instances run it at once (PostgreSQL: an advisory lock per workspace).
 pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     let backend = store.backend();
-    let mut tx = store.begin().await?;
-    lock_metadata(store, &mut tx).await?;
+    let mut tx = begin_locked(store).await?;
     if let Target::Postgres { schema, .. } = &store.target {
         run(
             &mut tx,
@@ -122,20 +121,44 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     tx.commit().await
 }
 
-/// Serialises metadata changes of one workspace within `tx` (on SQLite the single writer does).
-pub async fn lock_metadata(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
-    if let Target::Postgres { .. } = &store.target {
+/// How long a metadata change waits for the workspace's metadata lock before giving up.
+const METADATA_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Begins a transaction holding the workspace's metadata lock, which serialises its metadata
+/// changes (on SQLite the single writer does). On PostgreSQL the lock is tried rather than waited
+/// for inside the transaction: a sort index built concurrently (`data::indexes`) holds it, and
+/// waits for every transaction older than its build to end, so a transaction waiting in there
+/// would deadlock with it. One that did not get the lock ends, and a new one tries again shortly.
+pub async fn begin_locked(store: &DataStore) -> Result<Tx, StoreError> {
+    if !matches!(store.target, Target::Postgres { .. }) {
+        return store.begin().await;
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let mut tx = store.begin().await?;
         let mut args = Args::default();
         let key = args.push(ColumnType::Int, Cell::Int(lock_key(store.workspace_id())));
-        tx.ex()
-            .execute_cells(&format!("SELECT pg_advisory_xact_lock({key})"), &args)
+        let sql = format!("SELECT pg_try_advisory_xact_lock({key})");
+        let rows = tx
+            .ex()
+            .fetch_cells(&sql, &args, &[ColumnType::Bool])
             .await?;
+        if matches!(rows.first().and_then(|r| r.first()), Some(Cell::Bool(true))) {
+            return Ok(tx);
+        }
+        tx.rollback().await?;
+        if started.elapsed() > METADATA_LOCK_WAIT {
+            return Err(StoreError::Rejected(kith_core::ApiError::new(
+                kith_core::ErrorCode::Unavailable,
+                "the workspace's metadata is busy (an index is being built); try again shortly",
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    Ok(())
 }
 
 /// A stable 64-bit key for PostgreSQL's advisory lock of one workspace.
-fn lock_key(workspace_id: uuid::Uuid) -> i64 {
+pub(super) fn lock_key(workspace_id: uuid::Uuid) -> i64 {
     let bytes = workspace_id.as_bytes();
     let mut key = [0u8; 8];
     key.copy_from_slice(&bytes[8..16]);
@@ -432,7 +455,27 @@ pub fn can_be_unique(field_type: FieldType) -> bool {
     })
 }
 
+/// Creates a field's indexes in `tx`: for a new object's table, still empty. A field added to a
+/// table with records gets its unique index so ([`create_unique_index`]) and its sort index in the
+/// background (`data::indexes`).
 pub async fn create_field_indexes(
+    store: &DataStore,
+    tx: &mut Tx,
+    object: &ObjectMeta,
+    field: &FieldMeta,
+) -> Result<(), StoreError> {
+    create_unique_index(store, tx, object, field).await?;
+    if (field.is_indexed || field.field_type == FieldType::Relation)
+        && let Some(sql) = sort_index_sql(store, object, field, false)
+    {
+        run(tx, &sql).await?;
+    }
+    Ok(())
+}
+
+/// Creates the index that keeps a unique field's live, non-empty values unique (failing on
+/// values already taken twice).
+pub async fn create_unique_index(
     store: &DataStore,
     tx: &mut Tx,
     object: &ObjectMeta,
@@ -441,9 +484,9 @@ pub async fn create_field_indexes(
     let Some(part) = field.field_type.parts().first() else {
         return Ok(());
     };
-    let column = quote(&part.column(&field.column));
-    let table = store.table(&object.table);
     if field.is_unique {
+        let column = quote(&part.column(&field.column));
+        let table = store.table(&object.table);
         let not_empty = if part.kind == ColumnType::Text {
             format!(" AND {column} <> ''")
         } else {
@@ -452,25 +495,33 @@ pub async fn create_field_indexes(
         let name = index_name("ux", field);
         run(tx, &format!("CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({column}) WHERE deleted_at IS NULL{not_empty}")).await?;
     }
-    // A unique index holds live, non-empty values only: it cannot serve a sort of all rows.
-    if field.is_indexed || field.field_type == FieldType::Relation {
-        // The API's default directions are Twenty's: `Asc` puts NULLs first, `Desc` last. SQLite
-        // orders NULLs first anyway; PostgreSQL's indexes put them last unless told, and could
-        // then serve neither default.
-        let nulls = match store.backend() {
-            crate::Backend::Postgres => " NULLS FIRST",
-            crate::Backend::Sqlite => "",
-        };
-        run(
-            tx,
-            &format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {table} ({column}{nulls}, id)",
-                index_name("ix", field)
-            ),
-        )
-        .await?;
-    }
     Ok(())
+}
+
+/// The statement creating a field's sort index (of all rows: a unique index holds live,
+/// non-empty values only and cannot serve a sort), `CONCURRENTLY` when asked (PostgreSQL,
+/// outside a transaction); `None` for a field with no column.
+pub fn sort_index_sql(
+    store: &DataStore,
+    object: &ObjectMeta,
+    field: &FieldMeta,
+    concurrently: bool,
+) -> Option<String> {
+    let part = field.field_type.parts().first()?;
+    let column = quote(&part.column(&field.column));
+    // The API's default directions are Twenty's: `Asc` puts NULLs first, `Desc` last. SQLite
+    // orders NULLs first anyway; PostgreSQL's indexes put them last unless told, and could then
+    // serve neither default.
+    let nulls = match store.backend() {
+        crate::Backend::Postgres => " NULLS FIRST",
+        crate::Backend::Sqlite => "",
+    };
+    let concurrently = if concurrently { " CONCURRENTLY" } else { "" };
+    Some(format!(
+        "CREATE INDEX{concurrently} IF NOT EXISTS {} ON {} ({column}{nulls}, id)",
+        index_name("ix", field),
+        store.table(&object.table)
+    ))
 }
 
 /// Drops a field's indexes (before a change of `isUnique`, or when the field goes).

@@ -61,7 +61,7 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
         Backend::Sqlite => vec![
             format!(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(object_id UNINDEXED, record_id UNINDEXED, label, body, \
-                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3', detail = none)"
+                 tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3', detail = none)"
             ),
             format!(
                 "CREATE TABLE IF NOT EXISTS {docs} (record_id BLOB PRIMARY KEY NOT NULL, doc INTEGER NOT NULL) WITHOUT ROWID"

@@ -146,6 +146,18 @@ impl DataStore {
             .collect()
     }
 
+    /// Every view's object and spec, whoever owns it (for the indexes views want).
+    pub(super) async fn every_view_spec(&self) -> Result<Vec<(Uuid, ViewSpec)>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM {}", self.table("_kith_views"));
+        let mut conn = self.read().await?;
+        conn.ex()
+            .fetch_cells(&sql, &Args::default(), &KINDS)
+            .await?
+            .into_iter()
+            .map(|row| view_from_row(row).map(|view| (view.object_id, view.spec)))
+            .collect()
+    }
+
     /// One view, if `principal` sees it (another's personal view is not found, as if absent).
     pub async fn view(&self, id: Uuid, principal: &str) -> Result<SavedView, StoreError> {
         let mut args = Args::default();

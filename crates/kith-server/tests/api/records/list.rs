@@ -1,7 +1,7 @@
 //! Listing with `GET /rest/{plural}`: filters, filter and sort errors, cursor paging in both
 //! directions with ties and nulls, `depth` (related records embedded) and `fields`.
 
-use super::{create, id_of, urlencode, workspace};
+use super::{create, id_of, index_comes_to_serve, page_is_sorted, sorts, urlencode, workspace};
 use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 use std::cmp::Ordering;
@@ -14,6 +14,7 @@ on_both_backends!(
     depth_embeds_related_records_and_fields_picks_keys,
     the_orders_the_api_issues_are_served_by_an_index,
     an_unfiltered_count_follows_every_kind_of_write,
+    fields_that_views_use_or_that_ask_get_an_index_in_the_background,
 );
 
 /// Names of the companies a filter selects, sorted.
@@ -492,17 +493,6 @@ async fn depth_embeds_related_records_and_fields_picks_keys(backend: Backend) {
         .expect_error(400, "validation_failed");
 }
 
-/// Whether a plan line of either database is a sort of the rows read.
-fn sorts(line: &str) -> bool {
-    line.contains("TEMP B-TREE FOR")
-        || line
-            .trim_start()
-            .trim_start_matches("->")
-            .trim_start()
-            .starts_with("Sort")
-        || line.contains("Incremental Sort")
-}
-
 /// The default order (by id), paging forward and backward, and the default directions of an
 /// indexed field are walked from an index, not sorted: at a million records a sort read every
 /// row for a first page (about 210 ms on PostgreSQL for `id ASC NULLS FIRST`).
@@ -722,4 +712,73 @@ async fn an_unfiltered_count_follows_every_kind_of_write(backend: Backend) {
         .await
         .expect_status(200);
     assert_eq!(counts().await, 17, "a bulk change counts nothing");
+}
+
+/// A custom field gets a sort index once a saved view sorts or filters by it, or once it asks
+/// (`isIndexed`): built by the job runner, not in the request that asked.
+async fn fields_that_views_use_or_that_ask_get_an_index_in_the_background(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let objects = owner.get("/rest/metadata/objects").await.expect_status(200);
+    let companies = objects["data"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["namePlural"] == "companies")
+        .expect("companies")["id"]
+        .clone();
+    let mut fields = std::collections::HashMap::new();
+    for (name, kind) in [("score", "NUMBER"), ("region", "TEXT"), ("tier", "TEXT")] {
+        let field = owner
+            .post(
+                "/rest/metadata/fields",
+                json!({ "objectMetadataId": companies, "name": name, "label": name, "type": kind }),
+            )
+            .await
+            .expect_status(201)["data"]["createOneField"]
+            .clone();
+        fields.insert(name, field["id"].as_str().expect("id").to_owned());
+    }
+    for i in 0..20 {
+        create(
+            &owner,
+            "companies",
+            json!({ "name": format!("C{i}"), "score": i, "region": "North", "tier": "A" }),
+        )
+        .await;
+    }
+    let data = app
+        .jobs()
+        .data(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .await
+        .expect("data");
+    for order in ["score[DescNullsLast]", "region", "tier"] {
+        assert!(
+            page_is_sorted(&data, "companies", order).await,
+            "{order}: no index yet"
+        );
+    }
+
+    let view =
+        json!({ "objectMetadataId": companies, "name": "Top", "orderBy": "score[DescNullsLast]" });
+    owner
+        .post("/rest/metadata/views", view)
+        .await
+        .expect_status(201);
+    index_comes_to_serve(&data, "companies", "score[DescNullsLast]").await;
+    let view =
+        json!({ "objectMetadataId": companies, "name": "North", "filter": "region[eq]:North" });
+    owner
+        .post("/rest/metadata/views", view)
+        .await
+        .expect_status(201);
+    index_comes_to_serve(&data, "companies", "region").await;
+    owner
+        .patch(
+            &format!("/rest/metadata/fields/{}", fields["tier"]),
+            json!({ "isIndexed": true }),
+        )
+        .await
+        .expect_status(200);
+    index_comes_to_serve(&data, "companies", "tier").await;
 }

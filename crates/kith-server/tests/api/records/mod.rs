@@ -76,3 +76,45 @@ async fn join_as(
     let (client, _) = app.join(owner, ws, email, role).await;
     (client.in_workspace(ws), ws.to_owned())
 }
+
+/// Whether a plan line of either database is a sort of the rows read.
+pub(super) fn sorts(line: &str) -> bool {
+    line.contains("TEMP B-TREE FOR")
+        || line
+            .trim_start()
+            .trim_start_matches("->")
+            .trim_start()
+            .starts_with("Sort")
+        || line.contains("Incremental Sort")
+}
+
+/// Whether a page of `object` ordered by `order` is sorted rather than walked from an index.
+pub(super) async fn page_is_sorted(
+    data: &kith_store::DataStore,
+    plural: &str,
+    order: &str,
+) -> bool {
+    let catalog = data.objects().await.expect("catalog");
+    let object = catalog
+        .iter()
+        .find(|o| o.name_plural == plural)
+        .expect("object");
+    let page = kith_store::ListQuery {
+        order_by: kith_core::sort::parse(order).expect("order"),
+        limit: 50,
+        ..kith_store::ListQuery::default()
+    };
+    let plan = data.list_plan(object, &page).await.expect("plan");
+    plan.iter().any(|line| sorts(line))
+}
+
+/// Waits up to ten seconds for the background job to build the index that serves `order`.
+pub(super) async fn index_comes_to_serve(data: &kith_store::DataStore, plural: &str, order: &str) {
+    for _ in 0..100 {
+        if !page_is_sorted(data, plural, order).await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("order_by={order} is still sorted, not read from an index");
+}

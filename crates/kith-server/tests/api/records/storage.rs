@@ -2,7 +2,7 @@
 //! PostgreSQL schema brought up to date, a workspace file's write-ahead log folded back in the
 //! background, and timelines on both layouts of the events table.
 
-use super::{create, id_of, timeline_of, workspace};
+use super::{create, id_of, index_comes_to_serve, timeline_of, workspace};
 use kith_testkit::{Backend, TestApp, TestClient};
 use serde_json::{Value, json};
 
@@ -415,4 +415,86 @@ async fn counted_once_then_kept(
     )
     .await;
     assert_eq!(count().await, 3, "and each write from then on");
+}
+
+/// A workspace made before a standard field was indexed for sorting gets the index in the
+/// background when the server first opens it (here: every sort index of people dropped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_sqlite_file_gets_the_missing_sort_indexes() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Sqlite, &dir).await;
+    let settings = database.settings(&dir);
+    let ws = three_people_then_stop(Backend::Sqlite, settings).await;
+    let file = dir.path().join("workspaces").join(format!(
+        "{}.db",
+        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
+    ));
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the workspace file");
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'people' AND name LIKE 'ix_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("indexes");
+    for index in indexes {
+        let drop = format!("DROP INDEX \"{index}\"");
+        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+            .execute(&mut conn)
+            .await
+            .expect("drop an index");
+    }
+    conn.close().await.expect("close");
+    sort_indexes_come_back(Backend::Sqlite, settings, &ws).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_postgres_schema_gets_the_missing_sort_indexes() {
+    use sqlx::Connection as _;
+    if !kith_testkit::postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let database = kith_testkit::test_database(Backend::Postgres, &dir).await;
+    let settings = database.settings(&dir);
+    let ws = three_people_then_stop(Backend::Postgres, settings).await;
+    let schema = kith_testkit::workspace_schema(&ws);
+    let mut conn = sqlx::PgConnection::connect(&database.url)
+        .await
+        .expect("connect");
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = 'people' AND indexname LIKE 'ix_%'",
+    )
+    .bind(&schema)
+    .fetch_all(&mut conn)
+    .await
+    .expect("indexes");
+    for index in indexes {
+        let drop = format!("DROP INDEX \"{schema}\".\"{index}\"");
+        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+            .execute(&mut conn)
+            .await
+            .expect("drop an index");
+    }
+    conn.close().await.expect("close");
+    sort_indexes_come_back(Backend::Postgres, settings, &ws).await;
+}
+
+async fn sort_indexes_come_back(
+    backend: Backend,
+    settings: impl Fn(&mut kith_server::config::Settings),
+    ws: &str,
+) {
+    let app = TestApp::start_with(backend, settings).await;
+    let data = app
+        .jobs()
+        .data(uuid::Uuid::parse_str(ws).expect("uuid"))
+        .await
+        .expect("data");
+    for order in ["jobTitle", "city[DescNullsLast]", "companyId"] {
+        index_comes_to_serve(&data, "people", order).await;
+    }
 }
