@@ -1,16 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
-import { Redirect, Route, Switch, useLocation } from "wouter";
+import { Redirect, Route, Switch, useLocation, useSearch } from "wouter";
 import { api } from "../api/kith";
 import { ApiError } from "../api/client";
 import { AuthForm } from "../features/auth/AuthForm";
 import { Workspaces } from "../features/shell/Workspaces";
 import { ForgotPassword, ResetPassword } from "../features/auth/PasswordReset";
 import { Invite } from "../features/auth/Invite";
+import { Consent } from "../features/oauth/Consent";
+
+/** Where the consent screen lives: `/oauth/authorize` sends the browser here. */
+export const CONSENT = "/oauth/consent";
 
 /** Signed out: the sign-in and sign-up screens. Signed in: the workspaces. */
 export function App() {
   const me = useQuery({ queryKey: ["me"], queryFn: api.me });
   const [location] = useLocation();
+  const search = useSearch();
   if (me.isPending) return <div className="splash" aria-busy="true" />;
   const signedOut = me.error instanceof ApiError && me.error.status === 401;
   if (me.error && !signedOut) {
@@ -39,11 +44,13 @@ export function App() {
           <Invite me={undefined} />
         </Route>
         <Route>
-          <Redirect to={`/login?next=${encodeURIComponent(location)}`} />
+          {/* The whole address comes back after signing in: a consent's parameters, a view's. */}
+          <Redirect to={`/login?next=${encodeURIComponent(search ? `${location}?${search}` : location)}`} />
         </Route>
       </Switch>
     );
   }
   if (location === "/invite") return <Invite me={me.data} />;
+  if (location === CONSENT) return <Consent me={me.data} />;
   return <Workspaces me={me.data} />;
 }

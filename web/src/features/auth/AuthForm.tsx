@@ -39,10 +39,15 @@ export function AuthForm({ mode }: Props) {
   }
 
   const signup = mode === "signup";
+  // Between signing in and signing up, where to go afterwards is kept.
+  const onward = next ? `?next=${encodeURIComponent(next)}` : "";
   return (
     <main className="auth">
       <form className="card" onSubmit={submit} aria-labelledby="auth-title" noValidate>
         <h1 id="auth-title">{signup ? "Create your Kith account" : "Sign in to Kith"}</h1>
+        {next?.startsWith("/oauth/consent?") && (
+          <p className="muted">An app asks to connect to your Kith workspace. Sign in first; you choose what it may do next.</p>
+        )}
         {error && !error.details.length && (
           <p className="problem" role="alert">
             {error.message}
@@ -69,11 +74,11 @@ export function AuthForm({ mode }: Props) {
         <p className="muted">
           {signup ? (
             <>
-              Have an account? <Link href="/login">Sign in</Link>
+              Have an account? <Link href={`/login${onward}`}>Sign in</Link>
             </>
           ) : (
             <>
-              New here? <Link href="/signup">Create an account</Link>
+              New here? <Link href={`/signup${onward}`}>Create an account</Link>
             </>
           )}
         </p>
