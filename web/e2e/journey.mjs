@@ -566,14 +566,16 @@ journeys["an MCP client is connected on the consent screen after signing in, and
     })}`;
 
   // Signed out: the app's own sign-in, then back to the consent with its parameters.
-  await page.goto(authorize("first"));
+  // A state with a space, & and % goes through the sign-in and back to the client as it was.
+  const first = "first & 50%";
+  await page.goto(authorize(first));
   await page.waitForURL(/\/login\?next=%2Foauth%2Fconsent%3F/);
   await page.getByText("An app asks to connect to your Kith workspace.").waitFor();
   await page.getByLabel("Email").fill("ada@example.com");
   await page.getByLabel("Password").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Connect Journey Agent to Kith" }).waitFor();
-  check(new URL(page.url()).searchParams.get("state") === "first", `the consent keeps its parameters: ${page.url()}`);
+  check(new URL(page.url()).searchParams.get("state") === first, `the consent keeps its parameters: ${page.url()}`);
   await page.getByText("http://127.0.0.1", { exact: true }).waitFor();
   await accessible(page, "consent");
   await screenshot(page, "consent");
@@ -585,7 +587,7 @@ journeys["an MCP client is connected on the consent screen after signing in, and
   await page.getByRole("button", { name: "Allow" }).click();
   await page.waitForURL((url) => url.href.startsWith(redirect));
   const back = new URL(returned.at(-1));
-  check(back.searchParams.get("state") === "first", `the client's state comes back: ${back}`);
+  check(back.searchParams.get("state") === first, `the client's state comes back: ${back}`);
   check(back.searchParams.get("iss") === base, `the issuer is named: ${back}`);
   const code = back.searchParams.get("code");
   check(code, `a code comes back: ${back}`);

@@ -1,12 +1,16 @@
+import { Suspense, lazy } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Redirect, Route, Switch, useLocation, useSearch } from "wouter";
+import { Redirect, Route, Switch, useLocation } from "wouter";
 import { api } from "../api/kith";
 import { ApiError } from "../api/client";
 import { AuthForm } from "../features/auth/AuthForm";
 import { Workspaces } from "../features/shell/Workspaces";
 import { ForgotPassword, ResetPassword } from "../features/auth/PasswordReset";
 import { Invite } from "../features/auth/Invite";
-import { Consent } from "../features/oauth/Consent";
+import { useRawSearch } from "../ui/rawSearch";
+
+// Connecting an app is rare: its screen loads on first use, not with the app.
+const Consent = lazy(() => import("../features/oauth/Consent").then((module) => ({ default: module.Consent })));
 
 /** Where the consent screen lives: `/oauth/authorize` sends the browser here. */
 export const CONSENT = "/oauth/consent";
@@ -15,7 +19,7 @@ export const CONSENT = "/oauth/consent";
 export function App() {
   const me = useQuery({ queryKey: ["me"], queryFn: api.me });
   const [location] = useLocation();
-  const search = useSearch();
+  const search = useRawSearch();
   if (me.isPending) return <div className="splash" aria-busy="true" />;
   const signedOut = me.error instanceof ApiError && me.error.status === 401;
   if (me.error && !signedOut) {
@@ -51,6 +55,12 @@ export function App() {
     );
   }
   if (location === "/invite") return <Invite me={me.data} />;
-  if (location === CONSENT) return <Consent me={me.data} />;
+  if (location === CONSENT) {
+    return (
+      <Suspense fallback={<div className="splash" aria-busy="true" />}>
+        <Consent me={me.data} />
+      </Suspense>
+    );
+  }
   return <Workspaces me={me.data} />;
 }

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, useSearch, useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import { api } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { useRawSearch } from "../../ui/rawSearch";
 
 interface Props {
   mode: "login" | "signup";
@@ -12,7 +13,7 @@ interface Props {
 export function AuthForm({ mode }: Props) {
   const queries = useQueryClient();
   const [, navigate] = useLocation();
-  const next = new URLSearchParams(useSearch()).get("next");
+  const next = new URLSearchParams(useRawSearch()).get("next");
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 

@@ -13,7 +13,7 @@ const { api } = vi.hoisted(() => ({
 vi.mock("../../api/kith", () => ({ api }));
 
 const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "dark", avatarUrl: null };
-const search = "response_type=code&client_id=c1&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=a%26b";
+const search = "response_type=code&client_id=c1&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=a%26b%2541";
 const asked: AuthorizationPrompt = {
   client: { id: "c1", name: "Claude <Desktop>" },
   redirectHost: "http://127.0.0.1",
@@ -56,11 +56,11 @@ const request = {
   response_type: "code",
   client_id: "c1",
   redirect_uri: "http://127.0.0.1:5000/cb",
-  state: "a&b",
+  state: "a&b%41",
 };
 
 describe("The consent screen", () => {
-  it("reads the authorization request from its address, every parameter as sent", () => {
+  it("reads the authorization request from its address, every parameter as sent, % included", () => {
     expect(requestOf(search)).toEqual(request);
   });
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useSearch } from "wouter";
+import { Link } from "wouter";
 import {
   api,
   type AuthorizationDecision,
@@ -12,6 +12,7 @@ import {
 } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { applyTheme } from "../../ui/theme";
+import { useRawSearch } from "../../ui/rawSearch";
 
 interface Props {
   me: Me;
@@ -28,7 +29,7 @@ export function requestOf(search: string): AuthorizationRequest {
  *  workspaces; they choose which, and what it may do, or deny it. */
 export function Consent({ me, go = (url) => window.location.assign(url) }: Props) {
   useEffect(() => applyTheme(me.theme), [me.theme]);
-  const search = useSearch();
+  const search = useRawSearch();
   const request = useMemo(() => requestOf(search), [search]);
   const prompt = useQuery({
     queryKey: ["oauth-authorization", search],
