@@ -2,6 +2,7 @@
 // fresh data directory, drives Debian's Chromium headless through playwright-core, and checks
 // each main screen with axe-core. On failure the page's screenshot is kept and named.
 import { spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -513,6 +514,116 @@ journeys["a viewer sees the records and is offered no edit"] = async (page) => {
     return answer.status;
   }, { ws: workspace, path: `/rest/companies/${page.url().split("/").pop()}` });
   check(refused === 403, `the server refuses a viewer's change, answering ${refused}`);
+};
+
+/** Registers an OAuth client as an MCP connector does (RFC 7591); answers its id. */
+async function registerClient(name, redirect) {
+  const answer = await fetch(`${base}/oauth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_name: name, redirect_uris: [redirect], token_endpoint_auth_method: "none" }),
+  });
+  check(answer.status === 201, `registering a client answered ${answer.status}`);
+  return (await answer.json()).client_id;
+}
+
+/** A JSON-RPC call to /mcp with an access token; answers its result. */
+async function mcpCall(token, id, method, params) {
+  const answer = await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-06-18",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+  });
+  check(answer.status === 200, `/mcp ${method} answered ${answer.status}`);
+  const body = await answer.json();
+  check(body.result, `/mcp ${method} failed: ${JSON.stringify(body)}`);
+  return body.result;
+}
+
+journeys["an MCP client is connected on the consent screen after signing in, and another is denied"] = async (page) => {
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/login/);
+  // The client's loopback redirect URI: nothing listens there, the browser's request is answered here.
+  const redirect = "http://127.0.0.1:47321/callback";
+  const returned = [];
+  await page.route((url) => url.href.startsWith(redirect), (route) => {
+    returned.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: "text/html", body: "<title>Back in the app</title>" });
+  });
+  const client = await registerClient("Journey Agent", redirect);
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const authorize = (state) =>
+    `${base}/oauth/authorize?${new URLSearchParams({
+      response_type: "code", client_id: client, redirect_uri: redirect, code_challenge: challenge,
+      code_challenge_method: "S256", state, scope: "records:read records:write", resource: `${base}/mcp`,
+    })}`;
+
+  // Signed out: the app's own sign-in, then back to the consent with its parameters.
+  // A state with a space, & and % goes through the sign-in and back to the client as it was.
+  const first = "first & 50%";
+  await page.goto(authorize(first));
+  await page.waitForURL(/\/login\?next=%2Foauth%2Fconsent%3F/);
+  await page.getByText("An app asks to connect to your Kith workspace.").waitFor();
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Connect Journey Agent to Kith" }).waitFor();
+  check(new URL(page.url()).searchParams.get("state") === first, `the consent keeps its parameters: ${page.url()}`);
+  await page.getByText("http://127.0.0.1", { exact: true }).waitFor();
+  await accessible(page, "consent");
+  await screenshot(page, "consent");
+  await page.getByLabel("Workspace").selectOption({ label: "Analytical Engines (owner)" });
+  check(await page.getByLabel(/Read and change records \(asked for\)/).isChecked(), "what was asked for is chosen");
+  await page.getByLabel("Read records", { exact: true }).focus();
+  await page.keyboard.press("ArrowDown"); // radios by keyboard: back to read and change
+  check(await page.getByLabel(/Read and change records \(asked for\)/).isChecked(), "the arrow keys move between grants");
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL((url) => url.href.startsWith(redirect));
+  const back = new URL(returned.at(-1));
+  check(back.searchParams.get("state") === first, `the client's state comes back: ${back}`);
+  check(back.searchParams.get("iss") === base, `the issuer is named: ${back}`);
+  const code = back.searchParams.get("code");
+  check(code, `a code comes back: ${back}`);
+
+  // The client trades the code for tokens and works in the workspace through /mcp.
+  const exchanged = await fetch(`${base}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", client_id: client, code, code_verifier: verifier,
+      redirect_uri: redirect, resource: `${base}/mcp`,
+    }),
+  });
+  check(exchanged.status === 200, `the token endpoint answered ${exchanged.status}`);
+  const tokens = await exchanged.json();
+  check(tokens.scope === "records:read records:write", `the grant chosen: ${tokens.scope}`);
+  await mcpCall(tokens.access_token, 1, "initialize", {
+    protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "journey", version: "1" },
+  });
+  const listed = await mcpCall(tokens.access_token, 2, "tools/call", {
+    name: "list_records", arguments: { object: "companies", filter: 'name[eq]:"Babbage & Co"' },
+  });
+  check(JSON.stringify(listed).includes("Babbage & Co"), `the agent reads the workspace: ${JSON.stringify(listed).slice(0, 300)}`);
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/w\/[0-9a-f-]+\/companies/);
+  await page.goto(page.url().replace(/companies$/, "settings/apps"));
+  await page.getByRole("table").first().getByText("Journey Agent").first().waitFor();
+
+  // Signed in already: straight to the consent; denying sends the client access_denied.
+  await page.goto(authorize("second"));
+  await page.getByRole("heading", { name: "Connect Journey Agent to Kith" }).waitFor();
+  await page.getByRole("button", { name: "Deny" }).click();
+  await page.waitForURL((url) => url.href.startsWith(redirect) && url.searchParams.get("state") === "second");
+  const denied = new URL(returned.at(-1));
+  check(denied.searchParams.get("error") === "access_denied", `denying answers access_denied: ${denied}`);
+  check(!denied.searchParams.has("code"), "no code for a denial");
 };
 
 const server = await startKith();

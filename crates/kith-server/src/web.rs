@@ -2,7 +2,7 @@
 //! needs Node to run Kith), with the gzip and brotli copies the build wrote beside them.
 //! Hashed assets are cached for a year, `index.html` is revalidated every time, and any other
 //! page path gets `index.html`, whose router draws the screen. The API's own prefixes keep
-//! their JSON 404.
+//! their JSON 404, but for the app's pages among them (the OAuth consent screen).
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -25,11 +25,16 @@ const API_PREFIXES: [&str; 7] = [
     "/readyz",
 ];
 
+/// Pages of the app under the API's prefixes: the authorization endpoint sends the browser to
+/// the consent screen beside it.
+const APP_PAGES: [&str; 1] = [crate::oauth::CONSENT_PAGE];
+
 /// The router's fallback: a file of the app, the app's page, or the API's 404.
 pub async fn serve(request: Request) -> Response {
     let path = request.uri().path();
     let reading = matches!(*request.method(), Method::GET | Method::HEAD);
-    if !reading || API_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+    let api = API_PREFIXES.iter().any(|prefix| path.starts_with(prefix));
+    if !reading || (api && !APP_PAGES.contains(&path)) {
         return crate::app::no_such_route().await.into_response();
     }
     let file = path.trim_start_matches('/');

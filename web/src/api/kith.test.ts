@@ -170,3 +170,35 @@ describe("metadata and the trash", () => {
     expect(sent().headers["x-kith-workspace"]).toBe("w");
   });
 });
+
+describe("an OAuth consent", () => {
+  const request = { response_type: "code", client_id: "c 1", state: "a&b", code_challenge: "x".repeat(43) };
+
+  it("asks about the request with its parameters in the query, escaped, and no workspace header", async () => {
+    answering(200, { client: { id: "c 1", name: "Claude" }, redirectHost: "https://claude.ai", requested: "read", grants: [] });
+    const prompt = await api.authorization(request);
+    expect(prompt.client.name).toBe("Claude");
+    const path = new URL(sent().path, "http://x");
+    expect(path.pathname).toBe("/api/v1/oauth/authorization");
+    expect(Object.fromEntries(path.searchParams)).toEqual(request);
+    expect(sent().method).toBe("GET");
+    expect(sent().headers["x-kith-workspace"]).toBeUndefined();
+  });
+
+  it("answers with the request, the decision and the CSRF header; a refusal names the field", async () => {
+    answering(200, { redirectTo: "https://claude.ai/cb?code=k" });
+    const answer = await api.decideAuthorization(request, { decision: "allow", workspaceId: "w1", grant: "write" });
+    expect(answer.redirectTo).toBe("https://claude.ai/cb?code=k");
+    expect(sent()).toMatchObject({
+      path: "/api/v1/oauth/authorization",
+      method: "POST",
+      body: { request, decision: "allow", workspaceId: "w1", grant: "write" },
+    });
+    expect(sent().headers["x-csrf-token"]).toBe("tok");
+    answering(404, { error: { code: "not_found", message: "workspaceId names no workspace", details: [{ field: "workspaceId", message: "names no workspace" }] } });
+    const refused = await api.decideAuthorization(request, { decision: "deny" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 404, code: "not_found" });
+    expect((refused as { forField(f: string): string | undefined }).forField("workspaceId")).toBe("names no workspace");
+    expect(sent().body).toEqual({ request, decision: "deny" });
+  });
+});

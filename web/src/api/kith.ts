@@ -264,6 +264,31 @@ export interface ConnectedApp {
   lastUsedAt: string | null;
 }
 
+/** What an OAuth client may be allowed, each level adding to the one before. */
+export type GrantName = "read" | "write" | "schema";
+
+export interface GrantChoice {
+  name: GrantName;
+  /** In plain words, as the server puts it. */
+  description: string;
+  scopes: TokenScope[];
+}
+
+/** What the consent screen asks about (`GET /api/v1/oauth/authorization`). */
+export interface AuthorizationPrompt {
+  client: { id: string; name: string };
+  /** Where the answer sends the browser: the redirect URI's scheme and host. */
+  redirectHost: string;
+  /** The smallest grant holding every scope the client asked for. */
+  requested: GrantName;
+  grants: GrantChoice[];
+}
+
+/** The parameters of `/oauth/authorize`, as the consent screen's address carries them. */
+export type AuthorizationRequest = Record<string, string>;
+
+export type AuthorizationDecision = { decision: "allow"; workspaceId: string; grant: GrantName } | { decision: "deny" };
+
 export interface ObjectInput {
   nameSingular: string;
   namePlural: string;
@@ -524,6 +549,14 @@ export const api = {
     (await request<{ data: ConnectedApp[] }>(workspacePath(workspace, "connected-apps"))).data,
   disconnectWorkspaceApp: (workspace: string, grantId: string) =>
     request<void>(workspacePath(workspace, "connected-apps", grantId), { method: "DELETE" }),
+  authorization: (params: AuthorizationRequest) =>
+    request<AuthorizationPrompt>(`/api/v1/oauth/authorization?${new URLSearchParams(params)}`),
+  /** The person's answer; the browser then goes to `redirectTo`, back to the client. */
+  decideAuthorization: (authorization: AuthorizationRequest, decision: AuthorizationDecision) =>
+    request<{ redirectTo: string }>("/api/v1/oauth/authorization", {
+      method: "POST",
+      body: { request: authorization, ...decision },
+    }),
   createObject: async (workspace: string, input: ObjectInput) =>
     (await request<{ data: { createOneObject: ObjectMeta } }>("/rest/metadata/objects", { method: "POST", body: input, workspace }))
       .data.createOneObject,

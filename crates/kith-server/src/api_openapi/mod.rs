@@ -10,6 +10,7 @@
 
 mod accounts;
 mod connected_apps;
+mod consent;
 mod schemas;
 mod workspaces;
 
@@ -32,6 +33,7 @@ pub fn build(server: &str) -> Value {
         .into_iter()
         .chain(workspaces::operations())
         .chain(connected_apps::operations())
+        .chain(consent::operations())
         .chain([document_operation()]);
     for op in operations {
         let (path, method, operation) = op.finish();
@@ -55,10 +57,11 @@ pub fn build(server: &str) -> Value {
     })
 }
 
-const DESCRIPTION: &str = "Accounts, sessions, workspaces, members, invitations, API tokens and \
-custom roles. Every route here is for a person signed in with a browser session (the \
-`kith_session` cookie, set by signing up or in); a change (POST, PUT, PATCH, DELETE) also sends the \
-value of the `kith_csrf` cookie in the `X-CSRF-Token` header. API tokens (`Authorization: Bearer \
+const DESCRIPTION: &str = "Accounts, sessions, workspaces, members, invitations, API tokens, \
+custom roles, connected apps and the consent that connects them. Every route here is for a \
+person signed in with a browser session (the `kith_session` cookie, set by signing up or in); a \
+change (POST, PUT, PATCH, DELETE) also sends the value of the `kith_csrf` cookie in the \
+`X-CSRF-Token` header. API tokens (`Authorization: Bearer \
 kith_…`) open the records API under `/rest` only: here they are no credential, and a route that \
 needs a session answers 401 to them. Errors have one shape, `{\"error\":{\"code\",\"message\",\
 \"details\":[{\"field\",\"message\"}]}}`. A body of the form this document gives is never answered \
@@ -75,7 +78,7 @@ fn tags() -> Value {
         { "name": "Invitations", "description": "Inviting people into a workspace by email" },
         { "name": "API tokens", "description": "Credentials of scripts and agents for `/rest`" },
         { "name": "Roles", "description": "Built-in and custom roles of a workspace" },
-        { "name": "Connected apps", "description": "OAuth clients people connected to a workspace (MCP agents)" },
+        { "name": "Connected apps", "description": "OAuth clients people connected to a workspace (MCP agents), and the consent that connects one" },
         { "name": "Webhooks", "description": "Changes of records posted, signed, to URLs of the admins' choosing" },
         { "name": "Document", "description": "This document" },
     ])
@@ -177,8 +180,22 @@ impl Op {
         self
     }
 
-    fn query(mut self, name: &str, schema: Value, description: &str) -> Op {
-        let parameter = json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
+    fn query(self, name: &str, schema: Value, description: &str) -> Op {
+        self.query_parameter(name, schema, description, false)
+    }
+
+    fn required_query(self, name: &str, schema: Value, description: &str) -> Op {
+        self.query_parameter(name, schema, description, true)
+    }
+
+    fn query_parameter(
+        mut self,
+        name: &str,
+        schema: Value,
+        description: &str,
+        required: bool,
+    ) -> Op {
+        let parameter = json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description });
         match self.operation["parameters"].as_array_mut() {
             Some(list) => list.push(parameter),
             None => self.operation["parameters"] = json!([parameter]),

@@ -1,27 +1,28 @@
-//! The authorization endpoint: checks the client's request, signs the person in if needed, asks
-//! for their consent (workspace and grant), and sends the client back with a one-time code.
+//! The authorization endpoint and the checks of an authorization request.
 //!
-//! Plain HTML forms, no script: the consent form carries the session's CSRF token, and the
-//! session cookie is `SameSite=Lax`, so no other site can post a consent.
+//! `GET /oauth/authorize` checks the client's request and sends the browser on to the web app's
+//! consent screen (`/oauth/consent` with the same parameters), which signs the person in if
+//! needed and asks for their consent through `/api/v1/oauth/authorization` (`consent.rs`). A
+//! client or redirect URI that cannot be trusted is never redirected to: the consent screen
+//! shows why, as the API explains it. Other errors go back to the client (RFC 6749 section
+//! 4.1.2.1).
 
-use super::page::{self, Consent};
 use super::register::is_loopback;
-use super::{CODE_LIFETIME_MS, Grant, our_resource, within_limit};
+use super::{Grant, our_resource, within_limit};
 use crate::AppState;
-use crate::auth::session::SESSION_COOKIE;
-use crate::auth::tokens::{random_token, token_hash};
 use crate::http::{AppError, ClientInfo};
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
-use kith_store::{NewCode, OAuthClient, SessionUser, now_millis};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use axum::response::{IntoResponse, Response};
+use kith_core::{ApiError, ErrorCode};
+use kith_store::OAuthClient;
+use serde::Deserialize;
 
-/// The parameters of an authorization request, carried through the sign-in and consent forms.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+/// The web app's consent screen.
+pub const CONSENT_PAGE: &str = "/oauth/consent";
+
+/// The parameters of an authorization request as clients send them; any others are ignored.
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct AuthorizeParams {
     pub response_type: Option<String>,
     pub client_id: Option<String>,
@@ -33,6 +34,25 @@ pub struct AuthorizeParams {
     pub resource: Option<String>,
 }
 
+impl AuthorizeParams {
+    /// The parameters given, as name and value, in the order of the RFCs.
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("state", &self.state),
+            ("scope", &self.scope),
+            ("resource", &self.resource),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+        .collect()
+    }
+}
+
 /// A request that passed every check.
 pub struct Checked {
     pub client: OAuthClient,
@@ -42,253 +62,110 @@ pub struct Checked {
     pub resource: String,
 }
 
-/// Why a request cannot go on: shown to the person when the client or its redirect cannot be
-/// trusted, otherwise sent back to the client.
-enum Refusal {
-    Page(String),
-    Redirect {
+/// Why a request cannot go on.
+pub enum Refusal {
+    /// The client or its redirect URI cannot be trusted: told to the person, never to the client.
+    Untrusted(ApiError),
+    /// Sent back to the client's redirect URI as `error`; `field` is the parameter at fault and
+    /// `message` what is wrong with it.
+    ToClient {
         redirect_uri: String,
         error: &'static str,
-        description: String,
+        field: &'static str,
+        message: String,
     },
 }
 
-/// `GET /oauth/authorize`: the sign-in form, or the consent form.
+impl Refusal {
+    /// The refusal in the API's error shape, naming the parameter at fault.
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            Refusal::Untrusted(error) => error,
+            // A resource is well formed and names another server: at odds, not malformed.
+            Refusal::ToClient {
+                error: "invalid_target",
+                field,
+                message,
+                ..
+            } => ApiError::refused_field(ErrorCode::Conflict, field, message),
+            Refusal::ToClient { field, message, .. } => ApiError::invalid_field(field, message),
+        }
+    }
+}
+
+/// `GET /oauth/authorize`: on to the consent screen with the same parameters, or back to the
+/// client with an error it may hear.
 pub async fn show(
     State(state): State<AppState>,
-    jar: CookieJar,
+    client: ClientInfo,
     Query(params): Query<AuthorizeParams>,
 ) -> Response {
-    let checked = match check(&state, &params).await {
-        Ok(checked) => checked,
-        Err(refusal) => return refuse(&state, &params, refusal),
-    };
-    match signed_in(&state, &jar).await {
-        Ok(Some(session)) => consent_page(&state, &params, &checked, &session, None).await,
-        Ok(None) => page::sign_in(&params, &checked.client, None, StatusCode::OK),
-        Err(error) => error.into_response(),
+    if let Err(limited) = within_limit(&state, &client).await {
+        return limited.into_response();
     }
-}
-
-#[derive(Deserialize)]
-pub struct SignInForm {
-    email: String,
-    password: String,
-    #[serde(flatten)]
-    params: AuthorizeParams,
-}
-
-/// `POST /oauth/login`: signs the person in, then back to the consent form.
-pub async fn sign_in(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    jar: CookieJar,
-    Form(form): Form<SignInForm>,
-) -> Response {
-    let checked = match checked_post(&state, &client, &form.params).await {
-        Ok(checked) => checked,
-        Err(answer) => return answer,
-    };
-    match crate::auth::sign_in(&state, &form.email, &form.password, &client, jar).await {
-        Ok((_, jar)) => (jar, Redirect::to(&authorize_url(&form.params))).into_response(),
-        Err(AppError(error)) => {
-            let status =
-                StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            page::sign_in(&form.params, &checked.client, Some(&error.message), status)
+    match check(&state, &params).await {
+        Ok(_) | Err(Refusal::Untrusted(_)) => see_other(&consent_page(&params)),
+        Err(Refusal::ToClient {
+            redirect_uri,
+            error,
+            field,
+            message,
+        }) => {
+            let description = format!("{field} {message}");
+            let pairs = [
+                ("error", error),
+                ("error_description", description.as_str()),
+            ];
+            match back_to_client(&state, &redirect_uri, params.state.as_deref(), &pairs) {
+                Ok(url) => see_other(&url),
+                Err(error) => AppError(error).into_response(),
+            }
         }
     }
 }
 
-#[derive(Deserialize)]
-pub struct ConsentForm {
-    csrf: String,
-    decision: String,
-    workspace: Option<String>,
-    grant: Option<String>,
-    #[serde(flatten)]
-    params: AuthorizeParams,
-}
-
-/// `POST /oauth/authorize`: the person's answer. Allowing makes the grant and sends the client
-/// a code; denying sends it `access_denied`.
-pub async fn decide(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    jar: CookieJar,
-    Form(form): Form<ConsentForm>,
-) -> Response {
-    let checked = match checked_post(&state, &client, &form.params).await {
-        Ok(checked) => checked,
-        Err(answer) => return answer,
-    };
-    let session = match signed_in(&state, &jar).await {
-        Ok(Some(session)) if session.csrf_token == form.csrf => session,
-        Ok(Some(_)) => {
-            return page::problem("This form has expired. Go back to the app and connect again.");
-        }
-        Ok(None) => return page::sign_in(&form.params, &checked.client, None, StatusCode::OK),
-        Err(error) => return error.into_response(),
-    };
-    if form.decision != "allow" {
-        return back_to_client(
-            &state,
-            &checked.redirect_uri,
-            &form.params,
-            &[
-                ("error", "access_denied"),
-                ("error_description", "the person declined"),
-            ],
-        );
+/// The consent screen's address for `params` (only the parameters Kith reads).
+fn consent_page(params: &AuthorizeParams) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params.pairs() {
+        query.append_pair(name, value);
     }
-    match grant(&state, &form, &checked, &session).await {
-        Ok(code) => back_to_client(
-            &state,
-            &checked.redirect_uri,
-            &form.params,
-            &[("code", &code)],
-        ),
-        Err(GrantError::Invalid(message)) => {
-            consent_page(&state, &form.params, &checked, &session, Some(&message)).await
-        }
-        Err(GrantError::Failed(error)) => error.into_response(),
+    format!("{CONSENT_PAGE}?{}", query.finish())
+}
+
+fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => AppError(ApiError::bad_request(
+            "the redirect address cannot be sent to a browser",
+        ))
+        .into_response(),
     }
-}
-
-enum GrantError {
-    /// The form's choice is not one the person can make; shown on the form again.
-    Invalid(String),
-    Failed(AppError),
-}
-
-impl<E: Into<AppError>> From<E> for GrantError {
-    fn from(error: E) -> GrantError {
-        GrantError::Failed(error.into())
-    }
-}
-
-/// Makes the grant the person chose and a code for it.
-async fn grant(
-    state: &AppState,
-    form: &ConsentForm,
-    checked: &Checked,
-    session: &SessionUser,
-) -> Result<String, GrantError> {
-    let level = form
-        .grant
-        .as_deref()
-        .and_then(Grant::from_name)
-        .ok_or_else(|| GrantError::Invalid("Choose what the app may do.".into()))?;
-    let workspace_id = form
-        .workspace
-        .as_deref()
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| GrantError::Invalid("Choose a workspace.".into()))?;
-    let tenant = state
-        .db
-        .enter_workspace(session.user.id, workspace_id)
-        .await?
-        .ok_or_else(|| GrantError::Invalid("You are not a member of that workspace.".into()))?;
-    let grant_id = state
-        .db
-        .workspace(&tenant)
-        .create_grant(&checked.client, level.scopes(), &checked.resource)
-        .await?;
-    let code = random_token();
-    state
-        .db
-        .issue_oauth_code(&NewCode {
-            code_hash: &token_hash(&code),
-            grant_id,
-            redirect_uri: &checked.redirect_uri,
-            code_challenge: &checked.code_challenge,
-            expires_at: now_millis() + CODE_LIFETIME_MS,
-        })
-        .await?;
-    Ok(code)
-}
-
-async fn consent_page(
-    state: &AppState,
-    params: &AuthorizeParams,
-    checked: &Checked,
-    session: &SessionUser,
-    problem: Option<&str>,
-) -> Response {
-    let workspaces = match state.db.workspaces_of(session.user.id).await {
-        Ok(workspaces) => workspaces,
-        Err(error) => return AppError::from(error).into_response(),
-    };
-    page::consent(&Consent {
-        params,
-        client: &checked.client,
-        redirect_uri: &checked.redirect_uri,
-        requested: checked.requested,
-        person: &session.user,
-        csrf: &session.csrf_token,
-        workspaces: &workspaces,
-        problem,
-    })
-}
-
-/// A form posted back to the authorization endpoint: counted against the address's limit, and
-/// its authorization request checked again (a form can be edited).
-async fn checked_post(
-    state: &AppState,
-    client: &ClientInfo,
-    params: &AuthorizeParams,
-) -> Result<Checked, Response> {
-    within_limit(state, client)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    check(state, params)
-        .await
-        .map_err(|refusal| refuse(state, params, refusal))
-}
-
-/// The person's live session, if the request carries one.
-async fn signed_in(state: &AppState, jar: &CookieJar) -> Result<Option<SessionUser>, AppError> {
-    let Some(cookie) = jar.get(SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    Ok(state
-        .db
-        .live_session(&token_hash(cookie.value()), state.config.session_idle_ms())
-        .await?)
 }
 
 /// Checks an authorization request in the order RFC 6749 section 4.1.2.1 asks: the client and
 /// its redirect URI first (a bad one is never redirected to), then the rest.
-async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, Refusal> {
-    let client_id = params
-        .client_id
-        .as_deref()
-        .ok_or_else(|| Refusal::Page("The app did not say who it is (no client_id).".into()))?;
-    let client = state
-        .db
-        .oauth_client(client_id)
-        .await
-        .map_err(|_| Refusal::Page("Kith could not look up the app; try again.".into()))?
-        .ok_or_else(|| {
-            Refusal::Page(
-                "This app is not registered with this Kith server (unknown client_id).".into(),
-            )
-        })?;
+pub async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, Refusal> {
+    let client = registered_client(state, params.client_id.as_deref()).await?;
     let redirect_uri = registered_redirect(&client, params.redirect_uri.as_deref())?;
-    let to_client = |error: &'static str, description: String| Refusal::Redirect {
+    let to_client = |error: &'static str, field: &'static str, message: String| Refusal::ToClient {
         redirect_uri: redirect_uri.clone(),
         error,
-        description,
+        field,
+        message,
     };
     if params.response_type.as_deref() != Some("code") {
         return Err(to_client(
             "unsupported_response_type",
-            "response_type must be code".into(),
+            "response_type",
+            "must be code".into(),
         ));
     }
     if params.code_challenge_method.as_deref() != Some("S256") {
         return Err(to_client(
             "invalid_request",
-            "PKCE is required: send code_challenge_method=S256 and a code_challenge".into(),
+            "code_challenge_method",
+            "must be S256: PKCE with S256 is required".into(),
         ));
     }
     let code_challenge = params
@@ -298,13 +175,14 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, Re
         .ok_or_else(|| {
             to_client(
                 "invalid_request",
-                "code_challenge must be the 43-character base64url SHA-256 of the verifier".into(),
+                "code_challenge",
+                "must be the 43-character base64url SHA-256 of the verifier".into(),
             )
         })?;
     let requested = Grant::covering(params.scope.as_deref().unwrap_or(""))
-        .map_err(|message| to_client("invalid_scope", message))?;
+        .map_err(|message| to_client("invalid_scope", "scope", message))?;
     let resource = our_resource(state, params.resource.as_deref())
-        .map_err(|message| to_client("invalid_target", message))?;
+        .map_err(|message| to_client("invalid_target", "resource", message))?;
     Ok(Checked {
         client,
         redirect_uri,
@@ -314,22 +192,48 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, Re
     })
 }
 
+async fn registered_client(state: &AppState, id: Option<&str>) -> Result<OAuthClient, Refusal> {
+    let id = id.ok_or_else(|| {
+        Refusal::Untrusted(ApiError::invalid_field(
+            "client_id",
+            "is missing: the app did not say who it is",
+        ))
+    })?;
+    state
+        .db
+        .oauth_client(id)
+        .await
+        .map_err(|error| Refusal::Untrusted(AppError::from(error).0))?
+        .ok_or_else(|| {
+            Refusal::Untrusted(ApiError::refused_field(
+                ErrorCode::NotFound,
+                "client_id",
+                "names no app registered with this Kith server",
+            ))
+        })
+}
+
 /// The redirect URI to use: the one given if it is registered (a loopback one on any port, as
 /// RFC 8252 section 7.3 lets native apps pick theirs), or the only one registered.
 fn registered_redirect(client: &OAuthClient, given: Option<&str>) -> Result<String, Refusal> {
+    let untrusted = |message: &str| {
+        Refusal::Untrusted(ApiError::refused_field(
+            ErrorCode::Conflict,
+            "redirect_uri",
+            message,
+        ))
+    };
     match given {
         Some(given) if client.redirect_uris.iter().any(|r| same_redirect(r, given)) => {
             Ok(given.to_owned())
         }
-        Some(_) => Err(Refusal::Page(
-            "The app asked to be sent back to an address it did not register (redirect_uri)."
-                .into(),
+        Some(_) => Err(untrusted(
+            "is not an address the app registered: Kith will not send you there",
         )),
         None => match client.redirect_uris.as_slice() {
             [only] => Ok(only.clone()),
-            _ => Err(Refusal::Page(
-                "The app registered several addresses and did not say which to use (redirect_uri)."
-                    .into(),
+            _ => Err(untrusted(
+                "is missing, and the app registered several addresses",
             )),
         },
     }
@@ -355,57 +259,59 @@ fn is_base64url(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
 }
 
-fn refuse(state: &AppState, params: &AuthorizeParams, refusal: Refusal) -> Response {
-    match refusal {
-        Refusal::Page(message) => page::problem(&message),
-        Refusal::Redirect {
-            redirect_uri,
-            error,
-            description,
-        } => back_to_client(
-            state,
-            &redirect_uri,
-            params,
-            &[("error", error), ("error_description", &description)],
-        ),
-    }
-}
-
-/// Sends the browser back to the client with `pairs`, its `state` and this issuer (RFC 9207).
-fn back_to_client(
+/// Where the browser goes back to the client: its redirect URI with `pairs`, its `state` and
+/// this issuer (RFC 9207).
+pub fn back_to_client(
     state: &AppState,
     redirect_uri: &str,
-    params: &AuthorizeParams,
+    client_state: Option<&str>,
     pairs: &[(&str, &str)],
-) -> Response {
-    let Ok(mut url) = url::Url::parse(redirect_uri) else {
-        return page::problem("The app's redirect address is not a URL.");
-    };
+) -> Result<String, ApiError> {
+    let mut url = url::Url::parse(redirect_uri).map_err(|_| {
+        ApiError::refused_field(
+            ErrorCode::Conflict,
+            "redirect_uri",
+            "is not a URL the browser can be sent to",
+        )
+    })?;
     {
         let mut query = url.query_pairs_mut();
         for (name, value) in pairs {
             query.append_pair(name, value);
         }
-        if let Some(client_state) = &params.state {
+        if let Some(client_state) = client_state {
             query.append_pair("state", client_state);
         }
         query.append_pair("iss", &super::issuer(state));
     }
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    match HeaderValue::from_str(url.as_str()) {
-        Ok(location) => {
-            response.headers_mut().insert(header::LOCATION, location);
-            response
-        }
-        Err(_) => page::problem("The app's redirect address cannot be sent to a browser."),
-    }
+    Ok(url.into())
 }
 
-/// The authorization endpoint with the same request, to come back to after signing in.
-fn authorize_url(params: &AuthorizeParams) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in page::param_pairs(params) {
-        query.append_pair(name, value);
+#[cfg(test)]
+mod tests {
+    use super::{AuthorizeParams, consent_page, same_redirect};
+
+    #[test]
+    fn the_consent_page_carries_the_parameters_kith_reads() {
+        let params = AuthorizeParams {
+            client_id: Some("c 1".into()),
+            state: Some("a&b=c".into()),
+            ..AuthorizeParams::default()
+        };
+        assert_eq!(
+            consent_page(&params),
+            "/oauth/consent?client_id=c+1&state=a%26b%3Dc"
+        );
     }
-    format!("{}?{}", super::AUTHORIZE_PATH, query.finish())
+
+    #[test]
+    fn a_loopback_redirect_may_change_its_port_and_nothing_else() {
+        let registered = "http://127.0.0.1:33418/callback";
+        assert!(same_redirect(registered, "http://127.0.0.1:5000/callback"));
+        assert!(!same_redirect(registered, "http://127.0.0.1:5000/other"));
+        assert!(!same_redirect(
+            "https://app.example/cb",
+            "https://app.example:444/cb"
+        ));
+    }
 }

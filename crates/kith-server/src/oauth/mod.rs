@@ -1,15 +1,16 @@
 //! OAuth 2.1 for remote MCP clients (Claude, ChatGPT, Cursor…): Kith is its own authorization
 //! server. Clients find it through the protected-resource metadata (RFC 9728) and the
 //! authorization-server metadata (RFC 8414), register themselves (RFC 7591), send the person to
-//! the consent page with PKCE (S256 only), and trade the code for an access token good for
-//! `/mcp` alone (RFC 8707) and a refresh token that rotates at every use.
+//! the authorization endpoint with PKCE (S256 only), which hands them to the web app's consent
+//! screen, and trade the code for an access token good for `/mcp` alone (RFC 8707) and a refresh
+//! token that rotates at every use.
 //!
 //! A consent is a grant: it acts as its person, with their current role narrowed by the scopes
 //! they chose, and stops working when they leave the workspace or revoke it.
 
 pub mod apps;
 mod authorize;
-mod page;
+pub mod consent;
 mod register;
 mod token;
 
@@ -25,12 +26,16 @@ use kith_core::scope::Scope;
 use kith_store::now_millis;
 use serde_json::json;
 
-pub use apps::routes as api_routes;
+pub use authorize::CONSENT_PAGE;
+
+/// The `/api/v1` routes of OAuth: connected apps and the consent screen's.
+pub fn api_routes() -> crate::http::routes::Routes {
+    apps::routes().merge(consent::routes())
+}
 
 pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
 pub const AUTHORIZATION_SERVER_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
-pub const LOGIN_PATH: &str = "/oauth/login";
 pub const TOKEN_PATH: &str = "/oauth/token";
 pub const REGISTER_PATH: &str = "/oauth/register";
 pub const REVOKE_PATH: &str = "/oauth/revoke";
@@ -89,7 +94,7 @@ impl Grant {
         for name in scope.split(' ').filter(|s| !s.is_empty()) {
             let scope = Scope::parse(name).ok_or_else(|| {
                 format!(
-                    "unknown scope {name:?}; the scopes are {}",
+                    "has an unknown scope {name:?}; the scopes are {}",
                     scope_list().join(" ")
                 )
             })?;
@@ -146,9 +151,7 @@ fn our_resource(state: &AppState, requested: Option<&str>) -> Result<String, Str
     match requested {
         None => Ok(ours),
         Some(value) if value == ours || value.trim_end_matches('/') == issuer(state) => Ok(ours),
-        Some(value) => Err(format!(
-            "resource {value:?} is not this server; ask for {ours}"
-        )),
+        Some(value) => Err(format!("names another server ({value:?}); ask for {ours}")),
     }
 }
 
@@ -213,7 +216,7 @@ async fn within_limit(state: &AppState, client: &ClientInfo) -> Result<(), OAuth
     }
 }
 
-/// The metadata, consent, token, registration and revocation endpoints.
+/// The metadata, authorization, token, registration and revocation endpoints.
 pub fn router(state: &AppState) -> axum::Router<AppState> {
     axum::Router::new()
         .route(PROTECTED_RESOURCE_PATH, get(protected_resource))
@@ -227,8 +230,7 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
             "/.well-known/openid-configuration",
             get(authorization_server),
         )
-        .route(AUTHORIZE_PATH, get(authorize::show).post(authorize::decide))
-        .route(LOGIN_PATH, post(authorize::sign_in))
+        .route(AUTHORIZE_PATH, get(authorize::show))
         .route(REGISTER_PATH, post(register::register))
         .route(TOKEN_PATH, post(token::token))
         .route(REVOKE_PATH, post(token::revoke))
@@ -283,8 +285,8 @@ const ALLOWED_HEADERS: &str = "authorization, content-type, accept, mcp-protocol
 const EXPOSED_HEADERS: &str = "www-authenticate, mcp-session-id, mcp-protocol-version";
 
 /// CORS for the OAuth endpoints: any origin may read the metadata and call the token,
-/// registration and revocation endpoints, which no cookie authenticates. The consent page is
-/// same-origin and needs none.
+/// registration and revocation endpoints, which no cookie authenticates. The authorization
+/// endpoint only redirects, and the consent screen's API is same-origin and needs none.
 async fn cors(request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
     if is_preflight(&request) {

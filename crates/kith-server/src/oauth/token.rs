@@ -197,7 +197,10 @@ fn check_resource(state: &AppState, fields: &Fields, grant: &ApiToken) -> Result
             "invalid_target",
             "the resource differs from the one the person granted",
         )),
-        Err(message) => Err(OAuthError::new("invalid_target", message)),
+        Err(message) => Err(OAuthError::new(
+            "invalid_target",
+            format!("resource {message}"),
+        )),
     }
 }
 

@@ -1,18 +1,19 @@
-//! OAuth 2.1 as a remote MCP client meets it: discovery, registration, the browser's sign-in and
-//! consent, the code for tokens with PKCE, `/mcp` with the access token, refresh, revocation,
-//! and every way a stolen or stale credential is refused.
+//! OAuth 2.1 as a remote MCP client meets it: discovery, registration, the authorization
+//! endpoint handing the browser to the web app's consent screen and that screen's API, the code
+//! for tokens with PKCE, `/mcp` with the access token, refresh, revocation, and every way a
+//! stolen or stale credential, an untrusted request or a forged consent is refused.
 
 use crate::mcp::{READ_TOOLS, connect, names};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use kith_testkit::{Backend, PASSWORD, Reply, TestApp, on_both_backends, send};
+use kith_testkit::{Backend, Reply, TestApp, TestClient, on_both_backends, send};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
-use std::sync::Arc;
 
 on_both_backends!(
     a_client_discovers_registers_and_connects_with_consent,
     stolen_or_stale_credentials_are_refused,
+    untrusted_requests_and_forged_answers_are_refused,
     a_grant_acts_as_its_person_and_ends_when_they_leave,
     browsers_get_cors_answers_and_the_endpoints_are_rate_limited,
 );
@@ -34,61 +35,30 @@ fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// A browser: keeps cookies and does not follow redirects, so each step can be looked at.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        let http = reqwest::Client::builder()
-            .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("HTTP client");
-        Browser {
-            http,
-            base: app.base.clone(),
-        }
-    }
-
-    async fn get(&self, path_and_query: &str) -> Reply {
-        send(self.http.get(format!("{}{path_and_query}", self.base))).await
-    }
-
-    async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        send(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .header("origin", &self.base)
-                .header("content-type", FORM)
-                .body(encoded(fields)),
-        )
-        .await
-    }
-}
-
-fn html(reply: &Reply) -> String {
-    String::from_utf8_lossy(&reply.bytes).into_owned()
-}
-
-/// The value of the hidden or selectable field `name` in a page's form.
-fn form_value(page: &str, marker: &str) -> String {
-    let start = page
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} not in the page: {page}"))
-        + marker.len();
-    page[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+/// The answer of the authorization endpoint to a browser, redirects not followed.
+async fn authorize(app: &TestApp, path_and_query: &str) -> Reply {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    send(http.get(app.url(path_and_query))).await
 }
 
 fn location(reply: &Reply) -> url::Url {
-    assert_eq!(reply.status, 303, "a redirect: {}", html(reply));
+    assert_eq!(reply.status, 303, "a redirect: {:?}", reply.json);
     url::Url::parse(reply.header("location").expect("location")).expect("absolute location")
+}
+
+/// Where the authorization endpoint sends the browser for a request it can go on with: the
+/// web app's consent screen, with the same parameters.
+async fn consent_screen(app: &TestApp, query: &str) -> String {
+    let reply = authorize(app, query).await;
+    assert_eq!(reply.status, 303, "{:?}", reply.json);
+    let screen = reply.header("location").expect("location").to_owned();
+    let (path, params) = screen.split_once('?').expect("parameters");
+    assert_eq!(path, "/oauth/consent");
+    assert_eq!(params, query.split_once('?').expect("a query").1);
+    screen
 }
 
 fn query_value(url: &url::Url, name: &str) -> Option<String> {
@@ -129,75 +99,72 @@ fn authorize_query(client_id: &str, scope: &str, resource: &str) -> String {
     format!("/oauth/authorize?{}", query.finish())
 }
 
-/// Signs `email` in on the consent page's form (if not yet) and answers the consent with
-/// `grant` in workspace `ws`; returns where the browser is sent back to.
+/// What the consent screen at `screen` asks `person`, as the API answers it.
+async fn prompt(person: &TestClient, screen: &str) -> Reply {
+    let query = screen.split_once('?').expect("parameters").1;
+    person
+        .get(&format!("/api/v1/oauth/authorization?{query}"))
+        .await
+}
+
+/// The authorization request of the consent screen at `screen`, as the answer's body holds it.
+fn request_of(screen: &str) -> Value {
+    let query = screen.split_once('?').expect("parameters").1;
+    let pairs: serde_json::Map<String, Value> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), json!(value)))
+        .collect();
+    Value::Object(pairs)
+}
+
+/// `person`'s answer on the consent screen at `screen`: `choice` holds the decision and, to
+/// allow, the workspace and grant.
+async fn answer(person: &TestClient, screen: &str, choice: Value) -> Reply {
+    let mut body = choice;
+    body["request"] = request_of(screen);
+    person.post("/api/v1/oauth/authorization", body).await
+}
+
+/// Where an answer sends the browser.
+fn redirect_to(reply: Reply) -> url::Url {
+    let answer = reply.expect_status(200);
+    url::Url::parse(answer["redirectTo"].as_str().expect("redirectTo")).expect("a URL")
+}
+
+/// `person` consents to `grant` in workspace `ws` on the consent screen an authorization
+/// request for read and write leads to; returns where the browser is sent back to.
 async fn consent(
     app: &TestApp,
-    browser: &Browser,
+    person: &TestClient,
     client_id: &str,
-    email: &str,
     ws: &str,
     grant: &str,
 ) -> url::Url {
     let query = authorize_query(client_id, "records:read records:write", &app.url("/mcp"));
-    let mut page = browser.get(&query).await;
-    if html(&page).contains("action=\"/oauth/login\"") {
-        let hidden = hidden_fields(&html(&page));
-        let mut fields: Vec<(&str, &str)> = hidden
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        fields.extend([("email", email), ("password", PASSWORD)]);
-        let signed_in = browser.post_form("/oauth/login", &fields).await;
-        assert_eq!(signed_in.status, 303, "{}", html(&signed_in));
-        let back = signed_in.header("location").expect("location").to_owned();
-        assert!(back.starts_with("/oauth/authorize?"), "{back}");
-        page = browser.get(&back).await;
-    }
-    let page = html(&page);
-    assert!(
-        page.contains("Claude &lt;Desktop&gt;"),
-        "names the client, escaped: {page}"
-    );
-    assert!(
-        page.contains(&format!("value=\"{ws}\"")),
-        "offers the workspace"
-    );
-    assert!(
-        page.contains("value=\"write\" checked"),
-        "preselects what was asked for"
-    );
-    let hidden = hidden_fields(&page);
-    let mut fields: Vec<(&str, &str)> = hidden
+    let screen = consent_screen(app, &query).await;
+    let asked = prompt(person, &screen).await.expect_status(200);
+    assert_eq!(asked["client"]["name"], "Claude <Desktop>");
+    assert_eq!(asked["client"]["id"], client_id);
+    assert_eq!(asked["redirectHost"], "http://127.0.0.1");
+    assert_eq!(asked["requested"], "write", "the smallest grant asked for");
+    let grants: Vec<&Value> = asked["grants"]
+        .as_array()
+        .expect("grants")
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|g| &g["name"])
         .collect();
-    fields.extend([("workspace", ws), ("grant", grant), ("decision", "allow")]);
-    location(&browser.post_form("/oauth/authorize", &fields).await)
+    assert_eq!(grants, [&json!("read"), &json!("write"), &json!("schema")]);
+    assert_eq!(asked["grants"][1]["description"], "Read and change records");
+    assert_eq!(
+        asked["grants"][1]["scopes"],
+        json!(["records:read", "records:write"])
+    );
+    let choice = json!({ "decision": "allow", "workspaceId": ws, "grant": grant });
+    redirect_to(answer(person, &screen, choice).await)
 }
 
-fn hidden_fields(page: &str) -> Vec<(String, String)> {
-    page.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|rest| {
-            let name = rest.split('"').next().unwrap_or_default().to_owned();
-            let value = form_value(rest, "value=\"");
-            (name, unescape(&value))
-        })
-        .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// A code for `email`'s consent, checked to come back with the client's state and our issuer.
-async fn code(app: &TestApp, browser: &Browser, client_id: &str, email: &str, ws: &str) -> String {
-    let back = consent(app, browser, client_id, email, ws, "read").await;
+/// A code for `person`'s consent, checked to come back with the client's state and our issuer.
+async fn code(app: &TestApp, person: &TestClient, client_id: &str, ws: &str) -> String {
+    let back = consent(app, person, client_id, ws, "read").await;
     assert!(back.as_str().starts_with(REDIRECT), "{back}");
     assert_eq!(query_value(&back, "state").as_deref(), Some("xyz"));
     assert_eq!(query_value(&back, "iss"), Some(app.base.clone()));
@@ -319,33 +286,14 @@ async fn a_client_discovers_registers_and_connects_with_consent(backend: Backend
     assert_eq!(oauth_error(bad, 400), "invalid_redirect_uri");
     let client_id = register(&app).await;
 
-    // The browser signs in on the consent page, then consents to read and write.
-    let browser = Browser::new(&app);
-    let wrong = browser
-        .post_form(
-            "/oauth/login",
-            &[
-                ("client_id", &client_id),
-                ("response_type", "code"),
-                ("redirect_uri", REDIRECT),
-                ("code_challenge", &challenge(VERIFIER)),
-                ("code_challenge_method", "S256"),
-                ("email", "owner@example.com"),
-                ("password", "not the password"),
-            ],
-        )
-        .await;
-    assert_eq!(wrong.status, 401);
-    assert!(html(&wrong).contains("wrong email or password"));
-    let back = consent(
-        &app,
-        &browser,
-        &client_id,
-        "owner@example.com",
-        &ws,
-        "write",
-    )
-    .await;
+    // The authorization endpoint sends a browser on to the consent screen, signed in or not;
+    // the screen's API needs the session, then the person consents to read and write.
+    let query = authorize_query(&client_id, "records:read", &app.url("/mcp"));
+    let screen = consent_screen(&app, &query).await;
+    prompt(&app.client(), &screen)
+        .await
+        .expect_error(401, "unauthenticated");
+    let back = consent(&app, &owner, &client_id, &ws, "write").await;
     let code = query_value(&back, "code").expect("code");
     let tokens = exchange(&app, &client_id, &code, VERIFIER)
         .await
@@ -451,20 +399,18 @@ async fn a_client_discovers_registers_and_connects_with_consent(backend: Backend
 
 async fn stolen_or_stale_credentials_are_refused(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let (_owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
     let client_id = register(&app).await;
-    let browser = Browser::new(&app);
-    let email = "owner@example.com";
 
     // A wrong verifier: the code is refused (and spent).
-    let first = code(&app, &browser, &client_id, email, &ws).await;
+    let first = code(&app, &owner, &client_id, &ws).await;
     let wrong = exchange(&app, &client_id, &first, &format!("{VERIFIER}x")).await;
     assert_eq!(oauth_error(wrong, 400), "invalid_grant");
     let after = exchange(&app, &client_id, &first, VERIFIER).await;
     assert_eq!(oauth_error(after, 400), "invalid_grant");
 
     // A reused code: refused, and the tokens the first use gave are revoked.
-    let second = code(&app, &browser, &client_id, email, &ws).await;
+    let second = code(&app, &owner, &client_id, &ws).await;
     let tokens = exchange(&app, &client_id, &second, VERIFIER)
         .await
         .expect_status(200);
@@ -475,11 +421,11 @@ async fn stolen_or_stale_credentials_are_refused(backend: Backend) {
     assert_eq!(mcp_status(&app, &access).await, 401);
 
     // A code for another client, or a foreign resource at the token endpoint.
-    let third = code(&app, &browser, &client_id, email, &ws).await;
+    let third = code(&app, &owner, &client_id, &ws).await;
     let other_client = register(&app).await;
     let stolen = exchange(&app, &other_client, &third, VERIFIER).await;
     assert_eq!(oauth_error(stolen, 400), "invalid_grant");
-    let fourth = code(&app, &browser, &client_id, email, &ws).await;
+    let fourth = code(&app, &owner, &client_id, &ws).await;
     let foreign = token_request(
         &app,
         &[
@@ -494,13 +440,11 @@ async fn stolen_or_stale_credentials_are_refused(backend: Backend) {
     assert_eq!(oauth_error(foreign, 400), "invalid_target");
 
     // A foreign resource at the authorization endpoint goes back to the client as an error.
-    let asked = browser
-        .get(&authorize_query(
-            &client_id,
-            "records:read",
-            "https://other.example/mcp",
-        ))
-        .await;
+    let asked = authorize(
+        &app,
+        &authorize_query(&client_id, "records:read", "https://other.example/mcp"),
+    )
+    .await;
     let back = location(&asked);
     assert_eq!(
         query_value(&back, "error").as_deref(),
@@ -510,21 +454,15 @@ async fn stolen_or_stale_credentials_are_refused(backend: Backend) {
     // No PKCE, or plain PKCE: refused.
     let plain = authorize_query(&client_id, "records:read", &app.url("/mcp"))
         .replace("code_challenge_method=S256", "code_challenge_method=plain");
-    let back = location(&browser.get(&plain).await);
+    let back = location(&authorize(&app, &plain).await);
     assert_eq!(
         query_value(&back, "error").as_deref(),
         Some("invalid_request")
     );
-    // An unregistered redirect is never followed.
-    let elsewhere = authorize_query(&client_id, "records:read", &app.url("/mcp"))
-        .replace("33418%2Fcallback", "33418%2Felsewhere");
-    let shown = browser.get(&elsewhere).await;
-    assert_eq!(shown.status, 400);
-    assert!(html(&shown).contains("did not register"));
-    assert_eq!(shown.header("location"), None);
+    assert!(back.as_str().starts_with(REDIRECT), "{back}");
 
     // An expired access token, and a reused refresh token (which ends the grant).
-    let fifth = code(&app, &browser, &client_id, email, &ws).await;
+    let fifth = code(&app, &owner, &client_id, &ws).await;
     let tokens = exchange(&app, &client_id, &fifth, VERIFIER)
         .await
         .expect_status(200);
@@ -549,55 +487,104 @@ async fn stolen_or_stale_credentials_are_refused(backend: Backend) {
         "invalid_grant",
         "a replayed refresh token ends the grant"
     );
+}
 
-    // Denying sends the client access_denied.
+async fn untrusted_requests_and_forged_answers_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let client_id = register(&app).await;
     let query = authorize_query(&client_id, "records:read", &app.url("/mcp"));
-    let page = html(&browser.get(&query).await);
-    let hidden = hidden_fields(&page);
-    let mut fields: Vec<(&str, &str)> = hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.extend([
-        ("workspace", ws.as_str()),
-        ("grant", "read"),
-        ("decision", "deny"),
-    ]);
-    let back = location(&browser.post_form("/oauth/authorize", &fields).await);
+
+    // An unregistered redirect is never followed: the consent screen shows why, and its API
+    // refuses to go on, naming the parameter.
+    let elsewhere = query.replace("33418%2Fcallback", "33418%2Felsewhere");
+    let screen = consent_screen(&app, &elsewhere).await;
+    let refused = prompt(&owner, &screen)
+        .await
+        .expect_error_fields(409, "conflict");
+    assert_eq!(refused, ["redirect_uri"]);
+    let choice = json!({ "decision": "allow", "workspaceId": ws, "grant": "read" });
+    let refused = answer(&owner, &screen, choice.clone())
+        .await
+        .expect_error_fields(409, "conflict");
+    assert_eq!(refused, ["request.redirect_uri"]);
+    let unknown = consent_screen(&app, &query.replace(&client_id, "no-such-client")).await;
+    let refused = prompt(&owner, &unknown)
+        .await
+        .expect_error_fields(404, "not_found");
+    assert_eq!(refused, ["client_id"]);
+    let foreign = authorize_query(&client_id, "records:read", "https://other.example/mcp");
+    let refused = prompt(&owner, &foreign)
+        .await
+        .expect_error_fields(409, "conflict");
+    assert_eq!(refused, ["resource"]);
+    let unknown = prompt(&owner, &format!("{query}&prompt=consent"))
+        .await
+        .expect_error(400, "bad_request");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("prompt")),
+        "{unknown}"
+    );
+
+    // Allowing names a workspace of the person's and a grant.
+    let screen = consent_screen(&app, &query).await;
+    let fields = answer(&owner, &screen, json!({ "decision": "allow" }))
+        .await
+        .expect_error_fields(400, "validation_failed");
+    assert_eq!(fields, ["workspaceId", "grant"]);
+    let stranger = app.signup("Stranger", "stranger@example.com").await;
+    let theirs = stranger.create_workspace("Theirs").await;
+    let elsewhere = json!({ "decision": "allow", "workspaceId": theirs, "grant": "read" });
+    let refused = answer(&owner, &screen, elsewhere)
+        .await
+        .expect_error_fields(404, "not_found");
+    assert_eq!(refused, ["workspaceId"]);
+
+    // Denying sends the client access_denied, with its state.
+    let back = redirect_to(answer(&owner, &screen, json!({ "decision": "deny" })).await);
+    assert!(back.as_str().starts_with(REDIRECT), "{back}");
     assert_eq!(
         query_value(&back, "error").as_deref(),
         Some("access_denied")
     );
-    // A consent without the session's CSRF token is not taken.
-    let forged: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|&(k, v)| match k {
-            "csrf" => (k, "forged"),
-            "decision" => (k, "allow"),
-            _ => (k, v),
-        })
-        .collect();
-    let refused = browser.post_form("/oauth/authorize", &forged).await;
-    assert_eq!(refused.status, 400);
-    assert_eq!(refused.header("location"), None);
+    assert_eq!(query_value(&back, "state").as_deref(), Some("xyz"));
+    assert_eq!(query_value(&back, "code"), None);
+
+    // An answer without the session's CSRF token, from another site, or from nobody is not
+    // taken, and makes no grant.
+    let mut body = choice;
+    body["request"] = request_of(&screen);
+    let path = "/api/v1/oauth/authorization";
+    let without_csrf = send(owner.request(reqwest::Method::POST, path).json(&body)).await;
+    without_csrf.expect_error(403, "forbidden");
+    let cross_site = send(
+        owner
+            .with_csrf(reqwest::Method::POST, path)
+            .header("origin", "https://evil.example")
+            .json(&body),
+    )
+    .await;
+    cross_site.expect_error(403, "forbidden");
+    app.client()
+        .post(path, body)
+        .await
+        .expect_error(401, "unauthenticated");
+    let apps = owner
+        .get("/api/v1/me/connected-apps")
+        .await
+        .expect_status(200);
+    assert_eq!(apps["data"], json!([]), "no grant was made");
 }
 
 async fn a_grant_acts_as_its_person_and_ends_when_they_leave(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
-    let (_viewer, viewer_id) = app.join(&owner, &ws, "viewer@example.com", "viewer").await;
+    let (viewer, viewer_id) = app.join(&owner, &ws, "viewer@example.com", "viewer").await;
     let client_id = register(&app).await;
-    let browser = Browser::new(&app);
     // The viewer grants read and write; their role still allows only reading.
-    let back = consent(
-        &app,
-        &browser,
-        &client_id,
-        "viewer@example.com",
-        &ws,
-        "write",
-    )
-    .await;
+    let back = consent(&app, &viewer, &client_id, &ws, "write").await;
     let code = query_value(&back, "code").expect("code");
     let tokens = exchange(&app, &client_id, &code, VERIFIER)
         .await

@@ -87,6 +87,7 @@ async fn the_binary_serves_the_web_app() {
         "/w/01a23098-0000-7000-8000-000000000000/companies",
         "/login",
         "/signup",
+        "/oauth/consent?client_id=x",
     ] {
         let answer = send(http.get(app.url(route))).await;
         assert_eq!(answer.status, 200, "{route}");

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, useSearch, useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import { api } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { useRawSearch } from "../../ui/rawSearch";
 
 interface Props {
   mode: "login" | "signup";
@@ -12,7 +13,7 @@ interface Props {
 export function AuthForm({ mode }: Props) {
   const queries = useQueryClient();
   const [, navigate] = useLocation();
-  const next = new URLSearchParams(useSearch()).get("next");
+  const next = new URLSearchParams(useRawSearch()).get("next");
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -39,10 +40,15 @@ export function AuthForm({ mode }: Props) {
   }
 
   const signup = mode === "signup";
+  // Between signing in and signing up, where to go afterwards is kept.
+  const onward = next ? `?next=${encodeURIComponent(next)}` : "";
   return (
     <main className="auth">
       <form className="card" onSubmit={submit} aria-labelledby="auth-title" noValidate>
         <h1 id="auth-title">{signup ? "Create your Kith account" : "Sign in to Kith"}</h1>
+        {next?.startsWith("/oauth/consent?") && (
+          <p className="muted">An app asks to connect to your Kith workspace. Sign in first; you choose what it may do next.</p>
+        )}
         {error && !error.details.length && (
           <p className="problem" role="alert">
             {error.message}
@@ -69,11 +75,11 @@ export function AuthForm({ mode }: Props) {
         <p className="muted">
           {signup ? (
             <>
-              Have an account? <Link href="/login">Sign in</Link>
+              Have an account? <Link href={`/login${onward}`}>Sign in</Link>
             </>
           ) : (
             <>
-              New here? <Link href="/signup">Create an account</Link>
+              New here? <Link href={`/signup${onward}`}>Create an account</Link>
             </>
           )}
         </p>
