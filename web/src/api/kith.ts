@@ -361,12 +361,14 @@ export const api = {
     workspace: string,
     plural: string,
     cursor: string | null,
-    view: { orderBy?: string | undefined; filter?: string | undefined } = {},
+    view: { orderBy?: string | undefined; filter?: string | undefined; depth?: 1 | undefined } = {},
     limit = 50,
   ): Promise<Page> => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (view.orderBy) query.set("order_by", view.orderBy);
     if (view.filter) query.set("filter", view.filter);
+    // Each relation's record embedded, for a table that shows relation columns by name.
+    if (view.depth) query.set("depth", String(view.depth));
     if (cursor) query.set("starting_after", cursor);
     const answer = await request<{
       data: Record<string, KithRecord[]>;
