@@ -538,6 +538,39 @@ const journeys = {
     await cell().getByText("Babbage & Co", { exact: true }).waitFor();
   },
 
+  async "a company kept in the favourites, opened from the sidebar, then let go"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    const favorites = page.getByRole("region", { name: "Favourites" });
+    await favorites.getByText("Star a record or a view to keep it here.").waitFor();
+    await page.getByRole("grid").getByRole("link", { name: "Babbage & Co" }).click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    const added = page.waitForResponse((r) => r.url().endsWith("/rest/metadata/favorites") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Favourite", pressed: false }).click();
+    check((await added).status() === 201, "the favourite is saved");
+    const link = favorites.getByRole("link", { name: "Babbage & Co" });
+    await link.waitFor();
+    await page.getByRole("button", { name: "Favourite", pressed: true }).waitFor();
+    await accessible(page, "record page, a favourite");
+    await screenshot(page, "favorites");
+
+    // Somewhere else, then back through the sidebar; kept across a reload.
+    await page.getByRole("navigation").getByRole("link", { name: "People" }).click();
+    await page.getByRole("heading", { name: "People" }).waitFor();
+    await page.reload();
+    await link.click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    check((await link.getAttribute("aria-current")) === "page", "the open favourite is marked as the current place");
+
+    const removed = page.waitForResponse((r) => r.url().includes("/rest/metadata/favorites/") && r.request().method() === "DELETE");
+    await page.getByRole("button", { name: "Favourite", pressed: true }).click();
+    check((await removed).status() === 200, "the favourite is removed");
+    await favorites.getByText("Star a record or a view to keep it here.").waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Favourite", pressed: false }).waitFor();
+    check((await favorites.getByRole("link").count()) === 0, "no favourite is left after a reload");
+  },
+
   async "a page address opened before signing in is where signing in leads"(page) {
     await page.goto(`${base}/`);
     await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
