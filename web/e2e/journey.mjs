@@ -83,6 +83,63 @@ async function screenshot(page, name) {
   await page.emulateMedia({ colorScheme: null });
 }
 
+/** The kanban card of the record `name` (its `li`; the column around it is a list item too). */
+function cardItem(page, name) {
+  return page.locator("li.card-item").filter({ has: page.getByRole("link", { name, exact: true }) });
+}
+
+/** The cards' names of a kanban column, top to bottom. */
+async function cardNames(column) {
+  return (await column.getByRole("link").allInnerTexts()).map((t) => t.trim());
+}
+
+/** Drags the card `name` by its handle onto `target` (a column, or a card: `before` or after
+ *  it) the way a person does, and answers the body of the PATCH the drop sent. Each step waits
+ *  for dnd-kit's own state instead of a pause: the drag has started (the card is `.dragging`),
+ *  the target is the one under the pointer (its highlight), and the drop's request has been
+ *  answered 200. */
+async function dragCard(page, name, target, { card = false, before = true } = {}) {
+  // dnd-kit scrolls the board while the pointer is near its edges (a fifth of its width): the
+  // board is scrolled first to put the card and its target around its middle, out of those.
+  const board = page.locator(".board");
+  const [from, onto, frame] = await Promise.all([cardItem(page, name).boundingBox(), target.boundingBox(), board.boundingBox()]);
+  const middle = (from.x + from.width / 2 + onto.x + onto.width / 2) / 2;
+  await board.evaluate((element, dx) => element.scrollBy({ left: dx, behavior: "instant" }), middle - (frame.x + frame.width / 2));
+  const handle = await page.getByRole("button", { name: `Move ${name}` }).boundingBox();
+  const item = await cardItem(page, name).boundingBox();
+  check(handle && item, `the card ${name} is on the board`);
+  const start = { x: handle.x + handle.width / 2, y: handle.y + handle.height / 2 };
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  // Past the sensor's activation distance (4 px), in small steps.
+  await page.mouse.move(start.x + 6, start.y + 6, { steps: 4 });
+  await page.locator("li.card-item.dragging").waitFor();
+  // Aimed again should the board have scrolled under the pointer all the same.
+  const marked = target.and(page.locator(card ? ".drop-over" : ".over"));
+  for (let attempt = 1; ; attempt++) {
+    const box = await target.boundingBox();
+    // Which side of a card is decided by the dragged card's middle, not the pointer's.
+    const middleBelowPointer = item.y + item.height / 2 - start.y;
+    const to = card
+      ? { x: box.x + box.width / 2, y: box.y + box.height * (before ? 0.25 : 0.75) - middleBelowPointer }
+      : { x: box.x + box.width / 2, y: box.y + Math.min(box.height - 10, 60) };
+    await page.mouse.move(to.x, to.y, { steps: 12 });
+    // dnd-kit marks what the drop would land on: the card's ring, or the column's border.
+    try {
+      await marked.waitFor({ timeout: 2000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+  const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && /\/rest\/[a-z]+\/[0-9a-f-]+$/.test(r.url()));
+  await page.mouse.up();
+  const answer = await saved;
+  check(answer.status() === 200, `the drop of ${name} is saved, not answered ${answer.status()}`);
+  await page.locator("li.card-item.dragging").waitFor({ state: "detached" });
+  return answer.request().postDataJSON();
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -218,15 +275,8 @@ const journeys = {
     await column("New").getByRole("link", { name: "Engine order" }).waitFor();
     await column("New").getByText("2", { exact: true }).waitFor();
     await accessible(page, "kanban");
-    const from = await column("New").getByRole("button", { name: "Move Engine order" }).boundingBox();
-    const to = await column("Meeting").boundingBox();
-    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + 20, from.y + 20, { steps: 4 });
-    await page.mouse.move(to.x + to.width / 2, to.y + 40, { steps: 12 });
-    const stageSaved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/rest/opportunities/"));
-    await page.mouse.up();
-    check((await stageSaved).status() === 200, "the new stage is saved");
+    const moved = await dragCard(page, "Engine order", column("Meeting"));
+    check(moved.stage === "MEETING", `the drop saves the new stage, not ${JSON.stringify(moved)}`);
     await column("Meeting").getByRole("link", { name: "Engine order" }).waitFor();
     await screenshot(page, "kanban");
     await page.reload();
@@ -302,6 +352,52 @@ const journeys = {
     await page.getByLabel("Password").fill("correct horse battery staple");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
+  },
+
+  async "kanban cards reordered within a column keep their order across a reload"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    const workspace = page.url().split("/w/")[1].split("/")[0];
+    // Positions given, so that the starting order is certain (records created in the same
+    // millisecond would share one).
+    await page.evaluate(async (ws) => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+      const body = ["Boiler", "Cogs", "Dials"].map((name, i) => ({ name, stage: "PROPOSAL", position: i + 1 }));
+      await fetch("/rest/batch/opportunities", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
+        body: JSON.stringify(body),
+      });
+    }, workspace);
+    await page.goto(`${base}/w/${workspace}/opportunities?view=kanban`);
+    const proposal = page.getByRole("listitem", { name: "Proposal", exact: true });
+    await proposal.getByRole("link", { name: "Dials" }).waitFor();
+    const order = async (expected, when) => {
+      await page.waitForFunction(
+        ([names]) => {
+          const column = document.querySelector('[role=listitem][aria-label="Proposal"]');
+          return [...(column?.querySelectorAll("li.card-item a") ?? [])].map((a) => a.textContent?.trim()).join(",") === names;
+        },
+        [expected.join(",")],
+      ).catch(async () => check(false, `${when}: Proposal shows ${(await cardNames(proposal)).join(", ")}, not ${expected.join(", ")}`));
+    };
+    await order(["Boiler", "Cogs", "Dials"], "at first");
+
+    // The last card dropped on the top half of the first goes before it: one PATCH, position only.
+    const up = await dragCard(page, "Dials", cardItem(page, "Boiler"), { card: true, before: true });
+    check(Object.keys(up).join() === "position" && up.position < 1, `moving up sends a position before Boiler's, not ${JSON.stringify(up)}`);
+    await order(["Dials", "Boiler", "Cogs"], "after moving Dials up");
+    // The first dropped on the bottom half of the last goes after it.
+    const down = await dragCard(page, "Dials", cardItem(page, "Cogs"), { card: true, before: false });
+    check(down.position > 2, `moving to the end sends a position after Cogs' (2), not ${JSON.stringify(down)}`);
+    await order(["Boiler", "Cogs", "Dials"], "after moving Dials down");
+    const middle = await dragCard(page, "Cogs", cardItem(page, "Boiler"), { card: true, before: true });
+    check(middle.position < 1, `Cogs moves before Boiler, sent ${JSON.stringify(middle)}`);
+    await order(["Cogs", "Boiler", "Dials"], "after moving Cogs up");
+    await page.reload();
+    await proposal.getByRole("link", { name: "Dials" }).waitFor();
+    await order(["Cogs", "Boiler", "Dials"], "after a reload");
+    await accessible(page, "kanban, reordered");
   },
 
   async "a filter built from chips, fewer columns, saved as a view and reopened by its address"(page) {
@@ -416,6 +512,64 @@ const journeys = {
       .getByRole("gridcell").nth(employees).getByText("42", { exact: true }).waitFor();
     await page.getByPlaceholder("Filter by name…").fill("");
     await page.getByText("131", { exact: true }).waitFor();
+  },
+
+  async "a person's company chosen in the table through the relation picker"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByRole("navigation").getByRole("link", { name: "People" }).click();
+    await page.getByRole("gridcell", { name: "Grace Hopper", exact: true }).waitFor();
+    await page.getByRole("button", { name: "Fields" }).click();
+    await page.getByRole("dialog", { name: "Fields shown" }).getByRole("checkbox", { name: "Company" }).check();
+    await page.keyboard.press("Escape");
+    const headers = await page.getByRole("columnheader").allInnerTexts();
+    const company = headers.findIndex((t) => t.trim().startsWith("Company"));
+    check(company > 0, `a Company column among ${headers.join(", ")}`);
+    const cell = () => page.getByRole("row").filter({ has: page.getByRole("gridcell", { name: "Grace Hopper", exact: true }) }).getByRole("gridcell").nth(company);
+    await cell().click();
+    await page.keyboard.press("Enter");
+    await page.getByRole("combobox", { name: "Search Company" }).fill("babb");
+    await page.getByRole("option", { name: "Babbage & Co", selected: true }).waitFor();
+    await accessible(page, "people, relation picker");
+    const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/rest/people/"));
+    await page.keyboard.press("Enter");
+    check((await saved).status() === 200, "the chosen company is saved");
+    await cell().getByText("Babbage & Co", { exact: true }).waitFor();
+    await page.reload();
+    await cell().getByText("Babbage & Co", { exact: true }).waitFor();
+  },
+
+  async "a company kept in the favourites, opened from the sidebar, then let go"(page) {
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    const favorites = page.getByRole("region", { name: "Favourites" });
+    await favorites.getByText("Star a record or a view to keep it here.").waitFor();
+    await page.getByRole("grid").getByRole("link", { name: "Babbage & Co" }).click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    const added = page.waitForResponse((r) => r.url().endsWith("/rest/metadata/favorites") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Favourite", pressed: false }).click();
+    check((await added).status() === 201, "the favourite is saved");
+    const link = favorites.getByRole("link", { name: "Babbage & Co" });
+    await link.waitFor();
+    await page.getByRole("button", { name: "Favourite", pressed: true }).waitFor();
+    await accessible(page, "record page, a favourite");
+    await screenshot(page, "favorites");
+
+    // Somewhere else, then back through the sidebar; kept across a reload.
+    await page.getByRole("navigation").getByRole("link", { name: "People" }).click();
+    await page.getByRole("heading", { name: "People" }).waitFor();
+    await page.reload();
+    await link.click();
+    await page.getByRole("heading", { name: "Babbage & Co" }).waitFor();
+    check((await link.getAttribute("aria-current")) === "page", "the open favourite is marked as the current place");
+
+    const removed = page.waitForResponse((r) => r.url().includes("/rest/metadata/favorites/") && r.request().method() === "DELETE");
+    await page.getByRole("button", { name: "Favourite", pressed: true }).click();
+    check((await removed).status() === 200, "the favourite is removed");
+    await favorites.getByText("Star a record or a view to keep it here.").waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Favourite", pressed: false }).waitFor();
+    check((await favorites.getByRole("link").count()) === 0, "no favourite is left after a reload");
   },
 
   async "a page address opened before signing in is where signing in leads"(page) {

@@ -118,6 +118,22 @@ export interface SavedView {
 
 export type ViewInput = Omit<SavedView, "id" | "createdBy">;
 
+/** A record or saved view kept in the sidebar, as the caller may still open it. */
+export interface Favorite {
+  id: string;
+  position: number;
+  recordId: string | null;
+  viewId: string | null;
+  objectMetadataId: string;
+  objectNameSingular: string;
+  objectNamePlural: string;
+  /** The record's name, or the view's. */
+  label: string;
+  createdAt: string;
+}
+
+export type FavoriteTarget = { recordId: string; objectMetadataId: string } | { viewId: string };
+
 /** Ids per bulk request: 200 ids keep an address under 8 KB. */
 const IDS_PER_REQUEST = 200;
 
@@ -386,12 +402,14 @@ export const api = {
     workspace: string,
     plural: string,
     cursor: string | null,
-    view: { orderBy?: string | undefined; filter?: string | undefined } = {},
+    view: { orderBy?: string | undefined; filter?: string | undefined; depth?: 1 | undefined } = {},
     limit = 50,
   ): Promise<Page> => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (view.orderBy) query.set("order_by", view.orderBy);
     if (view.filter) query.set("filter", view.filter);
+    // Each relation's record embedded, for a table that shows relation columns by name.
+    if (view.depth) query.set("depth", String(view.depth));
     if (cursor) query.set("starting_after", cursor);
     const answer = await request<{
       data: Record<string, KithRecord[]>;
@@ -478,6 +496,28 @@ export const api = {
     ).data.updateOneView,
   deleteView: (workspace: string, id: string) =>
     request<unknown>(`/rest/metadata/views/${encodeURIComponent(id)}`, { method: "DELETE", workspace }),
+  // Favourites: the caller's own, in their order.
+  favorites: async (workspace: string) =>
+    (await request<{ data: { favorites: Favorite[] } }>("/rest/metadata/favorites", { workspace })).data.favorites,
+  /** Adds a favourite last, or at `position`. */
+  addFavorite: async (workspace: string, target: FavoriteTarget, position?: number) =>
+    (
+      await request<{ data: { createOneFavorite: Favorite } }>("/rest/metadata/favorites", {
+        method: "POST",
+        body: position === undefined ? target : { ...target, position },
+        workspace,
+      })
+    ).data.createOneFavorite,
+  moveFavorite: async (workspace: string, id: string, position: number) =>
+    (
+      await request<{ data: { updateOneFavorite: Favorite } }>(`/rest/metadata/favorites/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        body: { position },
+        workspace,
+      })
+    ).data.updateOneFavorite,
+  removeFavorite: (workspace: string, id: string) =>
+    request<unknown>(`/rest/metadata/favorites/${encodeURIComponent(id)}`, { method: "DELETE", workspace }),
   // Record pages, notes, tasks and their links.
   recordDeep: async (workspace: string, plural: string, id: string) =>
     only(await request<{ data: Record<string, KithRecord> }>(`${recordPath(plural, id)}?depth=1`, { workspace })),

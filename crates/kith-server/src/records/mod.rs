@@ -3,6 +3,7 @@
 //! metadata under `/rest/metadata/*`.
 
 mod access;
+mod favorites;
 pub(crate) mod handlers;
 mod links;
 mod live;
@@ -20,6 +21,7 @@ pub fn routes() -> Routes {
     const OBJECT: &str = "/rest/metadata/objects/{id}";
     const FIELD: &str = "/rest/metadata/fields/{id}";
     const VIEW: &str = "/rest/metadata/views/{id}";
+    const FAVORITE: &str = "/rest/metadata/favorites/{id}";
     const RECORDS: &str = "/rest/{plural}";
     const RECORD: &str = "/rest/{plural}/{id}";
     const TARGETS: &str = "/rest/{plural}/{id}/targets";
@@ -39,6 +41,10 @@ pub fn routes() -> Routes {
         .get(VIEW, views::show)
         .patch(VIEW, views::update)
         .delete(VIEW, views::delete)
+        .get("/rest/metadata/favorites", favorites::list)
+        .post("/rest/metadata/favorites", favorites::create)
+        .patch(FAVORITE, favorites::update)
+        .delete(FAVORITE, favorites::delete)
         .post("/rest/batch/{plural}", handlers::create_many)
         .get("/rest/search", handlers::search)
         .get("/rest/live", live::live)

@@ -55,6 +55,9 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
         add_record_paths(&mut paths, object, objects);
     }
     schemas.insert("Merge".into(), merge_schema());
+    // Named apart from every object's schema (a custom object may be called `favorite`).
+    schemas.insert("KithFavorite".into(), favorite_schema());
+    add_favorite_paths(&mut paths);
     paths.insert("/search".into(), search_path(objects));
     paths.insert("/live".into(), live_path());
     document_body_errors(&mut paths);
@@ -779,6 +782,68 @@ fn search_path(objects: &[&ObjectMeta]) -> Value {
             "objectNameSingular": string(), "recordId": uuid(), "label": string(),
         } } })),
     } })
+}
+
+fn favorite_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "A record or saved view the caller keeps in the sidebar",
+        "properties": {
+            "id": uuid(),
+            "position": { "type": "number", "description": "its place among the caller's favourites, lower first" },
+            "recordId": nullable(uuid()),
+            "viewId": nullable(uuid()),
+            "objectMetadataId": uuid(),
+            "objectNameSingular": string(),
+            "objectNamePlural": string(),
+            "label": { "type": "string", "description": "the record's name, or the view's" },
+            "createdAt": { "type": "string", "format": "date-time" },
+        },
+        "required": ["id", "position", "recordId", "viewId", "objectMetadataId", "objectNameSingular", "objectNamePlural", "label", "createdAt"],
+    })
+}
+
+/// `/metadata/favorites[/{id}]`: the caller's own favourites (see records/favorites.rs).
+fn add_favorite_paths(paths: &mut Map<String, Value>) {
+    let favorite = schema_ref("KithFavorite");
+    let position = json!({ "type": "number" });
+    let of_record = json!({
+        "type": "object", "required": ["recordId", "objectMetadataId"], "additionalProperties": false,
+        "properties": { "recordId": uuid(), "objectMetadataId": uuid(), "position": position },
+    });
+    let of_view = json!({
+        "type": "object", "required": ["viewId"], "additionalProperties": false,
+        "properties": { "viewId": uuid(), "position": position },
+    });
+    let tag = ["Favorites"];
+    paths.insert("/metadata/favorites".into(), json!({
+        "get": {
+            "tags": tag, "operationId": "listFavorites",
+            "summary": "The caller's favourites in their order, those it may still open",
+            "responses": answer("200", "Favourites, by position", "favorites", json!({ "type": "array", "items": favorite })),
+        },
+        "post": {
+            "tags": tag, "operationId": "createFavorite",
+            "summary": "Add a record or a saved view to the caller's favourites (last, unless a position is given)",
+            "requestBody": body(json!({ "oneOf": [of_record, of_view] })),
+            "responses": answer("201", "Created", "createOneFavorite", favorite.clone()),
+        },
+    }));
+    paths.insert("/metadata/favorites/{id}".into(), json!({
+        "parameters": [id_parameter()],
+        "patch": {
+            "tags": tag, "operationId": "updateFavorite", "summary": "Move a favourite",
+            "requestBody": body(json!({
+                "type": "object", "required": ["position"], "additionalProperties": false,
+                "properties": { "position": position },
+            })),
+            "responses": answer("200", "Moved", "updateOneFavorite", favorite),
+        },
+        "delete": {
+            "tags": tag, "operationId": "deleteFavorite", "summary": "Remove a favourite",
+            "responses": answer("200", "Removed", "deleteOneFavorite", json!({ "type": "object", "properties": { "id": uuid() } })),
+        },
+    }));
 }
 
 fn live_path() -> Value {

@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod cli;
+mod favorites;
 mod http;
 mod isolation;
 mod live;

@@ -345,7 +345,12 @@ impl DataStore {
             );
             tx.ex().execute_cells(&sql, &args).await?;
         }
-        for table in ["_kith_events", "_kith_search", "_kith_views"] {
+        for table in [
+            "_kith_events",
+            "_kith_search",
+            "_kith_views",
+            "_kith_favorites",
+        ] {
             let mut args = Args::default();
             let sql = format!(
                 "DELETE FROM {} WHERE object_id = {}",

@@ -87,6 +87,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     audit_log(store, &mut tx).await?;
     saved_views(store, &mut tx).await?;
     super::counts::create_table(store, &mut tx).await?;
+    favorites(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \
@@ -284,6 +285,28 @@ async fn saved_views(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
         store.table("_kith_views")
     );
     run(tx, &by_object).await?;
+    Ok(())
+}
+
+/// Favourites (see `data::favorites`): each points at a record or a view, never both; read by
+/// owner in their order.
+async fn favorites(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let t = |kind| sql_type(store.backend(), kind);
+    let table = format!(
+        "CREATE TABLE IF NOT EXISTS {} (id {uuid} PRIMARY KEY NOT NULL, owner TEXT NOT NULL, \
+         object_id {uuid} NOT NULL, record_id {uuid}, view_id {uuid}, position {float} NOT NULL, \
+         created_at {ts} NOT NULL, CHECK ((record_id IS NULL) <> (view_id IS NULL)))",
+        store.table("_kith_favorites"),
+        uuid = t(ColumnType::Uuid),
+        float = t(ColumnType::Float),
+        ts = t(ColumnType::DateTime),
+    );
+    run(tx, &table).await?;
+    let by_owner = format!(
+        "CREATE INDEX IF NOT EXISTS kith_favorites_owner ON {} (owner, position)",
+        store.table("_kith_favorites")
+    );
+    run(tx, &by_owner).await?;
     Ok(())
 }
 

@@ -254,15 +254,18 @@ impl DataStore {
         self.finish(tx).await
     }
 
+    /// Deletes a view and, with it, everyone's favourites of it.
     pub async fn delete_view(&self, id: Uuid) -> Result<(), StoreError> {
-        let mut args = Args::default();
-        let sql = format!(
-            "DELETE FROM {} WHERE id = {}",
-            self.table("_kith_views"),
-            args.push(ColumnType::Uuid, Cell::Uuid(id)),
-        );
         let mut tx = self.begin().await?;
-        tx.ex().execute_cells(&sql, &args).await?;
+        for (table, column) in [("_kith_favorites", "view_id"), ("_kith_views", "id")] {
+            let mut args = Args::default();
+            let sql = format!(
+                "DELETE FROM {} WHERE {column} = {}",
+                self.table(table),
+                args.push(ColumnType::Uuid, Cell::Uuid(id)),
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
         self.finish(tx).await
     }
 }

@@ -33,6 +33,17 @@ describe("a live change in the cache", () => {
     expect(queries.getQueryState(key)?.isInvalidated).toBe(false);
   });
 
+  it("has a row fetched again when a relation it shows by name moves to another record", () => {
+    const { queries, key } = withList();
+    const row = { id: "r2", name: "Two", accountOwnerId: "u1", accountOwner: { id: "u1", name: "Ada" } };
+    queries.setQueryData(key, { pages: [{ records: [row], endCursor: null, hasNextPage: false }], pageParams: [null] });
+    applyChange(queries, "w", change("updated", { name: { before: "Two", after: "Deux" } }));
+    expect(queries.getQueryState(key)?.isInvalidated).toBe(false);
+    applyChange(queries, "w", change("updated", { accountOwnerId: { before: "u1", after: "u2" } }));
+    expect(queries.getQueryData<InfiniteData<Page>>(key)?.pages[0]?.records[0]?.accountOwnerId).toBe("u2");
+    expect(queries.getQueryState(key)?.isInvalidated).toBe(true);
+  });
+
   it("leaves a list's count as it is when values change, and has it counted again on a creation", () => {
     const { queries } = withList();
     const count = ["records", "w", "companies", "count", ""];

@@ -38,11 +38,27 @@ export function patchRows(queries: QueryClient, workspace: string, plural: strin
   );
 }
 
+/** Whether a change moves a relation whose record the row embeds (`companyId` beside
+ *  `company`): the new one's name is not in the change, so the row is fetched again. */
+function movesEmbedded(record: KithRecord, change: LiveChange): boolean {
+  return Object.keys(change.changes ?? {}).some((key) => {
+    const shown = key.endsWith("Id") ? record[key.slice(0, -2)] : undefined;
+    return typeof shown === "object" && shown !== null && (shown as { id?: unknown }).id !== change.changes?.[key]?.after;
+  });
+}
+
 export function applyChange(queries: QueryClient, workspace: string, change: LiveChange) {
   const plural = change.object.namePlural;
   const lists = { queryKey: ["records", workspace, plural] };
   if (change.kind === "updated") {
-    queries.setQueriesData<InfiniteData<Page>>(lists, (data) => patchPages(data, change.recordId, (record) => patched(record, change)));
+    let stale = false;
+    queries.setQueriesData<InfiniteData<Page>>(lists, (data) =>
+      patchPages(data, change.recordId, (record) => {
+        stale ||= movesEmbedded(record, change);
+        return patched(record, change);
+      }),
+    );
+    if (stale) void queries.invalidateQueries(lists);
   } else {
     void queries.invalidateQueries(lists);
   }

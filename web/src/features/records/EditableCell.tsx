@@ -7,10 +7,11 @@ import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api
 import { patchRows } from "../live/cache";
 import { EDITABLE, FieldEditor, fieldKey } from "./editors";
 import { messageFor } from "./RecordPage";
+import { labelValue } from "./values";
 
-/** Types a cell edits. Relations are left out: a table's rows do not embed the related record,
- *  so the cell could not show the chosen one's name; rich text wants the record page's room. */
-export const CELL_EDITABLE = new Set([...EDITABLE].filter((type) => type !== "RELATION" && type !== "RICH_TEXT"));
+/** Types a cell edits: all the record page does. A relation's picker and rich text's Markdown
+ *  open over the cell like the other editors, rich text's wider. */
+export const CELL_EDITABLE = EDITABLE;
 
 /** What the grid gives each cell: its role, where it is, whether it has the keyboard. */
 export interface CellAttributes {
@@ -23,6 +24,8 @@ export interface CellAttributes {
 interface Props {
   workspace: string;
   object: ObjectMeta;
+  /** The workspace's objects, where a relation's picker finds its target. */
+  objects: ObjectMeta[];
   field: FieldMeta;
   record: KithRecord;
   cell: CellAttributes;
@@ -31,12 +34,12 @@ interface Props {
   children: ReactNode;
 }
 
-export function EditableCell({ workspace, object, field, record, cell, onTab, children }: Props) {
+export function EditableCell({ workspace, object, objects, field, record, cell, onTab, children }: Props) {
   const [editing, setEditing] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const element = useRef<HTMLDivElement>(null);
   const refocus = useRef(false);
-  const save = useSaveCell(workspace, object);
+  const save = useSaveCell(workspace, object, objects);
   useEffect(() => {
     if (!editing && refocus.current) {
       refocus.current = false;
@@ -63,16 +66,16 @@ export function EditableCell({ workspace, object, field, record, cell, onTab, ch
       setProblem(null);
     }
   }
-  function saved(next: unknown, back: boolean | null) {
+  function saved(next: unknown, back: boolean | null, label?: string) {
     close(back === null);
     if (back !== null) onTab(back);
-    void save(record, field, next).then(setProblem);
+    void save(record, field, next, label).then(setProblem);
   }
 
   return (
     <div {...cell} ref={element} className={editing || problem ? "cell-open" : undefined} onKeyDown={keyDown} onDoubleClick={open}>
       {children}
-      {editing && <CellOverlay workspace={workspace} object={object} field={field} record={record} onSave={saved} onCancel={close} />}
+      {editing && <CellOverlay workspace={workspace} objects={objects} field={field} record={record} onSave={saved} onCancel={close} />}
       {problem && (
         <small className="cell-problem problem" role="alert">
           {problem}
@@ -84,11 +87,12 @@ export function EditableCell({ workspace, object, field, record, cell, onTab, ch
 
 interface OverlayProps {
   workspace: string;
-  object: ObjectMeta;
+  objects: ObjectMeta[];
   field: FieldMeta;
   record: KithRecord;
-  /** `back` is null for Enter, else the direction of the Tab that saved. */
-  onSave: (next: unknown, back: boolean | null) => void;
+  /** `back` is null for Enter, else the direction of the Tab that saved; `label` names a
+   *  relation's chosen record. */
+  onSave: (next: unknown, back: boolean | null, label?: string) => void;
   onCancel: (focusCell: boolean) => void;
 }
 
@@ -98,7 +102,7 @@ const FIELDS = "input, select, textarea";
 
 /** The field's editor over its cell (as wide as it needs). Tab on its last control saves
  *  through the editor's own Enter, so that every editor's parsing and checks still apply. */
-function CellOverlay({ workspace, object, field, record, onSave, onCancel }: OverlayProps) {
+function CellOverlay({ workspace, objects, field, record, onSave, onCancel }: OverlayProps) {
   const id = `cell-${record.id}-${field.id}`;
   const tabbing = useRef<boolean | null>(null);
   const done = useRef(false);
@@ -122,7 +126,9 @@ function CellOverlay({ workspace, object, field, record, onSave, onCancel }: Ove
     if (at >= 0 && (event.shiftKey ? at > 0 : at < controls.length - 1)) return;
     event.preventDefault();
     tabbing.current = event.shiftKey;
-    const enter = new globalThis.KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true });
+    // In Markdown, Enter is a new line and Ctrl+Enter saves.
+    const inText = event.target instanceof HTMLTextAreaElement;
+    const enter = new globalThis.KeyboardEvent("keydown", { key: "Enter", ctrlKey: inText, bubbles: true, cancelable: true });
     const handled = !event.target.dispatchEvent(enter);
     const saved = done.current;
     tabbing.current = null;
@@ -132,7 +138,7 @@ function CellOverlay({ workspace, object, field, record, onSave, onCancel }: Ove
 
   return (
     <div
-      className="cell-editor"
+      className={field.type === "RICH_TEXT" ? "cell-editor cell-editor-wide" : "cell-editor"}
       onKeyDown={keyDown}
       onClick={(event) => event.stopPropagation()}
       onDoubleClick={(event) => event.stopPropagation()}
@@ -151,8 +157,8 @@ function CellOverlay({ workspace, object, field, record, onSave, onCancel }: Ove
         field={field}
         record={record}
         workspace={workspace}
-        objects={[object]}
-        onSave={(next) => finish(() => onSave(next, tabbing.current))}
+        objects={objects}
+        onSave={(next, label) => finish(() => onSave(next, tabbing.current, label))}
         onCancel={() => finish(() => onCancel(true))}
       />
     </div>
@@ -161,25 +167,41 @@ function CellOverlay({ workspace, object, field, record, onSave, onCancel }: Ove
 
 /** Saves one cell optimistically: the tables show the new value at once; a refusal puts the
  *  old one back. Resolves to the message to show, or null when saved. */
-function useSaveCell(workspace: string, object: ObjectMeta) {
+function useSaveCell(workspace: string, object: ObjectMeta, objects: ObjectMeta[]) {
   const queries = useQueryClient();
-  return async (record: KithRecord, field: FieldMeta, next: unknown): Promise<string | null> => {
+  return async (record: KithRecord, field: FieldMeta, next: unknown, label?: string): Promise<string | null> => {
     const key = fieldKey(field);
     if (next === undefined || sameValue(record[key], next)) return null;
-    const before = record[key];
-    patchRows(queries, workspace, object.namePlural, record.id, { [key]: next });
+    // A relation's cell shows the embedded record (`company`) beside its id (`companyId`): both
+    // change together, and both go back on a refusal.
+    const shown = field.type === "RELATION" ? { [key]: next, [field.name]: embedded(field, next, label, objects) } : { [key]: next };
+    const before = Object.fromEntries(Object.keys(shown).map((k) => [k, record[k] ?? null]));
+    patchRows(queries, workspace, object.namePlural, record.id, shown);
     try {
       const saved = await api.updateRecord(workspace, object, record.id, { [key]: next });
-      patchRows(queries, workspace, object.namePlural, record.id, saved);
+      // The answer embeds no relation (it is not `depth=1`): the name shown stays the picker's.
+      const kept = field.type === "RELATION" ? { [field.name]: shown[field.name] } : {};
+      patchRows(queries, workspace, object.namePlural, record.id, { ...saved, ...kept });
       void queries.invalidateQueries({ queryKey: ["record", workspace, object.namePlural, record.id] });
       void queries.invalidateQueries({ queryKey: ["cards", workspace, object.namePlural] });
       void queries.invalidateQueries({ queryKey: ["groups", workspace, object.namePlural] });
       return null;
     } catch (caught) {
-      patchRows(queries, workspace, object.namePlural, record.id, { [key]: before });
+      patchRows(queries, workspace, object.namePlural, record.id, before);
       return `Not saved. ${messageFor(caught, key)}`;
     }
   };
+}
+
+/** The related record as `depth=1` embeds it, from what the picker knows: its id and label
+ *  (written into the target's label field, a person's name split as the server holds it). */
+export function embedded(field: FieldMeta, id: unknown, label: string | undefined, objects: ObjectMeta[]): KithRecord | null {
+  if (typeof id !== "string") return null;
+  if (field.relation?.target === "workspaceMember") return { id, name: label ?? "" };
+  const target = objects.find((o) => o.nameSingular === field.relation?.target);
+  const labelField = target?.fields.find((f) => f.name === target.labelField);
+  if (!labelField || label === undefined) return { id };
+  return { id, [labelField.name]: labelValue(labelField.type, label) };
 }
 
 /** Whether an edit changed nothing (no request is sent for it). */

@@ -8,6 +8,7 @@ import { MAX_WIDTH, MIN_WIDTH, gridTemplate, resizeColumn, type Column } from ".
 import { moveCell, type CellPosition } from "./gridKeys";
 import { useCanWrite } from "../shell/role";
 import { CELL_EDITABLE, EditableCell } from "./EditableCell";
+import { relationLabel } from "./editors";
 
 const ROW_HEIGHT = 32;
 /** Rows drawn beyond the visible ones, so fast scrolling shows no gaps. */
@@ -17,6 +18,8 @@ const CHECKBOX_COLUMN = "36px";
 interface Props {
   workspace: string;
   object: ObjectMeta;
+  /** The workspace's objects: a relation cell names its record by the target's label field. */
+  objects: ObjectMeta[];
   columns: Column[];
   resize: (field: string, width: number) => void;
   sorts: Sort[];
@@ -32,7 +35,7 @@ interface Props {
 /** An object's records as a grid: rows drawn only where visible, pages fetched by cursor as
  *  they near, cells reached with the arrow keys (Enter opens the record from its name, edits
  *  another cell for those who may write; Space selects). */
-export function Grid({ workspace, object, columns, resize, sorts, sortBy, records, loading, more, fetchMore, selection }: Props) {
+export function Grid({ workspace, object, objects, columns, resize, sorts, sortBy, records, loading, more, fetchMore, selection }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [, navigate] = useLocation();
   // One row more than loaded while more pages exist: a skeleton that asks for the next page.
@@ -185,6 +188,7 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
                     key={field.id}
                     workspace={workspace}
                     object={object}
+                    objects={objects}
                     field={field}
                     record={record}
                     cell={cellProps(column + first)}
@@ -193,7 +197,7 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
                       if (next) go(next);
                     }}
                   >
-                    <CellValue field={field} value={record[field.name]} />
+                    <CellValue field={field} record={record} objects={objects} />
                   </EditableCell>
                 ) : (
                   <div key={field.id} {...cellProps(column + first)}>
@@ -204,7 +208,7 @@ export function Grid({ workspace, object, columns, resize, sorts, sortBy, record
                         {formatValue(field.type, record[field.name]) || "Untitled"}
                       </Link>
                     ) : (
-                      <CellValue field={field} value={record[field.name]} />
+                      <CellValue field={field} record={record} objects={objects} />
                     )}
                   </div>
                 )
@@ -251,8 +255,11 @@ function Header({ field, width, sorts, sortBy, onDrag, onDone }: HeaderProps) {
   );
 }
 
-/** A cell's value: select options as chips in their colours, everything else as text. */
-function CellValue({ field, value }: { field: FieldMeta; value: RecordValue }) {
+/** A cell's value: select options as chips in their colours, a relation by its record's name,
+ *  everything else as text. */
+function CellValue({ field, record, objects }: { field: FieldMeta; record: KithRecord; objects: ObjectMeta[] }) {
+  if (field.type === "RELATION") return <>{relationLabel(field, record, objects)}</>;
+  const value: RecordValue = record[field.name];
   if ((field.type === "SELECT" || field.type === "MULTI_SELECT") && value !== null && value !== undefined) {
     const values = Array.isArray(value) ? value.map(String) : [String(value)];
     return (

@@ -36,7 +36,11 @@ export function RecordList({ workspace, plural }: Props) {
   // The filters travel in the address as the API's own filter, sent as written: one the chips
   // cannot show still goes to the server, whose answer (a 400 naming the problem) is shown.
   const filter = search.get("filter")?.trim() ?? "";
-  const view = { orderBy: orderBy(sorts, fields), filter: bothFilters(quickFilter(label, typed), filter) };
+  const columns = object ? shownColumns(object, parseColumns(search.get("cols"))) : [];
+  // Relation columns show the related record's name, which only `depth=1` brings: a table
+  // without them keeps its cheaper pages.
+  const depth = columns.some((c) => c.field.type === "RELATION") ? (1 as const) : undefined;
+  const view = { orderBy: orderBy(sorts, fields), filter: bothFilters(quickFilter(label, typed), filter), depth };
   const pages = useInfiniteQuery({
     queryKey: ["records", workspace, plural, view],
     queryFn: ({ pageParam }) => api.page(workspace, plural, pageParam, view),
@@ -72,7 +76,6 @@ export function RecordList({ workspace, plural }: Props) {
     },
     [address, navigate, workspace, plural],
   );
-  const columns = object ? shownColumns(object, parseColumns(search.get("cols"))) : [];
 
   function setView(change: { sort?: Sort[]; q?: string; kanban?: boolean; filter?: string; columns?: Column[] }) {
     const next = new URLSearchParams(search);
@@ -171,6 +174,7 @@ export function RecordList({ workspace, plural }: Props) {
           <Grid
             workspace={workspace}
             object={object}
+            objects={objects.data ?? []}
             columns={columns}
             resize={(name, width) => setView({ columns: resizeColumn(columns, name, width) })}
             sorts={sorts}

@@ -8,6 +8,7 @@ import { useCanWrite } from "../shell/role";
 import { EDITABLE, FieldEditor, SAVES_AT_ONCE, fieldKey, relationLabel } from "./editors";
 import { BooleanSwitch, RatingEditor } from "./editors/ChoiceEditors";
 import { RecordTabs } from "./RecordTabs";
+import { FavoriteStar } from "../favorites/FavoriteStar";
 
 interface Props {
   workspace: string;
@@ -39,7 +40,10 @@ export function RecordPage({ workspace, plural, id }: Props) {
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link href={`/w/${workspace}/${plural}`}>{object.labelPlural}</Link>
       </nav>
-      <h1 id="record-title">{title || "Untitled"}</h1>
+      <div className="record-title">
+        <h1 id="record-title">{title || "Untitled"}</h1>
+        <FavoriteStar workspace={workspace} target={{ recordId: id, objectMetadataId: object.id }} what={title || "this record"} />
+      </div>
       <div className="record-columns">
         <dl className="record-fields" aria-label="Fields">
           {fields.map((field) => (

@@ -7,7 +7,7 @@ const companies: ObjectMeta = {
   id: "o", nameSingular: "company", namePlural: "companies", labelSingular: "Company", labelPlural: "Companies",
   icon: "", isCustom: false, isActive: true, labelField: "name",
   fields: [
-    field("id", "UUID"), field("domain"), field("name"), field("employees", "NUMBER"), field("notes", "RICH_TEXT"),
+    field("id", "UUID"), field("domain"), field("name"), field("employees", "NUMBER"), field("notes", "ADDRESS"),
     field("gone", "TEXT", false), field("a", "TEXT"), field("b", "TEXT"), field("c", "TEXT"), field("d", "TEXT"),
   ],
 };

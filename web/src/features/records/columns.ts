@@ -6,7 +6,7 @@ import type { FieldMeta, ObjectMeta, ViewColumn } from "../../api/kith";
 /** Field types a table shows as columns; the record page shows the rest. */
 export const LISTED = new Set([
   "TEXT", "FULL_NAME", "EMAILS", "PHONES", "LINKS", "SELECT", "MULTI_SELECT", "CURRENCY", "NUMBER",
-  "NUMERIC", "DATE", "DATE_TIME", "BOOLEAN", "RATING",
+  "NUMERIC", "DATE", "DATE_TIME", "BOOLEAN", "RATING", "RELATION", "RICH_TEXT",
 ]);
 const DEFAULT_COLUMNS = 6;
 export const MIN_WIDTH = 40;

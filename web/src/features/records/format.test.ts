@@ -17,6 +17,11 @@ describe("formatValue", () => {
     expect(formatValue("DATE", "2026-03-01", "en-US")).toBe("Mar 1, 2026");
   });
 
+  it("shows Markdown by its first line with text", () => {
+    expect(formatValue("RICH_TEXT", "\n  \n**Call** Ada\nthen write")).toBe("**Call** Ada");
+    expect(formatValue("RICH_TEXT", "")).toBe("");
+  });
+
   it("leaves empty values empty", () => {
     expect(formatValue("TEXT", null)).toBe("");
     expect(formatValue("CURRENCY", { amountMicros: null, currencyCode: "EUR" })).toBe("");

@@ -40,6 +40,9 @@ export function formatValue(type: string, value: unknown, locale?: string): stri
         : "";
     case "BOOLEAN":
       return value ? "Yes" : "No";
+    case "RICH_TEXT":
+      // Markdown by its first line with text, as a one-line cell can show it.
+      return typeof value === "string" ? (value.split("\n").find((line) => line.trim())?.trim() ?? "") : "";
     case "MULTI_SELECT":
       return Array.isArray(value) ? value.map(String).join(", ") : "";
     case "RATING": {

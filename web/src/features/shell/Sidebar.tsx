@@ -2,6 +2,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { applyTheme, type Theme } from "../../ui/theme";
+import { Favorites } from "../favorites/Favorites";
+import { ObjectIcon } from "../favorites/ObjectIcon";
 
 /** What `current` is while the settings are open (no object's plural: the route takes it first). */
 export const SETTINGS = "settings";
@@ -13,7 +15,8 @@ interface Props {
   openPalette: () => void;
 }
 
-/** The workspace switcher, every active object (standard first, then custom), and signing out. */
+/** The workspace switcher, the favourites, every active object (standard first, then custom),
+ *  and signing out. */
 export function Sidebar({ me, workspace, current, openPalette }: Props) {
   const queries = useQueryClient();
   const [, navigate] = useLocation();
@@ -51,6 +54,7 @@ export function Sidebar({ me, workspace, current, openPalette }: Props) {
       <button type="button" className="search" onClick={openPalette} aria-keyshortcuts="Control+K Meta+K">
         Search <kbd>Ctrl K</kbd>
       </button>
+      <Favorites workspace={workspace} objects={objects.data ?? []} />
       <ul className="objects">
         {shown.map((object) => (
           <li key={object.id}>
@@ -58,6 +62,7 @@ export function Sidebar({ me, workspace, current, openPalette }: Props) {
               href={`/w/${workspace}/${object.namePlural}`}
               aria-current={object.namePlural === current ? "page" : undefined}
             >
+              <ObjectIcon name={object.icon} />
               {object.labelPlural}
             </Link>
           </li>

@@ -4,6 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, type ObjectMeta, type SavedView } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { VIEW_KEYS, isModified, specFromSearch, viewSearch } from "./views";
+import { FavoriteStar } from "../favorites/FavoriteStar";
+import { favoritesKey } from "../favorites/favorites";
 
 interface Props {
   workspace: string;
@@ -63,6 +65,8 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
     mutationFn: (view: SavedView) => api.deleteView(workspace, view.id),
     onSuccess: async () => {
       await refresh();
+      // Its favourites went with it.
+      void queries.invalidateQueries({ queryKey: favoritesKey(workspace) });
       close();
       go(withoutView(search));
     },
@@ -88,6 +92,7 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
         {label}
         {modified && <span className="muted"> (edited)</span>} ▾
       </button>
+      {current && <FavoriteStar workspace={workspace} target={{ viewId: current.id }} what={`the view ${current.name}`} />}
       {open && (
         <div className="popover" role="dialog" aria-label="Views">
           <ul className="view-list">
