@@ -146,7 +146,9 @@ impl WorkspaceFiles {
     /// that workspaces used once do not keep theirs.
     fn forget_stale_catalogs(&self) {
         if let Ok(mut catalogs) = self.catalogs.lock() {
-            catalogs.retain(|_, (read_at, _)| read_at.elapsed() < crate::data::CATALOG_TTL);
+            catalogs
+                .read
+                .retain(|_, (read_at, _)| read_at.elapsed() < crate::data::CATALOG_TTL);
         }
     }
 
@@ -169,14 +171,22 @@ impl WorkspaceFiles {
     }
 }
 
-/// Workspaces' object catalogs with when each was read.
-pub(crate) type CatalogCache = HashMap<
-    Uuid,
-    (
-        std::time::Instant,
-        Arc<Vec<kith_core::metadata::ObjectMeta>>,
-    ),
->;
+/// Workspaces' object catalogs as last read.
+#[derive(Debug, Default)]
+pub(crate) struct CatalogCache {
+    /// Each workspace's catalog with when it was read.
+    pub read: HashMap<
+        Uuid,
+        (
+            std::time::Instant,
+            Arc<Vec<kith_core::metadata::ObjectMeta>>,
+        ),
+    >,
+    /// How many metadata changes this process committed to each workspace: a catalog whose
+    /// reading began before one of them committed may hold what was there before, and is not
+    /// kept (else it would serve the old fields for a while after the change).
+    pub changes: HashMap<Uuid, u64>,
+}
 
 /// A reader pool and a single-writer pool on one SQLite file, and the connection that folds its
 /// write-ahead log back into it (see [`checkpoint_in_background`]).
@@ -405,7 +415,7 @@ impl Db {
             open: Mutex::new(HashMap::new()),
             keep_unused: options.open_workspace_files,
             provisioned: Mutex::new(std::collections::HashSet::new()),
-            catalogs: Mutex::new(HashMap::new()),
+            catalogs: Mutex::new(CatalogCache::default()),
         });
         tokio::spawn(close_idle_files(Arc::downgrade(&workspace_files)));
         Ok(Db {

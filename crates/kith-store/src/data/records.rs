@@ -29,24 +29,27 @@ impl DataStore {
     /// Every object of the workspace. Read at most every [`CATALOG_TTL`] per instance: this
     /// instance's own metadata changes show at once, other instances' within that time.
     pub async fn objects(&self) -> Result<Arc<Vec<ObjectMeta>>, StoreError> {
-        let cached = self
-            .db
-            .workspace_files
-            .catalogs
+        let catalogs = &self.db.workspace_files.catalogs;
+        let (cached, changes) = catalogs
             .lock()
             .ok()
-            .and_then(|catalogs| {
-                catalogs
+            .map(|catalogs| {
+                let cached = catalogs
+                    .read
                     .get(&self.workspace_id)
                     .filter(|(read_at, _)| read_at.elapsed() < CATALOG_TTL)
-                    .map(|(_, c)| Arc::clone(c))
-            });
+                    .map(|(_, c)| Arc::clone(c));
+                (cached, catalogs.changes.get(&self.workspace_id).copied())
+            })
+            .unwrap_or_default();
         if let Some(catalog) = cached {
             return Ok(catalog);
         }
         let catalog = Arc::new(super::schema::load_objects(self).await?);
-        if let Ok(mut catalogs) = self.db.workspace_files.catalogs.lock() {
-            catalogs.insert(
+        if let Ok(mut catalogs) = catalogs.lock()
+            && catalogs.changes.get(&self.workspace_id).copied() == changes
+        {
+            catalogs.read.insert(
                 self.workspace_id,
                 (std::time::Instant::now(), Arc::clone(&catalog)),
             );
@@ -54,10 +57,11 @@ impl DataStore {
         Ok(catalog)
     }
 
-    /// Forgets the cached catalog after a metadata change.
+    /// Forgets the cached catalog after a metadata change (once it committed).
     pub(super) fn forget_catalog(&self) {
         if let Ok(mut catalogs) = self.db.workspace_files.catalogs.lock() {
-            catalogs.remove(&self.workspace_id);
+            catalogs.read.remove(&self.workspace_id);
+            *catalogs.changes.entry(self.workspace_id).or_default() += 1;
         }
     }
 

@@ -6,7 +6,7 @@
 
 use super::batch::Source;
 use super::sql::{Args, Row, quote};
-use super::{DataStore, schema};
+use super::{DataStore, Target, schema};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
 use kith_core::access::Action;
@@ -14,6 +14,9 @@ use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{FieldMeta, ObjectMeta};
 use serde_json::Value;
 use uuid::Uuid;
+
+/// The most new entries, in kB, PostgreSQL's search index keeps unmerged (its default is 4,096).
+const GIN_PENDING_LIST_KB: u32 = 256;
 
 /// How many candidates a query takes from the index before ranking.
 const CANDIDATES: usize = 400;
@@ -82,6 +85,7 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
     for sql in statements {
         tx.ex().execute_cells(&sql, &Args::default()).await?;
     }
+    limit_pending_entries(store, tx).await?;
     let generated = "is_generated = 'ALWAYS'";
     if schema::postgres_column_is(store, tx, "_kith_search", "words", generated).await? {
         let stop = format!("ALTER TABLE {table} ALTER COLUMN words DROP EXPRESSION");
@@ -103,6 +107,32 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
             );
             tx.ex().execute_cells(&fill, &Args::default()).await?;
         }
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, new entries wait in the search index's pending list, which every search reads
+/// in full, until a vacuum or a full list merges them: at the default 4 MB, right after a large
+/// import, each search read thousands of them. The limit is set once, on indexes made before too.
+async fn limit_pending_entries(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    let Target::Postgres { schema, .. } = &store.target else {
+        return Ok(());
+    };
+    let setting = format!("gin_pending_list_limit={GIN_PENDING_LIST_KB}");
+    let mut args = Args::default();
+    let sql = format!(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = {} AND c.relname = 'kith_search_words' AND {} = ANY(COALESCE(c.reloptions, '{{}}'))",
+        args.push(ColumnType::Text, Cell::Text(schema.clone())),
+        args.push(ColumnType::Text, Cell::Text(setting.clone())),
+    );
+    if tx.ex().fetch_int(&sql, &args).await? == Some(0) {
+        let alter = format!(
+            "ALTER INDEX {} SET ({})",
+            store.table("kith_search_words"),
+            setting.replace('=', " = ")
+        );
+        tx.ex().execute_cells(&alter, &Args::default()).await?;
     }
     Ok(())
 }

@@ -136,6 +136,19 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
         words_and_changes(&mut conn, &schema).await,
         "changes text NEVER, words tsvector NEVER"
     );
+    let options: Option<Vec<String>> = sqlx::query_scalar(
+        "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relname = 'kith_search_words'",
+    )
+    .bind(&schema)
+    .fetch_one(&mut conn)
+    .await
+    .expect("the search index's options");
+    assert_eq!(
+        options,
+        Some(vec!["gin_pending_list_limit=256".to_owned()]),
+        "the index made again keeps few entries pending"
+    );
     conn.close().await.expect("close");
     owner
         .post(
