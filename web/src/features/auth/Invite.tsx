@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useLocation, useSearch } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { Problem } from "../../ui/Problem";
 
 /** The page an invitation mail links to: join (signed in) or create the invited account. */
 export function Invite({ me }: { me: Me | undefined }) {
@@ -57,11 +58,7 @@ export function Invite({ me }: { me: Me | undefined }) {
         <p>
           {inviterName} invited {email} to {workspaceName} as {role}.
         </p>
-        {error && (
-          <p className="problem" role="alert">
-            {error}
-          </p>
-        )}
+        <Problem message={error} />
         {me ? (
           <button className="primary" type="button" onClick={() => void accept()}>
             Join {workspaceName}

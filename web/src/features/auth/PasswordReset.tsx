@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useSearch } from "wouter";
 import { api } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { Problem } from "../../ui/Problem";
 
 /** Asks for a reset link by email; says the same whether or not the account exists. */
 export function ForgotPassword() {
@@ -27,11 +28,7 @@ export function ForgotPassword() {
           <p role="status">If an account has this address, a link to choose a new password is on its way. It works for an hour.</p>
         ) : (
           <>
-            {error && (
-              <p className="problem" role="alert">
-                {error}
-              </p>
-            )}
+            <Problem message={error} />
             <label className="field">
               <span>Email</span>
               <input name="email" type="email" autoComplete="username" required />
@@ -77,11 +74,7 @@ export function ResetPassword() {
           </p>
         ) : (
           <>
-            {error && (
-              <p className="problem" role="alert">
-                {error}
-              </p>
-            )}
+            <Problem message={error} />
             <label className="field">
               <span>New password</span>
               <input name="password" type="password" autoComplete="new-password" required />

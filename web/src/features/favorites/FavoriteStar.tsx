@@ -2,6 +2,7 @@
 
 import type { FavoriteTarget } from "../../api/kith";
 import { useFavoriteToggle } from "./favorites";
+import { Problem } from "../../ui/Problem";
 
 export function FavoriteStar({ workspace, target, what }: { workspace: string; target: FavoriteTarget; what: string }) {
   const { favorite, problem, pending, toggle } = useFavoriteToggle(workspace, target);
@@ -18,11 +19,7 @@ export function FavoriteStar({ workspace, target, what }: { workspace: string; t
       >
         {on ? "★" : "☆"}
       </button>
-      {problem && (
-        <small className="problem" role="alert">
-          {problem}
-        </small>
-      )}
+      <Problem message={problem} inline />
     </span>
   );
 }

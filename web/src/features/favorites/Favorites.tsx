@@ -6,6 +6,7 @@ import { Link, useLocation, useSearch } from "wouter";
 import type { Favorite, ObjectMeta } from "../../api/kith";
 import { ObjectIcon } from "./ObjectIcon";
 import { favoriteHref, useFavoriteMove, useFavorites } from "./favorites";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -84,11 +85,7 @@ export function Favorites({ workspace, objects }: Props) {
       <span id="favorites-help" className="visually-hidden">
         Alt+Up and Alt+Down move a favourite.
       </span>
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
+      <Problem message={problem} />
     </section>
   );
 }

@@ -20,6 +20,7 @@ import { formatValue } from "../records/format";
 import { useCanWrite } from "../shell/role";
 import { CARD, columnFilter, columnId, columns, planMove, sumField, valueOf, type Column } from "./board";
 import { bothFilters } from "../records/query";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -110,11 +111,7 @@ export function Kanban({ workspace, object, field, filter }: Props) {
 
   return (
     <>
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
+      <Problem message={problem} />
       <DndContext sensors={sensors} collisionDetection={collisions} onDragEnd={(event) => void dragEnd(event)}>
         <div className="board" role="list" aria-label={`${object.labelPlural} by ${field.label.toLowerCase()}`}>
           {board.map((column, i) => {

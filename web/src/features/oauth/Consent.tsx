@@ -13,6 +13,7 @@ import {
 import { ApiError } from "../../api/client";
 import { applyTheme } from "../../ui/theme";
 import { useRawSearch } from "../../ui/rawSearch";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   me: Me;
@@ -165,11 +166,7 @@ function ConsentForm({ me, request, prompt, workspaces, go }: FormProps) {
             </fieldset>
           </>
         )}
-        {problem && (
-          <p className="problem" role="alert">
-            {problem}
-          </p>
-        )}
+        <Problem message={problem} />
         {busy === "left" && (
           <p role="status" className="muted">
             Sending you back to {prompt.redirectHost}…

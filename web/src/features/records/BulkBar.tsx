@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, type FieldMeta, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { Problem } from "../../ui/Problem";
 
 /** Field types a bulk change can set from one typed value. */
 const SETTABLE = new Set(["TEXT", "NUMBER", "NUMERIC", "BOOLEAN", "DATE", "SELECT"]);
@@ -150,11 +151,7 @@ export function BulkBar({ workspace, object, selected, clear }: Props) {
           </>
         )}
       </div>
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
+      <Problem message={problem} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useCanWrite } from "../shell/role";
 import { Markdown, MarkdownInput } from "./editors";
 import { useDeleteWithUndo } from "../tasks/tasks";
 import { FormActions } from "../../ui/FormActions";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -52,12 +53,8 @@ export function NotesPanel({ workspace, object, record, notes }: Props) {
         </button>
       )}
       {adding && <NoteForm onSubmit={create} onCancel={() => setAdding(false)} />}
-      {linked.error && <p role="alert">{linked.error.message}</p>}
-      {deleting.problem && (
-        <p className="problem" role="alert">
-          {deleting.problem}
-        </p>
-      )}
+      <Problem message={linked.error?.message} />
+      <Problem message={deleting.problem} />
       {linked.data?.length === 0 && !adding && <p className="muted">No notes yet. Add one to keep what was said.</p>}
       <ul className="note-list">
         {(linked.data ?? []).map((note) => {

@@ -16,6 +16,7 @@ import { Grid } from "./Grid";
 import { BulkBar } from "./BulkBar";
 import { ViewPicker } from "../views/ViewPicker";
 import { formatColumns, parseColumns } from "../views/views";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -157,7 +158,7 @@ export function RecordList({ workspace, plural }: Props) {
           clear={() => setSelected(new Set())}
         />
       )}
-      {pages.error && <p role="alert">{pages.error.message}</p>}
+      <Problem message={pages.error?.message} />
       {creating && object && (
         <NewRecord workspace={workspace} object={object} onDone={() => setCreating(false)} />
       )}
@@ -221,11 +222,7 @@ function NewRecord({ workspace, object, onDone }: { workspace: string; object: O
         </span>
         <input autoFocus onKeyDown={keyDown} onBlur={(e) => !e.currentTarget.value && onDone()} />
       </label>
-      {error && (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      )}
+      <Problem message={error} />
     </div>
   );
 }

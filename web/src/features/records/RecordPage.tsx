@@ -9,6 +9,7 @@ import { EDITABLE, FieldEditor, SAVES_AT_ONCE, fieldKey, relationLabel } from ".
 import { BooleanSwitch, RatingEditor } from "./editors/ChoiceEditors";
 import { RecordTabs } from "./RecordTabs";
 import { FavoriteStar } from "../favorites/FavoriteStar";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -143,11 +144,7 @@ function FieldRow({ workspace, objects, object, record, field }: FieldRowProps) 
       <dd>
         {shown}
         {field.type === "RELATION" && !editing && <RelationLink workspace={workspace} field={field} record={record} objects={objects} />}
-        {error && (
-          <small className="problem" role="alert">
-            {error}
-          </small>
-        )}
+        <Problem message={error} inline />
       </dd>
     </div>
   );
@@ -204,7 +201,7 @@ export function Timeline({ workspace, object, id }: { workspace: string; object:
   const labels = new Map(object.fields.map((f) => [f.name, f]));
   return (
     <section className="timeline" aria-label="Timeline">
-      {events.error && <p role="alert">{events.error.message}</p>}
+      <Problem message={events.error?.message} />
       {events.data?.length === 0 && <p className="muted">Nothing has happened yet.</p>}
       <ol>
         {(events.data ?? []).map((event) => (

@@ -9,6 +9,7 @@ import { ApiError } from "../../api/client";
 import { useCanWrite } from "../shell/role";
 import { formatValue } from "./format";
 import { newRecordValues } from "./values";
+import { Problem } from "../../ui/Problem";
 
 export interface Relatedness {
   object: ObjectMeta;
@@ -79,12 +80,8 @@ export function RelatedPanel({ workspace, record, related, label }: Props) {
           }}
         />
       )}
-      {problem && (
-        <p className="problem" role="alert">
-          {problem}
-        </p>
-      )}
-      {list.error && <p role="alert">{list.error.message}</p>}
+      <Problem message={problem} />
+      <Problem message={list.error?.message} />
       {list.data?.records.length === 0 && <p className="muted">No {object.labelPlural.toLowerCase()} yet.</p>}
       <ul className="related-list">
         {(list.data?.records ?? []).map((r) => (

@@ -5,6 +5,7 @@ import { useContext, useState, type ReactNode } from "react";
 import { ApiError } from "../../api/client";
 import type { Role } from "../../api/kith";
 import { WorkspaceRole } from "../shell/role";
+import { Problem } from "../../ui/Problem";
 
 /** The server's explanation when there is one, else the error's own text. */
 export function problemText(caught: unknown): string {
@@ -51,11 +52,7 @@ export function OutcomeLine({ outcome }: { outcome: Outcome }) {
       <p className="settings-status" role="status">
         {outcome.status}
       </p>
-      {outcome.problem && (
-        <p className="problem" role="alert">
-          {outcome.problem}
-        </p>
-      )}
+      <Problem message={outcome.problem} />
     </>
   );
 }
@@ -73,11 +70,7 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 export function QueryProblem({ error }: { error: Error }) {
-  return (
-    <p className="problem" role="alert">
-      {error.message}
-    </p>
-  );
+  return <Problem message={error.message} />;
 }
 
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/kith";
 import { ApiError } from "../../api/client";
+import { Problem } from "../../ui/Problem";
 
 /** For an account in no workspace yet: make one. */
 export function NewWorkspace() {
@@ -24,11 +25,7 @@ export function NewWorkspace() {
       <form className="card" onSubmit={submit}>
         <h1>Create a workspace</h1>
         <p className="muted">A workspace holds your team's companies, people and deals.</p>
-        {error && (
-          <p className="problem" role="alert">
-            {error}
-          </p>
-        )}
+        <Problem message={error} />
         <label className="field">
           <span>Name</span>
           <input name="name" required autoComplete="organization" />

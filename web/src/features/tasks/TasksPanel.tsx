@@ -7,6 +7,7 @@ import { useCanWrite } from "../shell/role";
 import { TaskForm, type TaskValues } from "./TaskForm";
 import { TaskList } from "./TaskList";
 import { useCompleteTask, useDeleteWithUndo } from "./tasks";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -44,7 +45,7 @@ export function TasksPanel({ workspace, object, record, tasks }: Props) {
         </button>
       )}
       {adding && <TaskForm workspace={workspace} tasks={tasks} onSubmit={create} onCancel={() => setAdding(false)} />}
-      {linked.error && <p role="alert">{linked.error.message}</p>}
+      <Problem message={linked.error?.message} />
       {(problem ?? deleting.problem) && (
         <p className="problem" role="alert">
           {problem ?? deleting.problem}

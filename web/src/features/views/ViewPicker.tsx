@@ -6,6 +6,7 @@ import { ApiError } from "../../api/client";
 import { VIEW_KEYS, isModified, specFromSearch, viewSearch } from "./views";
 import { FavoriteStar } from "../favorites/FavoriteStar";
 import { favoritesKey } from "../favorites/favorites";
+import { Problem } from "../../ui/Problem";
 
 interface Props {
   workspace: string;
@@ -110,7 +111,7 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
               </li>
             ))}
           </ul>
-          {views.error && <p role="alert">{views.error.message}</p>}
+          <Problem message={views.error?.message} />
           <div className="view-actions">
             {current && modified && (current.visibility === "personal" || canShare) && (
               <button type="button" onClick={() => save.mutate(current)} disabled={save.isPending}>
@@ -143,11 +144,7 @@ export function ViewPicker({ workspace, object, search, go, canShare }: Props) {
               </button>
             )}
           </div>
-          {problem && (
-            <p className="problem" role="alert">
-              {problem}
-            </p>
-          )}
+          <Problem message={problem} />
         </div>
       )}
     </div>

@@ -18,6 +18,7 @@ import {
   type ListType,
 } from "./shapes";
 import { saveOrCancel, type EditorProps } from "./types";
+import { Problem } from "../../../ui/Problem";
 
 const str = (value: unknown) => (typeof value === "string" ? value : "");
 
@@ -54,11 +55,7 @@ export function CurrencyEditor({ id, label, value, onSave, onCancel }: EditorPro
           ))}
         </select>
       </div>
-      {problem && (
-        <small className="problem" role="alert">
-          {problem}
-        </small>
-      )}
+      <Problem message={problem} inline />
       <EditorActions save={save} cancel={onCancel} />
     </div>
   );

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { parseEdit } from "../values";
 import { fromLocalInput, toLocalInput } from "./shapes";
 import { saveOrCancel, type EditorProps } from "./types";
+import { Problem } from "../../../ui/Problem";
 
 export function TextEditor({ id, value, onSave, onCancel }: EditorProps) {
   const [text, setText] = useState(typeof value === "string" ? value : "");
@@ -37,11 +38,7 @@ export function NumberEditor({ id, value, onSave, onCancel, whole }: EditorProps
         }}
         onKeyDown={saveOrCancel(save, onCancel)}
       />
-      {problem && (
-        <small id={`${id}-problem`} className="problem" role="alert">
-          {problem}
-        </small>
-      )}
+      <Problem message={problem} inline id={`${id}-problem`} />
     </>
   );
 }
