@@ -10,7 +10,7 @@ use super::schema::{index_name, lock_key, sort_index_sql};
 use super::sql::Args;
 use super::sql::quote;
 use super::{DataStore, Target};
-use crate::StoreError;
+use crate::{Backend, StoreError};
 use kith_core::fields::{Cell, ColumnType, FieldType};
 use kith_core::metadata::{FieldMeta, ObjectMeta};
 use kith_core::standard::standard_objects;
@@ -35,7 +35,9 @@ impl DataStore {
                 if existing.contains(&name) || !wants_sort_index(object, field, &used, &standard) {
                     continue;
                 }
-                let Some(create) = sort_index_sql(self, object, field, self.is_postgres()) else {
+                let Some(create) =
+                    sort_index_sql(self, object, field, self.backend() == Backend::Postgres)
+                else {
                     continue;
                 };
                 if self.build_index(&name, &create).await? {
@@ -45,10 +47,6 @@ impl DataStore {
             }
         }
         Ok(built)
-    }
-
-    fn is_postgres(&self) -> bool {
-        matches!(self.target, Target::Postgres { .. })
     }
 
     /// The names of the workspace's indexes that can serve queries (PostgreSQL keeps the

@@ -195,6 +195,7 @@ impl DataStore {
             search_indexed: 0,
         };
         create_object(self, &mut tx, &catalog, &object, catalog.len()).await?;
+        super::counts::count_objects(self, &mut tx, std::slice::from_ref(&object)).await?;
         tx.commit().await?;
         self.forget_catalog();
         Ok(object)

@@ -205,7 +205,6 @@ pub async fn create_object(
     for field in &object.fields {
         create_field_indexes(store, tx, object, field).await?;
     }
-    super::counts::count_objects(store, tx, std::slice::from_ref(object)).await?;
     let mut args = Args::default();
     let values = [
         args.push(ColumnType::Uuid, Cell::Uuid(object.id)),
