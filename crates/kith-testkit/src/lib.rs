@@ -140,10 +140,7 @@ impl TestApp {
 
     /// Where a workspace's SQLite file is (whether or not it exists).
     pub fn workspace_file(&self, workspace: &str) -> std::path::PathBuf {
-        let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
-        self.data_dir()
-            .join("workspaces")
-            .join(format!("{}.db", workspace.simple()))
+        workspace_file_in(self.data_dir(), workspace)
     }
 
     /// How many rows of a workspace's `table` match `condition`, read from the database itself
@@ -425,6 +422,14 @@ impl Drop for TestDatabase {
             drop_postgres_schemas(schema);
         }
     }
+}
+
+/// Where a workspace's SQLite file is in a server's data folder (whether or not it exists).
+pub fn workspace_file_in(data_dir: &std::path::Path, workspace: &str) -> std::path::PathBuf {
+    let workspace = uuid::Uuid::parse_str(workspace).expect("workspace id");
+    data_dir
+        .join("workspaces")
+        .join(format!("{}.db", workspace.simple()))
 }
 
 /// A [`TestDatabase`]: a SQLite file in `data_dir`, or a fresh PostgreSQL schema.

@@ -3,6 +3,7 @@
 //! names its key and stores nothing.
 
 use crate::access::object_id;
+use crate::views::{make_role, make_token};
 use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 
@@ -278,19 +279,6 @@ async fn a_refused_favourite_names_its_key_and_stores_nothing(backend: Backend) 
     assert_eq!(listed["data"]["favorites"][0]["position"], kept["position"]);
 }
 
-async fn make_token(owner: &TestClient, ws: &str, scopes: Value) -> String {
-    owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/tokens"),
-            json!({ "name": "t", "scopes": scopes }),
-        )
-        .await
-        .expect_status(201)["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
-}
-
 async fn favourites_follow_what_they_point_at(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
@@ -339,18 +327,17 @@ async fn favourites_follow_what_they_point_at(backend: Backend) {
     assert_eq!(labels(&member).await, ["Acme Ltd", "Ada", "Shared"]);
 
     // A role that may not read companies: their company and its view are left out, not lost.
-    let role = owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/roles"),
-            json!({ "name": "No companies", "permissions": {
-                "default": { "read": true, "write": true, "delete": true },
-                "objects": { "company": { "read": false, "write": false, "delete": false } },
-                "sensitiveInClear": false,
-            } }),
-        )
-        .await
-        .expect_status(201)["id"]
-        .clone();
+    let role = make_role(
+        &owner,
+        &ws,
+        "No companies",
+        json!({
+            "default": { "read": true, "write": true, "delete": true },
+            "objects": { "company": { "read": false, "write": false, "delete": false } },
+            "sensitiveInClear": false,
+        }),
+    )
+    .await;
     let members = format!("/api/v1/workspaces/{ws}/members/{member_id}");
     owner
         .patch(&members, json!({ "roleId": role }))

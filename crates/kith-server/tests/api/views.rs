@@ -30,7 +30,7 @@ async fn view_names(client: &TestClient, query: &str) -> Vec<String> {
         .collect()
 }
 
-async fn make_token(owner: &TestClient, ws: &str, scopes: Value) -> String {
+pub(crate) async fn make_token(owner: &TestClient, ws: &str, scopes: Value) -> String {
     owner
         .post(
             &format!("/api/v1/workspaces/{ws}/tokens"),
@@ -43,7 +43,12 @@ async fn make_token(owner: &TestClient, ws: &str, scopes: Value) -> String {
         .to_owned()
 }
 
-async fn make_role(owner: &TestClient, ws: &str, name: &str, permissions: Value) -> Value {
+pub(crate) async fn make_role(
+    owner: &TestClient,
+    ws: &str,
+    name: &str,
+    permissions: Value,
+) -> Value {
     owner
         .post(
             &format!("/api/v1/workspaces/{ws}/roles"),

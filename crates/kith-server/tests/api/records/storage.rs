@@ -23,16 +23,9 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
     .await;
     app.stop().await;
 
-    let file = dir.path().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
     {
         use sqlx::Connection as _;
-        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
-        let mut conn = sqlx::SqliteConnection::connect_with(&options)
-            .await
-            .expect("open the workspace file");
+        let mut conn = open_workspace_file(&dir, &ws).await;
         sqlx::query("DROP TABLE _kith_search_docs")
             .execute(&mut conn)
             .await
@@ -113,12 +106,7 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
             "ALTER TABLE \"{schema}\"._kith_events ALTER COLUMN changes TYPE JSONB USING changes::jsonb"
         ),
     ];
-    for statement in &old_layout {
-        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
+    execute_each::<sqlx::Postgres>(&mut conn, &old_layout).await;
     assert_eq!(
         words_and_changes(&mut conn, &schema).await,
         "changes jsonb NEVER, words tsvector ALWAYS"
@@ -278,18 +266,14 @@ async fn timelines_work_on_both_layouts_of_the_events_table() {
         table
             .replace("WITHOUT ROWID", "")
             .replacen("\"_kith_events\"", "\"_kith_events_old\"", 1);
-    for statement in [
+    let statements = [
         old_layout.as_str(),
         "INSERT INTO _kith_events_old SELECT * FROM _kith_events",
         "DROP TABLE _kith_events",
         "ALTER TABLE _kith_events_old RENAME TO _kith_events",
         "CREATE INDEX kith_events_record ON _kith_events (record_id, at)",
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(statement))
-            .execute(&mut file)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
+    ];
+    execute_each::<sqlx::Sqlite>(&mut file, &statements).await;
     let rows: i64 = sqlx::query_scalar(rowid)
         .fetch_one(&mut file)
         .await
@@ -325,31 +309,19 @@ async fn an_older_sqlite_file_gets_its_records_counted() {
     let database = kith_testkit::test_database(Backend::Sqlite, &dir).await;
     let settings = database.settings(&dir);
     let ws = three_people_then_stop(Backend::Sqlite, settings).await;
-    let file = dir.path().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .expect("open the workspace file");
+    let mut conn = open_workspace_file(&dir, &ws).await;
     let triggers: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             .fetch_all(&mut conn)
             .await
             .expect("triggers");
     assert!(triggers.len() >= 3, "each object's triggers: {triggers:?}");
-    for trigger in triggers {
-        let drop = format!("DROP TRIGGER \"{trigger}\"");
-        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
-            .execute(&mut conn)
-            .await
-            .expect("drop a trigger");
-    }
-    sqlx::query("DROP TABLE _kith_counts")
-        .execute(&mut conn)
-        .await
-        .expect("drop the counts");
+    let mut drops: Vec<String> = triggers
+        .iter()
+        .map(|trigger| format!("DROP TRIGGER \"{trigger}\""))
+        .collect();
+    drops.push("DROP TABLE _kith_counts".to_owned());
+    execute_each::<sqlx::Sqlite>(&mut conn, &drops).await;
     conn.close().await.expect("close");
     counted_once_then_kept(Backend::Sqlite, settings, &ws).await;
 }
@@ -368,17 +340,13 @@ async fn an_older_postgres_schema_gets_its_records_counted() {
     let mut conn = sqlx::PgConnection::connect(&database.url)
         .await
         .expect("connect");
-    for statement in [
+    let drops = [
         format!("DROP TABLE \"{schema}\"._kith_counts"),
         format!("DROP FUNCTION \"{schema}\".kith_count_added CASCADE"),
         format!("DROP FUNCTION \"{schema}\".kith_count_removed CASCADE"),
         format!("DROP FUNCTION \"{schema}\".kith_count_moved CASCADE"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
+    ];
+    execute_each::<sqlx::Postgres>(&mut conn, &drops).await;
     conn.close().await.expect("close");
     counted_once_then_kept(Backend::Postgres, settings, &ws).await;
 }
@@ -439,27 +407,18 @@ async fn an_older_sqlite_file_gets_the_missing_sort_indexes() {
     let database = kith_testkit::test_database(Backend::Sqlite, &dir).await;
     let settings = database.settings(&dir);
     let ws = three_people_then_stop(Backend::Sqlite, settings).await;
-    let file = dir.path().join("workspaces").join(format!(
-        "{}.db",
-        uuid::Uuid::parse_str(&ws).expect("uuid").simple()
-    ));
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options)
-        .await
-        .expect("open the workspace file");
+    let mut conn = open_workspace_file(&dir, &ws).await;
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'people' AND name LIKE 'ix_%'",
     )
     .fetch_all(&mut conn)
     .await
     .expect("indexes");
-    for index in indexes {
-        let drop = format!("DROP INDEX \"{index}\"");
-        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
-            .execute(&mut conn)
-            .await
-            .expect("drop an index");
-    }
+    let drops: Vec<String> = indexes
+        .iter()
+        .map(|index| format!("DROP INDEX \"{index}\""))
+        .collect();
+    execute_each::<sqlx::Sqlite>(&mut conn, &drops).await;
     conn.close().await.expect("close");
     sort_indexes_come_back(Backend::Sqlite, settings, &ws).await;
 }
@@ -485,13 +444,11 @@ async fn an_older_postgres_schema_gets_the_missing_sort_indexes() {
     .fetch_all(&mut conn)
     .await
     .expect("indexes");
-    for index in indexes {
-        let drop = format!("DROP INDEX \"{schema}\".\"{index}\"");
-        sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
-            .execute(&mut conn)
-            .await
-            .expect("drop an index");
-    }
+    let drops: Vec<String> = indexes
+        .iter()
+        .map(|index| format!("DROP INDEX \"{schema}\".\"{index}\""))
+        .collect();
+    execute_each::<sqlx::Postgres>(&mut conn, &drops).await;
     conn.close().await.expect("close");
     sort_indexes_come_back(Backend::Postgres, settings, &ws).await;
 }
@@ -509,5 +466,30 @@ async fn sort_indexes_come_back(
         .expect("data");
     for order in ["jobTitle", "city[DescNullsLast]", "companyId"] {
         index_comes_to_serve(&data, "people", order).await;
+    }
+}
+
+/// A workspace's SQLite file, opened beside the server (stopped) to make it look older.
+async fn open_workspace_file(dir: &tempfile::TempDir, ws: &str) -> sqlx::SqliteConnection {
+    use sqlx::Connection as _;
+    let file = kith_testkit::workspace_file_in(dir.path(), ws);
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+    sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the workspace file")
+}
+
+/// Runs each statement on `conn`, failing with the one that failed.
+async fn execute_each<DB>(conn: &mut DB::Connection, statements: &[impl AsRef<str>])
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    for statement in statements.iter().map(AsRef::as_ref) {
+        sqlx::query::<DB>(sqlx::AssertSqlSafe(statement))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
