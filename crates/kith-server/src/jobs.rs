@@ -73,35 +73,18 @@ pub fn catch_up_fields_soon(state: &AppState, workspace_id: Uuid) {
 }
 
 /// Catches up with one workspace's field changes and builds the indexes they or its saved views
-/// want (asked for by [`catch_up_fields_soon`]).
+/// want: when a request asks ([`catch_up_fields_soon`]), and when this process first opens the
+/// workspace (one made by an earlier version may miss indexes or index entries).
 pub async fn catch_up_workspace(runner: &JobRunner, workspace_id: Uuid) {
     let outcome = async {
         let data = runner.data(workspace_id).await?;
         Ok::<_, StoreError>(data.catch_up_fields().await? + data.build_missing_indexes().await?)
     };
     match outcome.await {
+        Ok(0) => {}
         Ok(count) => tracing::info!(%workspace_id, count, "caught up with field changes"),
         Err(e) => {
             tracing::error!(%workspace_id, error = %e, "catching up with field changes failed; the job retries")
-        }
-    }
-}
-
-/// Builds the indexes a workspace misses (one made before they were wanted), when this process
-/// first opens it.
-pub async fn build_indexes(runner: &JobRunner, workspace_id: Uuid) {
-    let outcome = async {
-        runner
-            .data(workspace_id)
-            .await?
-            .build_missing_indexes()
-            .await
-    };
-    match outcome.await {
-        Ok(0) => {}
-        Ok(count) => tracing::info!(%workspace_id, count, "built the missing indexes"),
-        Err(e) => {
-            tracing::error!(%workspace_id, error = %e, "building indexes failed; the hourly job retries")
         }
     }
 }

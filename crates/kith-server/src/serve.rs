@@ -310,13 +310,12 @@ async fn rate_exchange(state: AppState, mut stopped: watch::Receiver<bool>) {
 struct Requests {
     /// Workspaces whose field changes or saved views want catching up with.
     catch_up: mpsc::UnboundedReceiver<uuid::Uuid>,
-    /// Workspaces this process opened for the first time, which may miss indexes.
+    /// Workspaces this process opened for the first time, which may miss indexes or entries.
     first_opened: mpsc::UnboundedReceiver<uuid::Uuid>,
 }
 
 enum Asked {
     CatchUp(uuid::Uuid),
-    BuildIndexes(uuid::Uuid),
     DueJobs,
 }
 
@@ -333,7 +332,7 @@ async fn job_runner(
         let asked = tokio::select! {
             _ = tokio::time::sleep_until(next_poll) => Asked::DueJobs,
             Some(workspace_id) = requests.catch_up.recv() => Asked::CatchUp(workspace_id),
-            Some(workspace_id) = requests.first_opened.recv() => Asked::BuildIndexes(workspace_id),
+            Some(workspace_id) = requests.first_opened.recv() => Asked::CatchUp(workspace_id),
             _ = stopped.wait_for(|stop| *stop) => return,
         };
         match asked {
@@ -343,12 +342,6 @@ async fn job_runner(
                 tokio::spawn(async move {
                     crate::jobs::catch_up_workspace(&runner, workspace_id).await
                 });
-            }
-            Asked::BuildIndexes(workspace_id) => {
-                let runner = runner.clone();
-                tokio::spawn(
-                    async move { crate::jobs::build_indexes(&runner, workspace_id).await },
-                );
             }
             Asked::DueJobs => {
                 if let Err(e) = crate::jobs::run_due(&state, &runner).await {

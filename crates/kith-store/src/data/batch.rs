@@ -10,7 +10,7 @@ use super::events::CreatedChanges;
 use super::input::{Checked, field_error, rejected, write_error};
 use super::projection::{Projection, RecordOutput};
 use super::records::actor_cells;
-use super::search::{RecordText, entry_columns, entry_row};
+use super::search::{LABEL_COLUMNS, RecordText, entry_columns, entry_row, label_rows};
 use super::sql::{Args, Bound, CopyData, Row, quote};
 use crate::db::Tx;
 use crate::{Backend, StoreError};
@@ -133,6 +133,12 @@ impl DataStore {
             Backend::Postgres => vec![
                 self.copy(&object.table, &sources, &shared, rows)?,
                 self.copy("_kith_events", &EVENT_COLUMNS, &shared, events)?,
+                self.copy(
+                    "_kith_search_labels",
+                    &LABEL_COLUMNS,
+                    &[],
+                    label_rows(&search),
+                )?,
                 self.copy(
                     "_kith_search",
                     entry_columns(Backend::Postgres),

@@ -346,6 +346,14 @@ impl DataStore {
             );
             tx.ex().execute_cells(&sql, &args).await?;
         }
+        let mut args = Args::default();
+        let sql = format!(
+            "DELETE FROM {} WHERE record_id IN (SELECT record_id FROM {} WHERE object_id = {})",
+            self.table("_kith_search_labels"),
+            self.table("_kith_search"),
+            args.push(ColumnType::Uuid, Cell::Uuid(id))
+        );
+        tx.ex().execute_cells(&sql, &args).await?;
         for table in [
             "_kith_events",
             "_kith_search",

@@ -358,6 +358,27 @@ async fn change_sets(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether this workspace has the table `table` (one of Kith's own, such as `_kith_search`).
+pub(super) async fn table_exists(
+    store: &DataStore,
+    tx: &mut Tx,
+    table: &str,
+) -> Result<bool, StoreError> {
+    let mut args = Args::default();
+    let sql = match &store.target {
+        Target::Sqlite(_) => format!(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = {}",
+            args.push(ColumnType::Text, Cell::Text(table.to_owned()))
+        ),
+        Target::Postgres { schema, .. } => format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            args.push(ColumnType::Text, Cell::Text(schema.clone())),
+            args.push(ColumnType::Text, Cell::Text(table.to_owned())),
+        ),
+    };
+    Ok(tx.ex().fetch_int(&sql, &args).await? == Some(1))
+}
+
 /// Whether this workspace's PostgreSQL column `table.column` meets `condition`, a condition on
 /// `information_schema.columns` (`data_type = 'jsonb'`). Never on SQLite.
 pub(super) async fn postgres_column_is(

@@ -3,6 +3,13 @@
 //! One index row per live record (`_kith_search`), written in the same transaction as the record.
 //! A query takes a bounded set of candidates from the index without ranking (ranking every match
 //! of a two-letter prefix costs tens of milliseconds on a million people) and ranks only those.
+//!
+//! The words of each label are also kept in order (`_kith_search_labels`, a B-tree), so that a
+//! query is first answered from the labels whose words start with it: the index hands over the
+//! first few in word order and stops, however many labels share the prefix. Both full-text
+//! indexes find every match before they return any (PostgreSQL's GIN index took 11 ms for the
+//! 50,000 people named Ada, 40 ms for `a`), and a label match always ranks above a match of the
+//! rest of the text, so only when the labels hold too few matches is the full-text index asked.
 
 use super::batch::Source;
 use super::sql::{Args, Row, quote};
@@ -24,6 +31,11 @@ const CANDIDATES: usize = 400;
 /// arbitrary ones of them finds nothing better than ranking 100, and it is what a palette asks
 /// at every first keystroke (at a million people, 8 people typing at once).
 const SHORT_PREFIX_CANDIDATES: usize = 100;
+/// How many candidates a query takes from the labels' words, in word order.
+const LABEL_CANDIDATES: usize = 100;
+
+/// The most words of a label kept in order for search (a label may be a long text).
+const LABEL_WORDS: usize = 8;
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -64,6 +76,7 @@ pub(super) fn entry_columns(backend: Backend) -> &'static [(&'static str, Source
 pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
     let table = store.table("_kith_search");
     let docs = store.table("_kith_search_docs");
+    let labels_were_kept = schema::table_exists(store, tx, "_kith_search_labels").await?;
     let statements = match store.backend() {
         Backend::Sqlite => vec![
             format!(
@@ -73,6 +86,15 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
             format!(
                 "CREATE TABLE IF NOT EXISTS {docs} (record_id BLOB PRIMARY KEY NOT NULL, doc INTEGER NOT NULL) WITHOUT ROWID"
             ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (record_id BLOB NOT NULL, word TEXT NOT NULL, \
+                 PRIMARY KEY (record_id, word)) WITHOUT ROWID",
+                store.table("_kith_search_labels")
+            ),
+            format!(
+                "CREATE INDEX IF NOT EXISTS kith_search_label_words ON {} (word, record_id)",
+                store.table("_kith_search_labels")
+            ),
         ],
         Backend::Postgres => vec![
             format!(
@@ -80,22 +102,34 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
                  label TEXT NOT NULL, body TEXT NOT NULL, words TSVECTOR NOT NULL)"
             ),
             format!("CREATE INDEX IF NOT EXISTS kith_search_words ON {table} USING GIN (words)"),
+            // Byte order ("C"), so that the words starting with a prefix are one range of it.
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (record_id UUID NOT NULL, word TEXT COLLATE \"C\" NOT NULL, \
+                 PRIMARY KEY (record_id, word))",
+                store.table("_kith_search_labels")
+            ),
+            format!(
+                "CREATE INDEX IF NOT EXISTS kith_search_label_words ON {} (word, record_id)",
+                store.table("_kith_search_labels")
+            ),
         ],
     };
     for sql in statements {
         tx.ex().execute_cells(&sql, &Args::default()).await?;
     }
     limit_pending_entries(store, tx).await?;
+    if !labels_were_kept {
+        // A workspace made before labels were kept: its objects are indexed again in the
+        // background (`catch_up_fields`); until then search asks the full-text index alone.
+        stale_search_everywhere(store, tx).await?;
+    }
     let generated = "is_generated = 'ALWAYS'";
     if schema::postgres_column_is(store, tx, "_kith_search", "words", generated).await? {
         let stop = format!("ALTER TABLE {table} ALTER COLUMN words DROP EXPRESSION");
         tx.ex().execute_cells(&stop, &Args::default()).await?;
         // The database split those entries' words by its own parser and locale, which may differ
         // from how queries are split now: every object is indexed again (`catch_up_fields`).
-        for mut object in schema::load_objects_on(store, tx.ex()).await? {
-            object.search_changes += 1;
-            schema::save_object(store, tx, &object).await?;
-        }
+        stale_search_everywhere(store, tx).await?;
     }
     if store.backend() == Backend::Sqlite {
         let mapped = format!("SELECT count(*) FROM (SELECT 1 FROM {docs} LIMIT 1)");
@@ -107,6 +141,15 @@ pub async fn create_index(store: &DataStore, tx: &mut Tx) -> Result<(), StoreErr
             );
             tx.ex().execute_cells(&fill, &Args::default()).await?;
         }
+    }
+    Ok(())
+}
+
+/// Marks every object's index entries as to be written again (`catch_up_fields`).
+async fn stale_search_everywhere(store: &DataStore, tx: &mut Tx) -> Result<(), StoreError> {
+    for mut object in schema::load_objects_on(store, tx.ex()).await? {
+        object.search_changes += 1;
+        schema::save_object(store, tx, &object).await?;
     }
     Ok(())
 }
@@ -292,6 +335,45 @@ pub(super) fn entry_row(
     row
 }
 
+/// The columns of a label's word kept in order, in the order of [`label_rows`].
+pub(super) const LABEL_COLUMNS: [(&str, Source); 2] =
+    [("record_id", Source::Row), ("word", Source::Row)];
+
+/// The words of each entry's label (its record id and label are the entry's second and third
+/// cells, see [`entry_row`]): rows of [`LABEL_COLUMNS`].
+pub(super) fn label_rows(entries: &[Row]) -> Vec<Row> {
+    entries
+        .iter()
+        .filter_map(|entry| match (entry.get(1), entry.get(2)) {
+            (Some((_, Cell::Uuid(id))), Some((_, Cell::Text(label)))) => Some((*id, label)),
+            _ => None,
+        })
+        .flat_map(|(id, label)| {
+            label_words(label).into_iter().map(move |word| {
+                vec![
+                    (ColumnType::Uuid, Cell::Uuid(id)),
+                    (ColumnType::Text, Cell::Text(word)),
+                ]
+            })
+        })
+        .collect()
+}
+
+/// The distinct words of a label, as [`query_words`] splits a query, at most [`LABEL_WORDS`].
+fn label_words(label: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in label.split(|c: char| !c.is_alphanumeric()) {
+        let word = word.to_lowercase();
+        if !word.is_empty() && word.len() <= MAX_WORD && !words.contains(&word) {
+            words.push(word);
+            if words.len() == LABEL_WORDS {
+                break;
+            }
+        }
+    }
+    words
+}
+
 /// Longest word PostgreSQL keeps in a `tsvector`, in bytes.
 const MAX_WORD: usize = 2_046;
 
@@ -347,6 +429,10 @@ impl DataStore {
             ],
             Backend::Postgres => vec![format!("DELETE FROM {table} WHERE record_id IN ({list})")],
         };
+        let labels = self.table("_kith_search_labels");
+        let statements = statements
+            .into_iter()
+            .chain([format!("DELETE FROM {labels} WHERE record_id IN ({list})")]);
         for sql in statements {
             tx.ex().execute_cells(&sql, &args).await?;
         }
@@ -372,7 +458,14 @@ impl DataStore {
     pub(super) fn entry_statements(&self, entries: Vec<Row>) -> Vec<(String, Args)> {
         let count = entries.len();
         let columns = entry_columns(self.backend());
+        let labels = label_rows(&entries);
         let mut statements = self.insert_statements("_kith_search", columns, &[], entries);
+        statements.extend(self.insert_statements(
+            "_kith_search_labels",
+            &LABEL_COLUMNS,
+            &[],
+            labels,
+        ));
         if self.backend() == Backend::Sqlite && count > 0 {
             let (table, docs) = (self.table("_kith_search"), self.table("_kith_search_docs"));
             statements.push((
@@ -430,23 +523,92 @@ impl DataStore {
         limit: usize,
         matching: WordMatch,
     ) -> Result<Vec<Hit>, StoreError> {
-        let prefix = matching == WordMatch::Prefix;
         let words = query_words(query);
         // PostgreSQL's index holds no word that long, and could not read one in a query.
         let unindexed = |w: &String| self.backend() == Backend::Postgres && w.len() > MAX_WORD;
         if words.is_empty() || objects.is_empty() || words.iter().any(unindexed) {
             return Ok(Vec::new());
         }
+        let mut conn = self.read().await?;
+        let mut hits = Vec::new();
+        if matching == WordMatch::Prefix {
+            let (sql, args) = self.label_query(objects, &words);
+            let rows = conn.ex().fetch_cells(&sql, &args, &HIT_COLUMNS).await?;
+            hits = candidates(rows, objects, &words, true);
+            // A record found by two words of its label counts once.
+            let mut seen = std::collections::HashSet::new();
+            hits.retain(|hit| seen.insert(hit.record_id));
+        }
+        if hits.len() < limit {
+            let (sql, args) = self.full_text_query(objects, &words, matching);
+            let rows = conn.ex().fetch_cells(&sql, &args, &HIT_COLUMNS).await?;
+            hits.extend(candidates(rows, objects, &words, false));
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        // A record found by its label and by the full text.
+        let mut seen = std::collections::HashSet::new();
+        hits.retain(|hit| seen.insert(hit.record_id));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// The first entries whose label has a word starting with the query's longest word (the one
+    /// fewest labels share), in word order: a range of `_kith_search_labels`.
+    fn label_query(&self, objects: &[&ObjectMeta], words: &[String]) -> (String, Args) {
+        let longest = words
+            .iter()
+            .max_by_key(|w| w.len())
+            .cloned()
+            .unwrap_or_default();
+        let mut args = Args::default();
+        // Every word starting with `longest` sorts from it to it followed by the last character
+        // there is, in byte order (the column's on PostgreSQL, and SQLite's).
+        let from = args.push(ColumnType::Text, Cell::Text(longest.clone()));
+        let to = args.push(ColumnType::Text, Cell::Text(format!("{longest}\u{10FFFF}")));
+        let object_ids = object_list(&mut args, objects);
+        let (table, labels) = (
+            self.table("_kith_search"),
+            self.table("_kith_search_labels"),
+        );
+        let sql = match self.backend() {
+            // CROSS JOIN fixes the order: SQLite would otherwise consider scanning the FTS5 table.
+            Backend::Sqlite => format!(
+                "SELECT s.object_id, s.record_id, s.label, s.body FROM {labels} l \
+                 CROSS JOIN {docs} d CROSS JOIN {table} s \
+                 WHERE l.word >= {from} AND l.word < {to} AND d.record_id = l.record_id AND s.rowid = d.doc \
+                 AND s.object_id IN ({object_ids}) ORDER BY l.word, l.record_id LIMIT {LABEL_CANDIDATES}",
+                docs = self.table("_kith_search_docs"),
+            ),
+            Backend::Postgres => format!(
+                "SELECT s.object_id, s.record_id, s.label, s.body FROM {labels} l \
+                 JOIN {table} s ON s.record_id = l.record_id \
+                 WHERE l.word >= {from} AND l.word < {to} AND s.object_id IN ({object_ids}) \
+                 ORDER BY l.word, l.record_id LIMIT {LABEL_CANDIDATES}"
+            ),
+        };
+        (sql, args)
+    }
+
+    /// Entries with every word of the query, taken unranked from the full-text index.
+    fn full_text_query(
+        &self,
+        objects: &[&ObjectMeta],
+        words: &[String],
+        matching: WordMatch,
+    ) -> (String, Args) {
+        let prefix = matching == WordMatch::Prefix;
         let candidates = if prefix && words.iter().map(|w| w.chars().count()).sum::<usize>() <= 2 {
             SHORT_PREFIX_CANDIDATES
         } else {
             CANDIDATES
         };
         let mut args = Args::default();
-        let object_ids: Vec<String> = objects
-            .iter()
-            .map(|o| args.push(ColumnType::Uuid, Cell::Uuid(o.id)))
-            .collect();
+        let object_ids = object_list(&mut args, objects);
         let table = self.table("_kith_search");
         let sql = match self.backend() {
             Backend::Sqlite => {
@@ -458,8 +620,7 @@ impl DataStore {
                 let matcher = args.push(ColumnType::Text, Cell::Text(expression));
                 format!(
                     "SELECT object_id, record_id, label, body FROM {table} WHERE {table} MATCH {matcher} \
-                     AND object_id IN ({}) LIMIT {candidates}",
-                    object_ids.join(", ")
+                     AND object_id IN ({object_ids}) LIMIT {candidates}"
                 )
             }
             Backend::Postgres => {
@@ -471,49 +632,75 @@ impl DataStore {
                 let matcher = args.push(ColumnType::Text, Cell::Text(expression));
                 format!(
                     "SELECT object_id, record_id, label, body FROM {table} WHERE words @@ {matcher}::tsquery \
-                     AND object_id IN ({}) LIMIT {candidates}",
-                    object_ids.join(", ")
+                     AND object_id IN ({object_ids}) LIMIT {candidates}"
                 )
             }
         };
-        let kinds = [
-            ColumnType::Uuid,
-            ColumnType::Uuid,
-            ColumnType::Text,
-            ColumnType::Text,
-        ];
-        let mut conn = self.read().await?;
-        let rows = conn.ex().fetch_cells(&sql, &args, &kinds).await?;
-        let mut hits: Vec<Hit> = rows
-            .into_iter()
-            .filter_map(|row| {
-                let [
-                    Cell::Uuid(object_id),
-                    Cell::Uuid(record_id),
-                    Cell::Text(label),
-                    Cell::Text(body),
-                ] = row.as_slice()
-                else {
-                    return None;
-                };
-                let object = objects.iter().find(|o| o.id == *object_id)?;
-                Some(Hit {
-                    object: object.name_singular.clone(),
-                    record_id: *record_id,
-                    score: score(&words, label, body),
-                    label: label.clone(),
-                })
-            })
-            .collect();
-        hits.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
-                .then(a.record_id.cmp(&b.record_id))
-        });
-        hits.truncate(limit);
-        Ok(hits)
+        (sql, args)
     }
+}
+
+/// The columns a search query reads: object, record, label and the rest of the text.
+const HIT_COLUMNS: [ColumnType; 4] = [
+    ColumnType::Uuid,
+    ColumnType::Uuid,
+    ColumnType::Text,
+    ColumnType::Text,
+];
+
+/// The placeholders of `objects`' ids, separated by commas.
+fn object_list(args: &mut Args, objects: &[&ObjectMeta]) -> String {
+    objects
+        .iter()
+        .map(|o| args.push(ColumnType::Uuid, Cell::Uuid(o.id)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The hits among the rows of [`HIT_COLUMNS`], scored. Rows found by one word of their label
+/// (`by_label`) must hold the query's other words as well, as the full-text index requires.
+fn candidates(
+    rows: Vec<Vec<Cell>>,
+    objects: &[&ObjectMeta],
+    words: &[String],
+    by_label: bool,
+) -> Vec<Hit> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let [
+                Cell::Uuid(object_id),
+                Cell::Uuid(record_id),
+                Cell::Text(label),
+                Cell::Text(body),
+            ] = row.as_slice()
+            else {
+                return None;
+            };
+            if by_label && !has_every_word(words, label, body) {
+                return None;
+            }
+            let object = objects.iter().find(|o| o.id == *object_id)?;
+            Some(Hit {
+                object: object.name_singular.clone(),
+                record_id: *record_id,
+                score: score(words, label, body),
+                label: label.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Whether each of `words` starts a word of the label or the rest of the text.
+fn has_every_word(words: &[String], label: &str, body: &str) -> bool {
+    let text: Vec<String> = [label, body]
+        .into_iter()
+        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words
+        .iter()
+        .all(|word| text.iter().any(|w| w.starts_with(word.as_str())))
 }
 
 /// Ranks a candidate: the label matching beats the rest; a label starting with the query beats
@@ -678,6 +865,29 @@ mod tests {
             (MAX_WORDS - MAX_WORD..=MAX_WORDS).contains(&kept),
             "{kept} bytes of words"
         );
+    }
+
+    #[test]
+    fn labels_keep_their_distinct_words_split_as_queries_are() {
+        assert_eq!(
+            label_words("Ada  ADA-Lovelace, O'Brien"),
+            ["ada", "lovelace", "o", "brien"]
+        );
+        assert!(label_words(" -- ").is_empty());
+        let long: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
+        assert_eq!(label_words(&long.join(" ")).len(), LABEL_WORDS);
+    }
+
+    #[test]
+    fn a_label_match_holds_the_other_words_anywhere() {
+        let words = query_words("ada exam");
+        assert!(has_every_word(&words, "Ada Lovelace", "ada@example.com"));
+        assert!(!has_every_word(&words, "Ada Lovelace", "ada@acme.com"));
+        assert!(!has_every_word(
+            &query_words("ada xample"),
+            "Ada",
+            "ada@example.com"
+        ));
     }
 
     #[test]

@@ -118,3 +118,17 @@ pub(super) async fn index_comes_to_serve(data: &kith_store::DataStore, plural: &
     }
     panic!("order_by={order} is still sorted, not read from an index");
 }
+
+/// Waits up to ten seconds for the workspace's `table` to hold `count` rows (a background job
+/// filling it).
+pub(super) async fn rows_come_to(app: &TestApp, ws: &str, table: &str, count: i64) {
+    let mut held = 0;
+    for _ in 0..100 {
+        held = app.count_stored(ws, table, "1 = 1").await;
+        if held == count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{table} holds {held} rows, not {count}");
+}

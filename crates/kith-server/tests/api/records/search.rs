@@ -4,7 +4,10 @@ use super::{create, id_of, urlencode, workspace};
 use kith_testkit::{Backend, TestApp, on_both_backends};
 use serde_json::json;
 
-on_both_backends!(search_finds_by_prefix_across_objects_and_follows_changes);
+on_both_backends!(
+    search_finds_by_prefix_across_objects_and_follows_changes,
+    a_label_is_found_however_many_texts_match
+);
 
 async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -114,6 +117,12 @@ async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Back
         .get("/rest/search?q=a&objects=unicorns")
         .await
         .expect_error(404, "not_found");
+    // The words of the labels kept in order: Big Acme, Acme Labs, Acme, Globex, Renewal call.
+    assert_eq!(
+        app.count_stored(&ws, "_kith_search_labels", "1 = 1").await,
+        8,
+        "Ada's went with her"
+    );
     if backend == Backend::Sqlite {
         // After creates, changes, trash, restore and a permanent delete: one map row an entry.
         let entries = app.count_stored(&ws, "_kith_search", "1 = 1").await;
@@ -144,4 +153,41 @@ async fn search_finds_by_prefix_across_objects_and_follows_changes(backend: Back
         );
     }
     assert!(search(&"y".repeat(3_000)).await.is_empty());
+}
+
+/// A record whose label starts with the query comes first even when the texts of more records
+/// than search ranks hold the query (its full-text index hands over matches unranked).
+async fn a_label_is_found_however_many_texts_match(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let notes: Vec<_> = (0..450)
+        .map(|i| json!({ "title": format!("Call {i}"), "body": "they want quartz counters" }))
+        .collect();
+    owner
+        .post("/rest/batch/notes", json!(notes))
+        .await
+        .expect_status(201);
+    create(&owner, "companies", json!({ "name": "Quartz Works" })).await;
+    for query in ["qua", "quartz", "quartz wor", "works qua"] {
+        let hits = owner
+            .get(&format!("/rest/search?q={}&limit=5", urlencode(query)))
+            .await
+            .expect_status(200);
+        let hits = hits["data"]["search"].as_array().expect("hits");
+        assert_eq!(
+            hits.len(),
+            if query.contains(' ') { 1 } else { 5 },
+            "{query}"
+        );
+        assert_eq!(hits[0]["label"], "Quartz Works", "{query}: {hits:?}");
+    }
+    let hits = owner
+        .get("/rest/search?q=counters&limit=100")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        hits["data"]["search"].as_array().map(Vec::len),
+        Some(100),
+        "a word of the texts alone is still found"
+    );
 }

@@ -2,12 +2,13 @@
 //! PostgreSQL schema brought up to date, a workspace file's write-ahead log folded back in the
 //! background, and timelines on both layouts of the events table.
 
-use super::{create, id_of, index_comes_to_serve, timeline_of, workspace};
+use super::{create, id_of, index_comes_to_serve, rows_come_to, timeline_of, workspace};
 use kith_testkit::{Backend, TestApp, TestClient};
 use serde_json::{Value, json};
 
-/// A workspace file from before the search index's record map: the map is filled on the next
-/// start, so changing a record still replaces its entry instead of leaving the old one behind.
+/// A workspace file from before the search index's record map and its labels' words: the map is
+/// filled on the next start, so changing a record still replaces its entry instead of leaving
+/// the old one behind, and the words are written in the background.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_sqlite_file_gets_its_search_map_filled() {
     let dir = tempfile::tempdir().expect("dir");
@@ -21,15 +22,22 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
         json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" } }),
     )
     .await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Grace", "lastName": "Hopper" } }),
+    )
+    .await;
     app.stop().await;
 
     {
         use sqlx::Connection as _;
         let mut conn = open_workspace_file(&dir, &ws).await;
-        sqlx::query("DROP TABLE _kith_search_docs")
-            .execute(&mut conn)
-            .await
-            .expect("drop the map");
+        let old_layout = [
+            "DROP TABLE _kith_search_docs",
+            "DROP TABLE _kith_search_labels",
+        ];
+        execute_each::<sqlx::Sqlite>(&mut conn, &old_layout).await;
         conn.close().await.expect("close");
     }
 
@@ -59,6 +67,21 @@ async fn an_older_sqlite_file_gets_its_search_map_filled() {
     };
     assert_eq!(labels("byro").await, ["Ada Byron"]);
     assert!(labels("lovel").await.is_empty(), "the old entry is gone");
+    // Ada Byron's words, and Grace Hopper's once the catch-up has indexed her again.
+    let mut kept = 0;
+    for _ in 0..100 {
+        let mut conn = open_workspace_file(&dir, &ws).await;
+        kept = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _kith_search_labels")
+            .fetch_one(&mut conn)
+            .await
+            .expect("count the labels' words");
+        if kept == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, 4, "the labels' words of both people");
+    assert_eq!(labels("hopp").await, ["Grace Hopper"]);
 }
 
 /// A PostgreSQL schema made when the database found the search words itself (a generated column)
@@ -105,6 +128,7 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
         format!(
             "ALTER TABLE \"{schema}\"._kith_events ALTER COLUMN changes TYPE JSONB USING changes::jsonb"
         ),
+        format!("DROP TABLE \"{schema}\"._kith_search_labels"),
     ];
     execute_each::<sqlx::Postgres>(&mut conn, &old_layout).await;
     assert_eq!(
@@ -157,25 +181,14 @@ async fn an_older_postgres_schema_is_brought_up_to_date() {
             .expect_status(200);
         assert_eq!(hits["data"]["search"][0]["label"], label, "{query}: {hits}");
     }
-    let zoe = || async {
-        owner
-            .get("/rest/search?q=zo%C3%AB")
-            .await
-            .expect_status(200)["data"]["search"]
-            .clone()
-    };
-    assert_eq!(zoe().await, json!([]), "her old entry has `zo` and `dahl`");
-    let workspace_id = uuid::Uuid::parse_str(&ws).expect("workspace id");
-    let reindexed = app
-        .jobs()
-        .data(workspace_id)
+    // Indexed again in the background, when the server first opened the workspace: her old
+    // entry had `zo` and `dahl`, and no schema had kept the labels' words.
+    rows_come_to(&app, &ws, "_kith_search_labels", 8).await;
+    let zoe = owner
+        .get("/rest/search?q=zo%C3%AB")
         .await
-        .expect("workspace data")
-        .catch_up_fields()
-        .await
-        .expect("catch up");
-    assert_eq!(reindexed, 4, "the four people");
-    assert_eq!(zoe().await[0]["label"], "Zoë Ådahl");
+        .expect_status(200);
+    assert_eq!(zoe["data"]["search"][0]["label"], "Zoë Ådahl", "{zoe}");
 
     let path = format!("/rest/people/{}", id_of(&ada));
     let events = engineer_becomes_cto(&owner, &path).await;
