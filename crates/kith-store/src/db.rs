@@ -536,7 +536,11 @@ pub(crate) async fn open_sqlite(
         // FULL: a 201 means the row survives a power loss.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // The connection's thread hands rows to the request in batches of this many at most
+        // (sqlx's default is 50): each time the buffer fills or empties, a thread waits and
+        // another wakes, which had been a sixth of an export's CPU time.
+        .row_buffer_size(1024);
     // The one writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB): a batch touches a
     // page of every index for each record, and re-reading them through the OS cost the writer
     // more time than writing. The writer folds the WAL back into the file itself only once it

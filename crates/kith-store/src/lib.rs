@@ -23,9 +23,9 @@ mod workspaces;
 
 pub use cipher::Cipher;
 pub use data::{
-    Aggregate, AggregateRequest, DataStore, Favorite, FavoriteTarget, FieldChange, ListQuery,
-    MAX_FAVORITES, NewField, NewObject, ObjectChange, Page, SavedView, ShownFavorite, ViewColumn,
-    ViewKind, ViewSpec,
+    Aggregate, AggregateRequest, DataStore, EXPORT_PAGE, ExportColumn, ExportFile, ExportFormat,
+    Favorite, FavoriteTarget, FieldChange, ListQuery, MAX_FAVORITES, NewField, NewObject,
+    ObjectChange, Page, SavedView, ShownFavorite, ViewColumn, ViewKind, ViewSpec,
 };
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use error::StoreError;

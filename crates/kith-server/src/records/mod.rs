@@ -3,6 +3,7 @@
 //! metadata under `/rest/metadata/*`.
 
 mod access;
+mod export;
 mod favorites;
 pub(crate) mod handlers;
 mod links;
@@ -57,6 +58,7 @@ pub fn routes() -> Routes {
         .patch(RECORDS, handlers::update_many)
         .delete(RECORDS, handlers::delete_many)
         .get("/rest/{plural}/groupBy", handlers::group_by)
+        .get("/rest/{plural}/export", export::export)
         .post("/rest/{plural}/duplicates", handlers::duplicates)
         .patch("/rest/{plural}/merge", handlers::merge)
         .get(RECORD, handlers::show)

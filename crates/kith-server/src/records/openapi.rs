@@ -600,6 +600,28 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
             "responses": answer("200", "Groups", "groupBy", json!({ "type": "array", "items": { "type": "object" } })),
         } }),
     );
+    let mut exported = errors();
+    exported["200"] = json!({
+        "description": "The file (an attachment): CSV with a header line, a column per field or part of one (name.firstName), text a spreadsheet would run as a formula after a '; or JSON, a list of the records",
+        "content": {
+            "text/csv": { "schema": { "type": "string" } },
+            "application/json": { "schema": { "type": "array", "items": schema_ref(name) } },
+        },
+    });
+    paths.insert(
+        format!("/{plural}/export"),
+        json!({ "get": {
+            "tags": [tag], "operationId": format!("export{}", capitalized(plural)),
+            "summary": "Every record a list with the same filter and order pages through, in one file, written as it is read",
+            "parameters": [
+                query("format", json!({ "type": "string", "enum": ["csv", "json"], "default": "csv" }), "the file's format"),
+                query("filter", optional_text(&format!("{name}Filter")), "which records"),
+                query("order_by", optional_text(&format!("{name}OrderBy")), "the order (id breaks ties)"),
+                query("fields", optional_text(&format!("{name}Fields")), "the columns, in this order (id, createdAt and updatedAt are always there)"),
+            ],
+            "responses": exported,
+        } }),
+    );
 }
 
 /// The paths about one record beyond reading and writing it: duplicates, merge, timeline, and

@@ -25,23 +25,19 @@ impl DataStore {
         object: &ObjectMeta,
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
-        self.allow(Action::Read, object)?;
-        self.access
-            .check_query(object, query.filter.as_ref(), &query.order_by)
-            .map_err(rejected)?;
+        self.page(object, query, MAX_LIMIT).await
+    }
+
+    /// One page of at most `max_limit` records.
+    pub(super) async fn page(
+        &self,
+        object: &ObjectMeta,
+        query: &ListQuery,
+        max_limit: usize,
+    ) -> Result<Page, StoreError> {
         let mut conn = self.read().await?;
-        let cursor = self.cursor_values(conn.ex(), object, query).await?;
-        let statement = self.list_statement(object, query, cursor.as_deref())?;
+        let (statement, rows, more) = self.page_rows(&mut conn, object, query, max_limit).await?;
         let projection = &statement.projection;
-        let mut rows = conn
-            .ex()
-            .fetch_cells(&statement.sql, &statement.args, &statement.kinds)
-            .await?;
-        let more = rows.len() > statement.limit;
-        rows.truncate(statement.limit);
-        if statement.backward {
-            rows.reverse();
-        }
         // A cursor is the id of the page's first or last record (as Stripe's `starting_after`).
         let cursor_of = |row: &Vec<Cell>| match row.last() {
             Some(Cell::Uuid(id)) => id.to_string(),
@@ -69,6 +65,33 @@ impl DataStore {
         })
     }
 
+    /// The rows of one page (the projection's cells, then the sort keys, the id last), with the
+    /// statement that read them and whether more follow.
+    pub(super) async fn page_rows<'o>(
+        &self,
+        conn: &mut crate::db::Conn,
+        object: &'o ObjectMeta,
+        query: &ListQuery,
+        max_limit: usize,
+    ) -> Result<(ListStatement<'o>, Vec<Vec<Cell>>, bool), StoreError> {
+        self.allow(Action::Read, object)?;
+        self.access
+            .check_query(object, query.filter.as_ref(), &query.order_by)
+            .map_err(rejected)?;
+        let cursor = self.cursor_values(conn.ex(), object, query).await?;
+        let statement = self.list_statement(object, query, cursor.as_deref(), max_limit)?;
+        let mut rows = conn
+            .ex()
+            .fetch_cells(&statement.sql, &statement.args, &statement.kinds)
+            .await?;
+        let more = rows.len() > statement.limit;
+        rows.truncate(statement.limit);
+        if statement.backward {
+            rows.reverse();
+        }
+        Ok((statement, rows, more))
+    }
+
     /// Refuses a query that [`DataStore::list_records`] would refuse, without running it.
     pub(super) fn check_list_query(
         &self,
@@ -79,7 +102,8 @@ impl DataStore {
         self.access
             .check_query(object, query.filter.as_ref(), &query.order_by)
             .map_err(rejected)?;
-        self.list_statement(object, query, None).map(|_| ())
+        self.list_statement(object, query, None, MAX_LIMIT)
+            .map(|_| ())
     }
 
     /// The database's plan for the statement of [`DataStore::list_records`], one line per step,
@@ -93,7 +117,7 @@ impl DataStore {
         self.allow(Action::Read, object)?;
         let mut tx = self.begin().await?;
         let cursor = self.cursor_values(tx.ex(), object, query).await?;
-        let statement = self.list_statement(object, query, cursor.as_deref())?;
+        let statement = self.list_statement(object, query, cursor.as_deref(), MAX_LIMIT)?;
         let lines = match tx.backend() {
             crate::Backend::Postgres => {
                 tx.ex()
@@ -131,14 +155,15 @@ impl DataStore {
         object: &'o ObjectMeta,
         query: &ListQuery,
         cursor: Option<&[Cell]>,
+        max_limit: usize,
     ) -> Result<ListStatement<'o>, StoreError> {
         let limit = match query.limit {
             0 => DEFAULT_LIMIT,
-            n if n <= MAX_LIMIT => n,
+            n if n <= max_limit => n,
             _ => {
                 return Err(rejected(ApiError::invalid_field(
                     "limit",
-                    format!("must be between 1 and {MAX_LIMIT}"),
+                    format!("must be between 1 and {max_limit}"),
                 )));
             }
         };
@@ -329,11 +354,11 @@ impl DataStore {
 }
 
 /// The statement of one page, built by [`DataStore::list_statement`].
-struct ListStatement<'o> {
+pub(super) struct ListStatement<'o> {
     sql: String,
     args: Args,
     kinds: Vec<ColumnType>,
-    projection: Projection<'o>,
+    pub(super) projection: Projection<'o>,
     limit: usize,
     backward: bool,
 }

@@ -82,7 +82,7 @@ impl<'o> Projection<'o> {
     }
 
     /// The row with every sensitive value decrypted.
-    fn open<'r>(&self, row: &'r [Cell]) -> Result<Cow<'r, [Cell]>, StoreError> {
+    pub(super) fn open<'r>(&self, row: &'r [Cell]) -> Result<Cow<'r, [Cell]>, StoreError> {
         let mut opened = Cow::Borrowed(row);
         for (field, _, start) in &self.fields {
             if let Some(Cell::Bytes(sealed)) = row.get(*start) {

@@ -6,6 +6,7 @@
 mod batch;
 mod crud;
 mod duplicates;
+mod export;
 mod group_by;
 mod idempotency;
 mod links;

@@ -1,0 +1,211 @@
+//! `GET /rest/{plural}/export`: every record of an object that a list with the same `filter`,
+//! `order_by` and `fields` would page through, as one CSV or JSON file, written while it is read.
+//!
+//! The first page is read before the answer starts, so that a bad filter or a refusal is an
+//! ordinary error; later pages are read as the client takes the file. A failure after the start
+//! breaks the connection rather than end the file cleanly, so a cut file is never taken for a
+//! whole one.
+
+use super::RestAccess;
+use super::handlers::{optional_filter, optional_order};
+use crate::http::AppResult;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kith_core::ApiError;
+use kith_core::metadata::{FieldMeta, ObjectMeta, RESERVED_NAMES};
+use kith_store::{DataStore, ExportColumn, ExportFile, ExportFormat, ListQuery};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    format: Option<String>,
+    filter: Option<String>,
+    order_by: Option<String>,
+    fields: Option<String>,
+}
+
+fn format(text: Option<&str>) -> Result<ExportFormat, ApiError> {
+    match text.map(str::trim).unwrap_or("csv") {
+        "csv" => Ok(ExportFormat::Csv),
+        "json" => Ok(ExportFormat::Json),
+        other => Err(ApiError::invalid_field(
+            "format",
+            format!("must be csv or json, not {other:?}"),
+        )),
+    }
+}
+
+/// The media type and file extension of `format`.
+fn media(format: ExportFormat) -> (&'static str, &'static str) {
+    match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Json => ("application/json", "json"),
+    }
+}
+
+/// Pages written ahead of the client at most: an export holds little in memory however large.
+const PAGES_AHEAD: usize = 2;
+
+pub async fn export(
+    access: RestAccess,
+    Path(plural): Path<String>,
+    Query(params): Query<ExportParams>,
+) -> AppResult<Response> {
+    access.require_scope(kith_core::scope::Scope::RecordsRead)?;
+    let object = access.readable(&plural)?.clone();
+    let format = format(params.format.as_deref())?;
+    let query = ListQuery {
+        filter: optional_filter(params.filter.as_deref())?,
+        order_by: optional_order(params.order_by.as_deref())?,
+        ..ListQuery::default()
+    };
+    let every_key = params.fields.as_deref().is_none_or(|f| f.trim().is_empty());
+    let columns = columns(&object, &access, params.fields.as_deref())?;
+    let mut file = ExportFile::new(format, columns, every_key);
+    let mut first = file.start();
+    let next = access
+        .data
+        .export_page(&object, &query, &mut file, &mut first)
+        .await?;
+    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
+    let (content_type, extension) = media(format);
+    tokio::spawn(write_pages(
+        access.data.clone(),
+        object.clone(),
+        Pages { query, next, file },
+        first,
+        sender,
+    ));
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let filename = format!(
+        "{}-{}.{extension}",
+        object.name_plural,
+        chrono::Utc::now().format("%Y-%m-%d"),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// Where an export has got to: its query, the cursor of its next page (none after the last),
+/// and its file.
+struct Pages {
+    query: ListQuery,
+    next: Option<String>,
+    file: ExportFile,
+}
+
+/// Sends `chunk` (the first page, written already) and every page after it to `sender`, until
+/// the last page or until the client goes away.
+async fn write_pages(
+    data: DataStore,
+    object: ObjectMeta,
+    mut pages: Pages,
+    mut chunk: Vec<u8>,
+    sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    loop {
+        let Some(next) = pages.next.take() else {
+            pages.file.finish(&mut chunk);
+            let _ = sender.send(Ok(Bytes::from(chunk))).await;
+            return;
+        };
+        if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+            return;
+        }
+        chunk = Vec::new();
+        pages.query.starting_after = Some(next);
+        pages.next = match data
+            .export_page(&object, &pages.query, &mut pages.file, &mut chunk)
+            .await
+        {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
+                let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
+        };
+    }
+}
+
+/// The columns of an export: the id, the fields the caller sees (or those `fields` names, in
+/// its order), each part of a composite field, then when each record was created and updated.
+/// A field hidden from the caller has no column, named or not.
+fn columns(
+    object: &ObjectMeta,
+    access: &RestAccess,
+    fields: Option<&str>,
+) -> AppResult<Vec<ExportColumn>> {
+    let visible: Vec<&FieldMeta> = access.policy().visible_fields(object).collect();
+    let plain = |key: &str| ExportColumn {
+        key: key.to_owned(),
+        part: None,
+    };
+    let of_field = |field: &FieldMeta| -> Vec<ExportColumn> {
+        if field.field_type.is_composite() {
+            let parts = field.field_type.parts().iter();
+            parts
+                .map(|part| ExportColumn {
+                    key: field.key(),
+                    part: Some(part.name),
+                })
+                .collect()
+        } else {
+            vec![plain(&field.key())]
+        }
+    };
+    let always = ["id", "createdAt", "updatedAt"];
+    let mut columns = vec![plain("id")];
+    match fields.filter(|f| !f.trim().is_empty()) {
+        None => columns.extend(visible.iter().flat_map(|f| of_field(f))),
+        Some(list) => {
+            for key in list
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !always.contains(k))
+            {
+                if RESERVED_NAMES.contains(&key) {
+                    columns.push(plain(key));
+                    continue;
+                }
+                let named = |f: &FieldMeta| f.key() == key || f.name == key;
+                match visible.iter().find(|f| named(f)) {
+                    Some(field) => columns.extend(of_field(field)),
+                    // A field hidden from the caller is left out, as a list leaves it out.
+                    None if object.active_fields().any(named) => {}
+                    None => {
+                        return Err(ApiError::invalid_field(
+                            "fields",
+                            format!("{key} is not a field of {}", object.name_singular),
+                        )
+                        .into());
+                    }
+                }
+            }
+        }
+    }
+    columns.extend([plain("createdAt"), plain("updatedAt")]);
+    // A field named twice is written once, where first named.
+    let mut seen = Vec::new();
+    columns.retain(|c| {
+        let new = !seen.contains(c);
+        seen.push(c.clone());
+        new
+    });
+    Ok(columns)
+}

@@ -1,0 +1,206 @@
+//! `GET /rest/{plural}/export`: CSV and JSON files of every record a list pages through, through
+//! the same access policy, and refusals before anything is written.
+
+use super::{join_as, workspace};
+use crate::access::add_sensitive_field;
+use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    an_export_holds_every_record_a_list_pages_through,
+    an_export_shows_what_the_caller_may_read_and_refuses_bad_requests
+);
+
+/// More companies than an export's page (2,000), so that the file spans pages.
+const COMPANIES: usize = 2_345;
+
+async fn an_export_holds_every_record_a_list_pages_through(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    for chunk in (0..COMPANIES).collect::<Vec<_>>().chunks(1_000) {
+        let companies: Vec<Value> = chunk
+            .iter()
+            .map(|i| json!({ "name": format!("Company {i:04}"), "employees": i }))
+            .collect();
+        owner
+            .post("/rest/batch/companies", json!(companies))
+            .await
+            .expect_status(201);
+    }
+    owner
+        .post(
+            "/rest/companies",
+            json!({ "name": "=HYPERLINK(\"http://evil.example\")", "employees": 99_999 }),
+        )
+        .await
+        .expect_status(201);
+
+    let reply = owner.get("/rest/companies/export?format=csv").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let disposition = reply.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment; filename=\"companies-")
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    let rows = csv_rows(&reply.bytes);
+    let header = &rows[0];
+    for column in [
+        "id",
+        "name",
+        "employees",
+        "domainName.primaryLinkUrl",
+        "createdAt",
+    ] {
+        assert!(
+            header.contains(&column.to_owned()),
+            "{column} in {header:?}"
+        );
+    }
+    let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let (id, name, employees) = (at("id"), at("name"), at("employees"));
+    assert_eq!(rows.len(), 1 + COMPANIES + 1, "a header and every company");
+    let mut exported: Vec<&str> = rows[1..].iter().map(|r| r[id].as_str()).collect();
+    exported.sort_unstable();
+    exported.dedup();
+    assert_eq!(exported.len(), COMPANIES + 1, "each company once");
+    let formula = rows
+        .iter()
+        .find(|r| r[name] == "'=HYPERLINK(\"http://evil.example\")")
+        .expect("a formula is written as text");
+    assert_eq!(formula[employees], "99999", "a number as a number");
+
+    // Filtered and ordered as a list is, across pages.
+    let filtered = owner
+        .get("/rest/companies/export?filter=employees[gte]:100&order_by=employees[DescNullsLast]&fields=name,employees")
+        .await;
+    let rows = csv_rows(&filtered.bytes);
+    assert_eq!(
+        rows[0],
+        ["id", "name", "employees", "createdAt", "updatedAt"],
+        "the columns asked for, in order, and the record's own"
+    );
+    let counts: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| r[2].parse().expect("employees"))
+        .collect();
+    assert_eq!(counts.len(), COMPANIES - 100 + 1);
+    assert_eq!(counts[0], 99_999);
+    assert!(counts.windows(2).all(|w| w[0] > w[1]), "in the order asked");
+
+    // JSON: the records exactly as the list answers them.
+    let json = owner
+        .get("/rest/companies/export?format=json&order_by=name[AscNullsFirst]")
+        .await;
+    assert_eq!(json.header("content-type"), Some("application/json"));
+    let records = json.json.as_array().cloned().expect("a list of records");
+    assert_eq!(records.len(), COMPANIES + 1);
+    let page = owner
+        .get("/rest/companies?order_by=name[AscNullsFirst]&limit=3")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        records[..3],
+        page["data"]["companies"].as_array().expect("page")[..]
+    );
+}
+
+async fn an_export_shows_what_the_caller_may_read_and_refuses_bad_requests(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    add_sensitive_field(&owner, "people", "iban").await;
+    owner
+        .post(
+            "/rest/people",
+            json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" }, "iban": "GB33BUKB20201555555555" }),
+        )
+        .await
+        .expect_status(201);
+    let (viewer, _) = join_as(&app, &owner, &ws, "viewer@example.com", "viewer").await;
+    let mut files = Vec::new();
+    for (client, in_clear) in [(&owner, true), (&viewer, false)] {
+        let body = export_text(client, "/rest/people/export").await;
+        assert!(body.contains("Ada,Lovelace"), "{body}");
+        assert!(body.contains("name.firstName,name.lastName"), "{body}");
+        assert_eq!(
+            body.contains("GB33BUKB20201555555555"),
+            in_clear,
+            "the viewer gets the sensitive field masked: {body}"
+        );
+        files.push(csv_rows(body.as_bytes()));
+    }
+    // The owner's file is written from the stored cells, the viewer's from the records as the
+    // API presents them to a viewer: the same but for the masked field.
+    let (owner_file, viewer_file) = (&files[0], &files[1]);
+    assert_eq!(owner_file[0], viewer_file[0], "the same columns");
+    let iban = owner_file[0]
+        .iter()
+        .position(|h| h == "iban")
+        .expect("iban");
+    for (column, (mine, theirs)) in owner_file[1].iter().zip(&viewer_file[1]).enumerate() {
+        if column != iban {
+            assert_eq!(mine, theirs, "{}", owner_file[0][column]);
+        }
+    }
+
+    for (path, field) in [
+        ("/rest/people/export?format=xml", "format"),
+        ("/rest/people/export?filter=nope[eq]:1", "filter"),
+        ("/rest/people/export?fields=name,unicorn", "fields"),
+    ] {
+        let fields = owner
+            .get(path)
+            .await
+            .expect_error_fields(400, "validation_failed");
+        assert!(fields.iter().any(|f| f == field), "{path}: {fields:?}");
+    }
+    owner
+        .get("/rest/unicorns/export")
+        .await
+        .expect_error(404, "not_found");
+    let created = owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/tokens"),
+            json!({ "name": "writer only", "scopes": ["records:write"] }),
+        )
+        .await
+        .expect_status(201);
+    let token = created["token"].as_str().expect("token");
+    let reply = kith_testkit::send(
+        app.client()
+            .request(reqwest::Method::GET, "/rest/people/export")
+            .bearer_auth(token),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        403,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+}
+
+async fn export_text(client: &TestClient, path: &str) -> String {
+    let reply = client.get(path).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    String::from_utf8(reply.bytes).expect("UTF-8")
+}
+
+/// The rows of a CSV file, read by a CSV reader (quotes and line breaks in cells included).
+fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect())
+        .collect()
+}
