@@ -207,6 +207,17 @@ const journeys = {
       (await page.getByRole("columnheader", { name: "Name" }).getAttribute("aria-sort")) === "descending",
       "the Name column says it sorts descending",
     );
+    // The filtered, sorted table saved as a file: every matching record, not only those drawn.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    check(/^companies-\d{4}-\d{2}-\d{2}\.csv$/.test(download.suggestedFilename()), `the file is named ${download.suggestedFilename()}`);
+    const lines = readFileSync(await download.path(), "utf8").trim().split("\r\n");
+    check(lines.length === 11, `a header and the 10 companies shown, not ${lines.length - 1}`);
+    check(lines[0].startsWith("id,name,"), `the columns shown, from the id: ${lines[0]}`);
+    check(lines[1].includes(",Company 129,"), `in the table's order: ${lines[1]}`);
+    await page.getByText(/^Exported companies-/).waitFor();
     await page.getByPlaceholder("Filter by name…").fill("");
     await page.getByText("131", { exact: true }).waitFor();
     await page.getByRole("button", { name: "Name" }).click();

@@ -104,6 +104,25 @@ function errorFrom(status: number, json: unknown): ApiError {
   return new ApiError(status, code, message, details);
 }
 
+/** A file the server sends as an attachment (an export), read whole, with the name it gave. */
+export async function download(path: string, options: { workspace?: string } = {}): Promise<{ blob: Blob; filename: string }> {
+  const headers: Record<string, string> = { accept: "*/*" };
+  if (options.workspace) headers["x-kith-workspace"] = options.workspace;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "Kith cannot be reached. Check your connection and try again.");
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    throw errorFrom(response.status, text ? parseJson(text) : undefined);
+  }
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "export";
+  return { blob: await response.blob(), filename };
+}
+
 /** One server-sent event. */
 export interface StreamEvent {
   event: string;

@@ -46,4 +46,22 @@ describe("the record page's calls", () => {
     expect(await api.members("w 1")).toEqual([{ userId: "u1", name: "Ada" }]);
     expect(members()).toMatchObject({ path: "/api/v1/workspaces/w%201/members", method: "GET" });
   });
+
+  it("exports the table's view as a file, named as the server names it", async () => {
+    const fetch = vi.fn(async () => new Response("id,name\r\n", { status: 200, headers: { "content-disposition": 'attachment; filename="companies-2026-12-02.csv"' } }));
+    vi.stubGlobal("fetch", fetch);
+    const file = await api.exportRecords("ws", "companies", { filter: "name[like]:%Ac%", orderBy: "name[AscNullsFirst]", fields: ["name", "employees"] });
+    expect(file.filename).toBe("companies-2026-12-02.csv");
+    expect(await file.blob.text()).toBe("id,name\r\n");
+    const [path, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const query = new URLSearchParams(path.split("?")[1]);
+    expect(path.startsWith("/rest/companies/export?")).toBe(true);
+    expect(Object.fromEntries(query)).toEqual({ format: "csv", filter: "name[like]:%Ac%", order_by: "name[AscNullsFirst]", fields: "name,employees" });
+    expect((init.headers as Record<string, string>)["x-kith-workspace"]).toBe("ws");
+  });
+
+  it("turns a refused export into the server's message", async () => {
+    answering({ error: { code: "validation_failed", message: "fields: unicorn is not a field of company", details: [{ field: "fields", message: "unicorn is not a field of company" }] } }, 400);
+    await expect(api.exportRecords("ws", "companies", { fields: ["unicorn"] })).rejects.toMatchObject({ status: 400, code: "validation_failed" });
+  });
 });

@@ -1,6 +1,6 @@
 // Kith's API, typed: accounts and workspaces under /api/v1, records and metadata under /rest.
 
-import { ApiError, request, stream } from "./client";
+import { ApiError, download, request, stream } from "./client";
 
 /** The one record of a `{"data": {"<key>": record}}` answer. */
 function only(answer: { data: Record<string, KithRecord> }): KithRecord {
@@ -450,6 +450,14 @@ export const api = {
     if (filter) query.set("filter", filter);
     const path = `/rest/${encodeURIComponent(object.namePlural)}/groupBy?${query}`;
     return (await request<{ data: { groupBy: Group[] } }>(path, { workspace })).data.groupBy;
+  },
+  /** Every record the table's filter, order and columns show, as one CSV file. */
+  exportRecords: async (workspace: string, plural: string, view: { filter?: string | undefined; orderBy?: string | undefined; fields?: string[] }) => {
+    const query = new URLSearchParams({ format: "csv" });
+    if (view.filter) query.set("filter", view.filter);
+    if (view.orderBy) query.set("order_by", view.orderBy);
+    if (view.fields?.length) query.set("fields", view.fields.join(","));
+    return download(`/rest/${encodeURIComponent(plural)}/export?${query}`, { workspace });
   },
   search: async (workspace: string, q: string, signal?: AbortSignal) => {
     const query = new URLSearchParams({ q, limit: "20" });

@@ -6,8 +6,9 @@ import { memoryLocation } from "wouter/memory-location";
 import { ApiError } from "../../api/client";
 import type { ObjectMeta } from "../../api/kith";
 import { RecordList } from "./RecordList";
+import { ToastProvider } from "../../ui/Toast";
 
-const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn(), count: vi.fn() } }));
+const { api } = vi.hoisted(() => ({ api: { objects: vi.fn(), page: vi.fn(), count: vi.fn(), exportRecords: vi.fn() } }));
 vi.mock("../../api/kith", () => ({ api }));
 
 const opportunities: ObjectMeta = {
@@ -35,9 +36,11 @@ function show(search: string) {
   const queries = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={queries}>
-      <Router hook={location.hook} searchHook={location.searchHook}>
-        <RecordList workspace="ws" plural="opportunities" />
-      </Router>
+      <ToastProvider>
+        <Router hook={location.hook} searchHook={location.searchHook}>
+          <RecordList workspace="ws" plural="opportunities" />
+        </Router>
+      </ToastProvider>
     </QueryClientProvider>,
   );
   return location;
@@ -79,5 +82,32 @@ describe("RecordList's filters", () => {
     expect(sentFilters()).toContain("name[equals]:1");
     fireEvent.click(screen.getByRole("button", { name: "Remove filter Custom filter" }));
     expect(location.history.at(-1)).toBe("/w/ws/opportunities");
+  });
+});
+
+describe("RecordList's export", () => {
+  it("exports what the table shows and says so; a refusal is told, not swallowed", async () => {
+    api.exportRecords.mockResolvedValue({ blob: new Blob(["id,name\r\n"]), filename: "opportunities-2026-12-02.csv" });
+    const created = vi.fn(() => "blob:file");
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() }));
+    const saved: string[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(`${this.download} ${this.href}`);
+    });
+    show(new URLSearchParams({ filter: "employees[gte]:50", sort: "name:desc" }).toString());
+    fireEvent.click(await screen.findByRole("button", { name: "Export CSV" }));
+    expect(await screen.findByText("Exported opportunities-2026-12-02.csv")).toBeTruthy();
+    const [workspace, plural, view] = api.exportRecords.mock.calls[0] as [string, string, { filter?: string; orderBy?: string; fields: string[] }];
+    expect([workspace, plural]).toEqual(["ws", "opportunities"]);
+    expect(view.filter).toBe("employees[gte]:50");
+    expect(view.orderBy).toBe("name[DescNullsLast]");
+    expect(view.fields).toContain("name");
+    expect(saved).toEqual(["opportunities-2026-12-02.csv blob:file"]);
+
+    api.exportRecords.mockRejectedValue(new ApiError(400, "validation_failed", "filter: no such field"));
+    fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+    expect(await screen.findByText("Export failed: filter: no such field")).toBeTruthy();
+    click.mockRestore();
+    vi.unstubAllGlobals();
   });
 });

@@ -17,6 +17,7 @@ import { BulkBar } from "./BulkBar";
 import { ViewPicker } from "../views/ViewPicker";
 import { formatColumns, parseColumns } from "../views/views";
 import { Problem } from "../../ui/Problem";
+import { useToast } from "../../ui/Toast";
 
 interface Props {
   workspace: string;
@@ -136,6 +137,13 @@ export function RecordList({ workspace, plural }: Props) {
           />
         </label>
         {object && !kanban && <ColumnsMenu object={object} columns={columns} onChange={(next) => setView({ columns: next })} />}
+        {object && !kanban && (
+          <ExportButton
+            workspace={workspace}
+            plural={plural}
+            view={{ filter: view.filter, orderBy: view.orderBy, fields: columns.map((c) => c.field.name) }}
+          />
+        )}
         {canWrite && (
           <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
             + New
@@ -224,5 +232,33 @@ function NewRecord({ workspace, object, onDone }: { workspace: string; object: O
       </label>
       <Problem message={error} />
     </div>
+  );
+}
+
+/** Saves every record the table shows (its filter, order and columns, not only the rows loaded)
+ *  as a CSV file. */
+function ExportButton({ workspace, plural, view }: { workspace: string; plural: string; view: Parameters<typeof api.exportRecords>[2] }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  async function save() {
+    setBusy(true);
+    try {
+      const { blob, filename } = await api.exportRecords(workspace, plural, view);
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      toast({ message: `Exported ${filename}` });
+    } catch (error) {
+      toast({ message: error instanceof ApiError ? `Export failed: ${error.message}` : "Export failed." });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <button type="button" onClick={() => void save()} disabled={busy} aria-busy={busy}>
+      {busy ? "Exporting…" : "Export CSV"}
+    </button>
   );
 }
