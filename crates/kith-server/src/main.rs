@@ -42,6 +42,30 @@ enum Command {
     /// Administer accounts, workspaces and mail from the command line
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Export an object's records as CSV or JSON, as an API token sees them, from the
+    /// configured database
+    Export {
+        /// The object's plural API name (people, companies, or a custom object's)
+        object: String,
+        /// The API token to read as (its workspace, role and scopes)
+        #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// csv or json
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Which records, in the API's filter syntax (employees[gte]:50)
+        #[arg(long)]
+        filter: Option<String>,
+        /// Their order, as the API's order_by (name[AscNullsFirst])
+        #[arg(long)]
+        order_by: Option<String>,
+        /// The columns, comma-separated (id, createdAt and updatedAt are always there)
+        #[arg(long)]
+        fields: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+    },
     /// Serve MCP for an AI agent over standard input and output, as an API token
     Mcp {
         /// The API token the agent acts as (its workspace, role and scopes)
@@ -75,6 +99,23 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
+        Command::Export {
+            object,
+            token,
+            format,
+            filter,
+            order_by,
+            fields,
+            output,
+        } => {
+            let params = kith_server::records::ExportParams {
+                format: Some(format),
+                filter,
+                order_by,
+                fields,
+            };
+            export(config, token, &object, &params, output.as_deref()).await
+        }
         Command::Mcp { token, url } => {
             kith_server::mcp::serve_stdio(config, token, url.map(String::from))
                 .await
@@ -86,6 +127,39 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("kith: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `kith export`: the file to `output` or standard output, how many records to standard error.
+async fn export(
+    config: Config,
+    token: Option<String>,
+    object: &str,
+    params: &kith_server::records::ExportParams,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let mut out: Box<dyn std::io::Write + Send> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let exported =
+        kith_server::records::export_with_token(config, token, object, params, &mut *out).await;
+    drop(out);
+    match exported {
+        Ok(written) => {
+            eprintln!("exported {written} {object}");
+            Ok(())
+        }
+        Err(e) => {
+            // No file rather than a cut one.
+            if let Some(path) = output {
+                let _ = std::fs::remove_file(path);
+            }
+            Err(e.to_string())
         }
     }
 }

@@ -19,13 +19,14 @@ use kith_store::{DataStore, ExportColumn, ExportFile, ExportFormat, ListQuery};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-#[derive(Deserialize)]
+/// What an export is asked for, by the route's query or by `kith export`'s flags.
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    format: Option<String>,
-    filter: Option<String>,
-    order_by: Option<String>,
-    fields: Option<String>,
+    pub format: Option<String>,
+    pub filter: Option<String>,
+    pub order_by: Option<String>,
+    pub fields: Option<String>,
 }
 
 fn format(text: Option<&str>) -> Result<ExportFormat, ApiError> {
@@ -55,28 +56,14 @@ pub async fn export(
     Path(plural): Path<String>,
     Query(params): Query<ExportParams>,
 ) -> AppResult<Response> {
-    access.require_scope(kith_core::scope::Scope::RecordsRead)?;
-    let object = access.readable(&plural)?.clone();
-    let format = format(params.format.as_deref())?;
-    let query = ListQuery {
-        filter: optional_filter(params.filter.as_deref())?,
-        order_by: optional_order(params.order_by.as_deref())?,
-        ..ListQuery::default()
-    };
-    let every_key = params.fields.as_deref().is_none_or(|f| f.trim().is_empty());
-    let columns = columns(&object, &access, params.fields.as_deref())?;
-    let mut file = ExportFile::new(format, columns, every_key);
-    let mut first = file.start();
-    let next = access
-        .data
-        .export_page(&object, &query, &mut file, &mut first)
-        .await?;
+    let (object, pages, first) = first_page(&access, &plural, &params).await?;
+    let format = pages.file.format();
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
     let (content_type, extension) = media(format);
     tokio::spawn(write_pages(
         access.data.clone(),
         object.clone(),
-        Pages { query, next, file },
+        pages,
         first,
         sender,
     ));
@@ -101,12 +88,116 @@ pub async fn export(
         .into_response())
 }
 
+/// Why `kith export` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no API token: pass --token or set KITH_TOKEN")]
+    NoToken,
+    #[error(transparent)]
+    Startup(#[from] crate::serve::StartupError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("the export stopped midway: {0}")]
+    Store(#[from] kith_store::StoreError),
+    #[error("writing the file failed: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// `kith export`: as `token` would get it from `GET /rest/{plural}/export`, written to `out`
+/// (a file or standard output) from the configured database. Answers how many records.
+pub async fn export_with_token(
+    config: crate::Config,
+    token: Option<String>,
+    plural: &str,
+    params: &ExportParams,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<usize, ExportError> {
+    let token = token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or(ExportError::NoToken)?;
+    let db = crate::serve::open_database(&config).await?;
+    // This process only reads: no job runner, no live streams.
+    let (catch_up, _unprocessed) = tokio::sync::mpsc::unbounded_channel();
+    let (_stop, stopping) = tokio::sync::watch::channel(false);
+    let state = crate::serve::app_state(config, db, catch_up, stopping).await?;
+    let refused = |e: crate::http::AppError| ExportError::Refused(e.0.message);
+    let access = RestAccess::with_token(&state, &token)
+        .await
+        .map_err(refused)?;
+    let (object, mut pages, mut chunk) =
+        first_page(&access, plural, params).await.map_err(refused)?;
+    loop {
+        out.write_all(&chunk)?;
+        chunk.clear();
+        if !pages.write_next(&access.data, &object, &mut chunk).await? {
+            out.write_all(&chunk)?;
+            break;
+        }
+    }
+    out.flush()?;
+    state.db.close().await;
+    Ok(pages.written())
+}
+
 /// Where an export has got to: its query, the cursor of its next page (none after the last),
 /// and its file.
-struct Pages {
+pub struct Pages {
     query: ListQuery,
     next: Option<String>,
     file: ExportFile,
+}
+
+impl Pages {
+    /// Records written so far.
+    pub fn written(&self) -> usize {
+        self.file.written()
+    }
+
+    /// Writes the next page to `chunk`, or the file's end after the last; false when done.
+    pub async fn write_next(
+        &mut self,
+        data: &DataStore,
+        object: &ObjectMeta,
+        chunk: &mut Vec<u8>,
+    ) -> Result<bool, kith_store::StoreError> {
+        let Some(next) = self.next.take() else {
+            self.file.finish(chunk);
+            return Ok(false);
+        };
+        self.query.starting_after = Some(next);
+        self.next = data
+            .export_page(object, &self.query, &mut self.file, chunk)
+            .await?;
+        Ok(true)
+    }
+}
+
+/// Checks an export and writes its first page (a bad request is an error before anything is
+/// written): the object, where the export has got to, and the first bytes of the file.
+pub async fn first_page(
+    access: &RestAccess,
+    plural: &str,
+    params: &ExportParams,
+) -> AppResult<(ObjectMeta, Pages, Vec<u8>)> {
+    access.require_scope(kith_core::scope::Scope::RecordsRead)?;
+    let object = access.readable(plural)?.clone();
+    let format = format(params.format.as_deref())?;
+    let query = ListQuery {
+        filter: optional_filter(params.filter.as_deref())?,
+        order_by: optional_order(params.order_by.as_deref())?,
+        ..ListQuery::default()
+    };
+    let every_key = params.fields.as_deref().is_none_or(|f| f.trim().is_empty());
+    let columns = columns(&object, access, params.fields.as_deref())?;
+    let mut file = ExportFile::new(format, columns, every_key);
+    let mut first = file.start();
+    let next = access
+        .data
+        .export_page(&object, &query, &mut file, &mut first)
+        .await?;
+    let pages = Pages { query, next, file };
+    Ok((object, pages, first))
 }
 
 /// Sends `chunk` (the first page, written already) and every page after it to `sender`, until
@@ -119,27 +210,22 @@ async fn write_pages(
     sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     loop {
-        let Some(next) = pages.next.take() else {
-            pages.file.finish(&mut chunk);
-            let _ = sender.send(Ok(Bytes::from(chunk))).await;
-            return;
-        };
         if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
             return;
         }
         chunk = Vec::new();
-        pages.query.starting_after = Some(next);
-        pages.next = match data
-            .export_page(&object, &pages.query, &mut pages.file, &mut chunk)
-            .await
-        {
-            Ok(next) => next,
+        match pages.write_next(&data, &object, &mut chunk).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = sender.send(Ok(Bytes::from(chunk))).await;
+                return;
+            }
             Err(e) => {
                 tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
                 let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
                 return;
             }
-        };
+        }
     }
 }
 

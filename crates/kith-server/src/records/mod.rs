@@ -15,6 +15,7 @@ mod views;
 
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, bearer, policy};
+pub use export::{ExportError, ExportParams, export_with_token};
 
 use crate::http::routes::Routes;
 

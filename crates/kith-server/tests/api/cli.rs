@@ -48,7 +48,7 @@ async fn help_lists_every_command() {
     let dir = tempfile::tempdir().expect("dir");
     let (output, stdout, _) = run(kith(dir.path()).arg("--help")).await;
     assert!(output.status.success());
-    for command in ["serve", "migrate", "config", "admin"] {
+    for command in ["serve", "migrate", "config", "admin", "export", "mcp"] {
         assert!(
             stdout.lines().any(|l| l.trim_start().starts_with(command)),
             "{command} missing from:\n{stdout}"

@@ -71,6 +71,15 @@ impl ExportFile {
         }
     }
 
+    pub fn format(&self) -> ExportFormat {
+        self.format
+    }
+
+    /// How many records the file holds so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
     /// The bytes before the first record: the CSV header line, or JSON's opening bracket.
     pub fn start(&self) -> Vec<u8> {
         match self.format {
@@ -109,6 +118,7 @@ impl ExportFile {
                     let _ = csv.write_record(None::<&[u8]>);
                 }
                 *out = csv.into_inner().unwrap_or_default();
+                self.written += records.len();
             }
             ExportFormat::Json => {
                 for record in records {
@@ -155,6 +165,7 @@ impl ExportFile {
                     let _ = csv.write_record(None::<&[u8]>);
                 }
                 *out = csv.into_inner().unwrap_or_default();
+                self.written += rows.len();
             }
             ExportFormat::Json => {
                 for row in rows {

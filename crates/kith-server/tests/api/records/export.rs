@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     an_export_holds_every_record_a_list_pages_through,
-    an_export_shows_what_the_caller_may_read_and_refuses_bad_requests
+    an_export_shows_what_the_caller_may_read_and_refuses_bad_requests,
+    kith_export_writes_the_file_from_the_database
 );
 
 /// More companies than an export's page (2,000), so that the file spans pages.
@@ -203,4 +204,107 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect())
         .collect()
+}
+
+/// `kith export`, beside a running server on the same database: the file as the route writes
+/// it, to a file or standard output; a refusal is one line, and no file is left behind.
+async fn kith_export_writes_the_file_from_the_database(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    for name in ["Acme", "Globex", "=1+1"] {
+        owner
+            .post("/rest/companies", json!({ "name": name }))
+            .await
+            .expect_status(201);
+    }
+    let created = owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/tokens"),
+            json!({ "name": "exports", "scopes": ["records:read"] }),
+        )
+        .await
+        .expect_status(201);
+    let token = created["token"].as_str().expect("token").to_owned();
+    let dir = tempfile::tempdir().expect("dir");
+    let config = &app.state().config;
+    let kith = |args: &[&str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kith"));
+        command
+            .arg("export")
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("KITH_TOKEN", &token)
+            .env("KITH_DATABASE_URL", &config.database_url)
+            .env("KITH_DATA_DIR", app.data_dir())
+            .env("KITH_LOG", "warn");
+        command
+    };
+
+    let file = dir.path().join("companies.csv");
+    let path = file.to_str().expect("path");
+    let done = kith(&[
+        "companies",
+        "--order-by",
+        "name[AscNullsFirst]",
+        "--fields",
+        "name",
+        "-o",
+        path,
+    ])
+    .output()
+    .await
+    .expect("kith export runs");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(stderr.contains("exported 3 companies"), "{stderr}");
+    let rows = csv_rows(&std::fs::read(&file).expect("the file"));
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(rows[0], ["id", "name", "createdAt", "updatedAt"]);
+    assert_eq!(
+        names,
+        ["'=1+1", "Acme", "Globex"],
+        "ordered, the formula escaped"
+    );
+    let served = owner
+        .get("/rest/companies/export?order_by=name[AscNullsFirst]&fields=name")
+        .await;
+    assert_eq!(
+        std::fs::read(&file).expect("the file"),
+        served.bytes,
+        "as the route writes it"
+    );
+
+    let json = kith(&["companies", "--format", "json", "--filter", "name[eq]:Acme"])
+        .output()
+        .await
+        .expect("kith export runs");
+    let records: Value = serde_json::from_slice(&json.stdout).expect("JSON on standard output");
+    assert_eq!(records.as_array().map(Vec::len), Some(1));
+    assert_eq!(records[0]["name"], "Acme");
+
+    let refused = dir.path().join("refused.csv");
+    let bad = kith(&[
+        "companies",
+        "--filter",
+        "nope[eq]:1",
+        "-o",
+        refused.to_str().expect("path"),
+    ])
+    .output()
+    .await
+    .expect("kith export runs");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("kith: ")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("nope"), "names what is wrong: {stderr}");
+    assert!(!refused.exists(), "no file is left behind");
+    let no_token = kith(&["companies"])
+        .env_remove("KITH_TOKEN")
+        .output()
+        .await
+        .expect("kith export runs");
+    assert!(!no_token.status.success());
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("KITH_TOKEN"));
 }
