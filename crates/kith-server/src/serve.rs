@@ -118,6 +118,19 @@ fn ensure_writable_dir(path: &std::path::Path) -> Result<(), StartupError> {
     std::fs::remove_file(&probe).map_err(fail)
 }
 
+/// The state of a command that serves no requests of its own (`kith mcp`, `kith export`) on
+/// the configured database: no job runner catches up with field changes (a serving instance's
+/// does), and nothing here serves live streams. The stop signal's sender comes with it, for the
+/// caller to keep as long as the command runs.
+pub async fn command_state(
+    config: Config,
+) -> Result<(AppState, watch::Sender<bool>), StartupError> {
+    let db = open_database(&config).await?;
+    let (catch_up, _unprocessed) = mpsc::unbounded_channel();
+    let (stop, stopping) = watch::channel(false);
+    Ok((app_state(config, db, catch_up, stopping).await?, stop))
+}
+
 pub async fn app_state(
     config: Config,
     db: Db,

@@ -157,12 +157,8 @@ pub async fn serve_stdio(
             .map(|_| ())
             .map_err(|e| StdioError::Session(e.to_string()));
     }
-    let db = crate::serve::open_database(&config).await?;
-    // Field changes are caught up by a serving instance's job runner, not by this process.
-    let (catch_up, _unprocessed) = tokio::sync::mpsc::unbounded_channel();
-    // Nothing here serves live streams; the sender's end lives as long as the session.
-    let (_stop, stopping) = tokio::sync::watch::channel(false);
-    let state = crate::serve::app_state(config, db, catch_up, stopping).await?;
+    // The stop signal's sender lives as long as the session.
+    let (state, _stop) = crate::serve::command_state(config).await?;
     RestAccess::with_token(&state, &token)
         .await
         .map_err(|e| StdioError::Refused(format!("the API token was refused: {}", e.0.message)))?;

@@ -116,11 +116,7 @@ pub async fn export_with_token(
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or(ExportError::NoToken)?;
-    let db = crate::serve::open_database(&config).await?;
-    // This process only reads: no job runner, no live streams.
-    let (catch_up, _unprocessed) = tokio::sync::mpsc::unbounded_channel();
-    let (_stop, stopping) = tokio::sync::watch::channel(false);
-    let state = crate::serve::app_state(config, db, catch_up, stopping).await?;
+    let (state, _stop) = crate::serve::command_state(config).await?;
     let refused = |e: crate::http::AppError| ExportError::Refused(e.0.message);
     let access = RestAccess::with_token(&state, &token)
         .await

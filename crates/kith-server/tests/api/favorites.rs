@@ -3,7 +3,7 @@
 //! names its key and stores nothing.
 
 use crate::access::object_id;
-use crate::views::{make_role, make_token};
+use crate::views::{make_token, role_without_companies};
 use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 
@@ -327,17 +327,7 @@ async fn favourites_follow_what_they_point_at(backend: Backend) {
     assert_eq!(labels(&member).await, ["Acme Ltd", "Ada", "Shared"]);
 
     // A role that may not read companies: their company and its view are left out, not lost.
-    let role = make_role(
-        &owner,
-        &ws,
-        "No companies",
-        json!({
-            "default": { "read": true, "write": true, "delete": true },
-            "objects": { "company": { "read": false, "write": false, "delete": false } },
-            "sensitiveInClear": false,
-        }),
-    )
-    .await;
+    let role = role_without_companies(&owner, &ws).await;
     let members = format!("/api/v1/workspaces/{ws}/members/{member_id}");
     owner
         .patch(&members, json!({ "roleId": role }))

@@ -43,6 +43,21 @@ pub(crate) async fn make_token(owner: &TestClient, ws: &str, scopes: Value) -> S
         .to_owned()
 }
 
+/// A custom role, "No companies", that may do anything but see companies.
+pub(crate) async fn role_without_companies(owner: &TestClient, ws: &str) -> Value {
+    make_role(
+        owner,
+        ws,
+        "No companies",
+        json!({
+            "default": { "read": true, "write": true, "delete": true },
+            "objects": { "company": { "read": false, "write": false, "delete": false } },
+            "sensitiveInClear": false,
+        }),
+    )
+    .await
+}
+
 pub(crate) async fn make_role(
     owner: &TestClient,
     ws: &str,
@@ -352,17 +367,7 @@ async fn tokens_roles_and_deleted_objects_bound_what_views_show(backend: Backend
 
     // A role that may not read companies sees none of their views; one that hides a field sees
     // the view without that column.
-    let no_companies = make_role(
-        &owner,
-        &ws,
-        "No companies",
-        json!({
-            "default": { "read": true, "write": true, "delete": true },
-            "objects": { "company": { "read": false, "write": false, "delete": false } },
-            "sensitiveInClear": false,
-        }),
-    )
-    .await;
+    let no_companies = role_without_companies(&owner, &ws).await;
     let no_employees = make_role(&owner, &ws, "No headcount", json!({
         "default": { "read": true, "write": true, "delete": true },
         "objects": { "company": { "read": true, "write": true, "delete": true, "hiddenFields": ["employees"] } },

@@ -362,9 +362,8 @@ pub(super) fn label_rows(entries: &[Row]) -> Vec<Row> {
 /// The distinct words of a label, as [`query_words`] splits a query, at most [`LABEL_WORDS`].
 fn label_words(label: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
-    for word in label.split(|c: char| !c.is_alphanumeric()) {
-        let word = word.to_lowercase();
-        if !word.is_empty() && word.len() <= MAX_WORD && !words.contains(&word) {
+    for word in words_of(label) {
+        if word.len() <= MAX_WORD && !words.contains(&word) {
             words.push(word);
             if words.len() == LABEL_WORDS {
                 break;
@@ -386,9 +385,8 @@ const MAX_WORDS: usize = (1 << 20) - 1;
 pub(super) fn index_words(label: &str, body: &str) -> String {
     let mut words: Vec<String> = [label, body]
         .into_iter()
-        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
-        .map(str::to_lowercase)
-        .filter(|word| !word.is_empty() && word.len() <= MAX_WORD)
+        .flat_map(words_of)
+        .filter(|word| word.len() <= MAX_WORD)
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -482,12 +480,15 @@ impl DataStore {
 
 /// Lower-cased words of a query, letters and digits only (everything else separates words).
 pub fn query_words(query: &str) -> Vec<String> {
-    query
-        .split(|c: char| !c.is_alphanumeric())
+    words_of(query).take(8).collect()
+}
+
+/// The words of `text` as search sees them: runs of letters and digits, lower-cased, so that
+/// queries, entries and labels are split alike.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(8)
         .map(str::to_lowercase)
-        .collect()
 }
 
 /// How a query's words match the words of an entry.
@@ -536,8 +537,7 @@ impl DataStore {
             let rows = conn.ex().fetch_cells(&sql, &args, &HIT_COLUMNS).await?;
             hits = candidates(rows, objects, &words, true);
             // A record found by two words of its label counts once.
-            let mut seen = std::collections::HashSet::new();
-            hits.retain(|hit| seen.insert(hit.record_id));
+            keep_each_record_once(&mut hits);
         }
         if hits.len() < limit {
             let (sql, args) = self.full_text_query(objects, &words, matching);
@@ -551,8 +551,7 @@ impl DataStore {
                 .then(a.record_id.cmp(&b.record_id))
         });
         // A record found by its label and by the full text.
-        let mut seen = std::collections::HashSet::new();
-        hits.retain(|hit| seen.insert(hit.record_id));
+        keep_each_record_once(&mut hits);
         hits.truncate(limit);
         Ok(hits)
     }
@@ -640,6 +639,12 @@ impl DataStore {
     }
 }
 
+/// Drops every hit of a record after its first.
+fn keep_each_record_once(hits: &mut Vec<Hit>) {
+    let mut seen = std::collections::HashSet::new();
+    hits.retain(|hit| seen.insert(hit.record_id));
+}
+
 /// The columns a search query reads: object, record, label and the rest of the text.
 const HIT_COLUMNS: [ColumnType; 4] = [
     ColumnType::Uuid,
@@ -692,12 +697,7 @@ fn candidates(
 
 /// Whether each of `words` starts a word of the label or the rest of the text.
 fn has_every_word(words: &[String], label: &str, body: &str) -> bool {
-    let text: Vec<String> = [label, body]
-        .into_iter()
-        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let text: Vec<String> = [label, body].into_iter().flat_map(words_of).collect();
     words
         .iter()
         .all(|word| text.iter().any(|w| w.starts_with(word.as_str())))

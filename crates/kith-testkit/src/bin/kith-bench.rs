@@ -367,6 +367,11 @@ impl Api {
     /// `GET path`, which must answer 200, its body read but not parsed (for the clients that
     /// measure the server at full load: parsing would take the cores they share with it).
     async fn fetch(&self, path: &str) {
+        self.respond(path).await.bytes().await.expect("body");
+    }
+
+    /// The answer to `GET path`, which must be 200, before its body is read.
+    async fn respond(&self, path: &str) -> reqwest::Response {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -375,7 +380,7 @@ impl Api {
             .await
             .expect("request");
         assert_eq!(response.status().as_u16(), 200);
-        response.bytes().await.expect("body");
+        response
     }
 }
 
@@ -384,13 +389,8 @@ impl Api {
 async fn export(api: &Api, format: &str) -> (f64, usize) {
     let started = Instant::now();
     let mut response = api
-        .client
-        .get(format!("{}/rest/people/export?format={format}", api.base))
-        .bearer_auth(&api.token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status().as_u16(), 200);
+        .respond(&format!("/rest/people/export?format={format}"))
+        .await;
     let mut bytes = 0;
     while let Some(chunk) = response.chunk().await.expect("the file") {
         bytes += chunk.len();

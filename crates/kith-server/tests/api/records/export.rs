@@ -3,6 +3,7 @@
 
 use super::{join_as, workspace};
 use crate::access::add_sensitive_field;
+use crate::views::make_token;
 use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 
@@ -163,18 +164,11 @@ async fn an_export_shows_what_the_caller_may_read_and_refuses_bad_requests(backe
         .get("/rest/unicorns/export")
         .await
         .expect_error(404, "not_found");
-    let created = owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/tokens"),
-            json!({ "name": "writer only", "scopes": ["records:write"] }),
-        )
-        .await
-        .expect_status(201);
-    let token = created["token"].as_str().expect("token");
+    let token = make_token(&owner, &ws, json!(["records:write"])).await;
     let reply = kith_testkit::send(
         app.client()
             .request(reqwest::Method::GET, "/rest/people/export")
-            .bearer_auth(token),
+            .bearer_auth(&token),
     )
     .await;
     assert_eq!(
@@ -217,14 +211,7 @@ async fn kith_export_writes_the_file_from_the_database(backend: Backend) {
             .await
             .expect_status(201);
     }
-    let created = owner
-        .post(
-            &format!("/api/v1/workspaces/{ws}/tokens"),
-            json!({ "name": "exports", "scopes": ["records:read"] }),
-        )
-        .await
-        .expect_status(201);
-    let token = created["token"].as_str().expect("token").to_owned();
+    let token = make_token(&owner, &ws, json!(["records:read"])).await;
     let dir = tempfile::tempdir().expect("dir");
     let config = &app.state().config;
     let kith = |args: &[&str]| {
