@@ -51,6 +51,8 @@ pub struct Db {
     pub(crate) written: Arc<WrittenWorkspaces>,
     /// Told of each workspace this process opens for the first time (see [`Db::on_first_open`]).
     pub(crate) first_opens: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<uuid::Uuid>>>>,
+    /// The imports this process is running.
+    pub(crate) live_imports: Arc<crate::data::import::LiveImports>,
 }
 
 /// The workspaces written to since last asked, and a wake-up for whoever waits on them (the
@@ -424,6 +426,7 @@ impl Db {
             job_runner_taken: Arc::default(),
             written: Arc::default(),
             first_opens: Arc::default(),
+            live_imports: Arc::default(),
             cipher: crate::Cipher::new(&options.secret_key),
         })
     }

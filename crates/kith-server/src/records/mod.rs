@@ -6,6 +6,7 @@ mod access;
 mod export;
 mod favorites;
 pub(crate) mod handlers;
+pub(crate) mod imports;
 mod links;
 mod live;
 mod metadata;
@@ -27,6 +28,8 @@ pub fn routes() -> Routes {
     const RECORDS: &str = "/rest/{plural}";
     const RECORD: &str = "/rest/{plural}/{id}";
     const TARGETS: &str = "/rest/{plural}/{id}/targets";
+    const IMPORTS: &str = "/rest/{plural}/imports";
+    const IMPORT: &str = "/rest/{plural}/imports/{import_id}";
     Routes::default()
         .get("/rest/metadata/objects", handlers::list_objects)
         .post("/rest/metadata/objects", metadata::create_object)
@@ -60,6 +63,17 @@ pub fn routes() -> Routes {
         .delete(RECORDS, handlers::delete_many)
         .get("/rest/{plural}/groupBy", handlers::group_by)
         .get("/rest/{plural}/export", export::export)
+        .get(IMPORTS, imports::list)
+        .post(IMPORTS, imports::upload)
+        .get(IMPORT, imports::show)
+        .post("/rest/{plural}/imports/{import_id}/run", imports::run)
+        .post("/rest/{plural}/imports/{import_id}/cancel", imports::cancel)
+        .post("/rest/{plural}/imports/{import_id}/undo", imports::undo)
+        .get("/rest/{plural}/imports/{import_id}/rows", imports::rows)
+        .get(
+            "/rest/{plural}/imports/{import_id}/rejected",
+            imports::rejected,
+        )
         .post("/rest/{plural}/duplicates", handlers::duplicates)
         .patch("/rest/{plural}/merge", handlers::merge)
         .get(RECORD, handlers::show)

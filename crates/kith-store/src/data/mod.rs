@@ -11,6 +11,7 @@ mod events;
 mod export;
 mod favorites;
 mod group;
+pub mod import;
 mod indexes;
 mod input;
 mod list;

@@ -88,6 +88,7 @@ pub async fn provision(store: &DataStore) -> Result<(), StoreError> {
     saved_views(store, &mut tx).await?;
     super::counts::create_table(store, &mut tx).await?;
     favorites(store, &mut tx).await?;
+    super::import::create_tables(store, &mut tx).await?;
     super::search::create_index(store, &mut tx).await?;
     let targets = format!(
         "CREATE TABLE IF NOT EXISTS {} (source_object_id {uuid} NOT NULL, source_id {uuid} NOT NULL, \

@@ -9,6 +9,7 @@ mod duplicates;
 mod export;
 mod group_by;
 mod idempotency;
+mod imports;
 mod links;
 mod list;
 mod search;

@@ -1,0 +1,441 @@
+//! `/rest/{plural}/imports`: a CSV file uploaded, its columns suggested, previewed by a dry run,
+//! imported in the background, its rejected rows downloaded, and undone; a file or spec that
+//! cannot be imported refused with what is wrong, and an import that stops leaving nothing.
+
+use super::{create, id_of, join_as, workspace};
+use kith_testkit::{Backend, Reply, TestApp, TestClient, on_both_backends};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    an_import_is_previewed_run_downloaded_and_undone,
+    an_import_stopping_on_an_error_leaves_nothing_behind,
+    files_and_specs_that_cannot_be_imported_are_refused
+);
+
+pub async fn upload(client: &TestClient, plural: &str, file: &[u8]) -> Reply {
+    let request = client
+        .with_csrf(
+            Method::POST,
+            &format!("/rest/{plural}/imports?fileName=contacts.csv"),
+        )
+        .header("content-type", "text/csv")
+        .body(file.to_vec());
+    kith_testkit::send(request).await
+}
+
+/// Runs an import with `spec` and waits for it to end; its record.
+pub async fn run_to_end(client: &TestClient, plural: &str, id: &str, spec: Value) -> Value {
+    let started = client
+        .post(&format!("/rest/{plural}/imports/{id}/run"), spec)
+        .await
+        .expect_status(202);
+    assert!(
+        matches!(
+            started["data"]["status"].as_str(),
+            Some("RUNNING" | "PREVIEWING" | "DONE" | "PREVIEWED" | "FAILED")
+        ),
+        "{started}"
+    );
+    wait_for_end(client, plural, id).await
+}
+
+pub async fn wait_for_end(client: &TestClient, plural: &str, id: &str) -> Value {
+    for _ in 0..600 {
+        let record = client
+            .get(&format!("/rest/{plural}/imports/{id}"))
+            .await
+            .expect_status(200)["data"]
+            .clone();
+        if !matches!(
+            record["status"].as_str(),
+            Some("RUNNING" | "PREVIEWING" | "CANCELLING")
+        ) {
+            return record;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import {id} did not end");
+}
+
+async fn people(client: &TestClient) -> Vec<Value> {
+    client
+        .get("/rest/people?limit=100")
+        .await
+        .expect_status(200)["data"]["people"]
+        .as_array()
+        .cloned()
+        .expect("people")
+}
+
+fn person<'p>(people: &'p [Value], email: &str) -> Option<&'p Value> {
+    people.iter().find(|p| p["emails"]["primaryEmail"] == email)
+}
+
+const CONTACTS: &str = "First Name,Last Name,E-mail,Company,Title\r\n\
+    Ada,Lovelace,ADA@Example.com ,www.acme.com,Engineer\r\n\
+    Ex,Isting,existing@example.com,,Manager\r\n\
+    Bad,Email,not-an-email,,\r\n\
+    Grace,Hopper,grace@example.com,unknown.org,\r\n\
+    ,,,,\r\n\
+    Ada,Lovelace,ada@example.com,,Countess\r\n\
+    Eve,Formula,eve@example.com,,=HYPERLINK(\"http://evil.example\")\r\n";
+
+async fn an_import_is_previewed_run_downloaded_and_undone(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let acme = create(
+        &owner,
+        "companies",
+        json!({ "name": "Acme", "domainName": { "primaryLinkUrl": "https://acme.com/" } }),
+    )
+    .await;
+    create(
+        &owner,
+        "people",
+        json!({ "name": { "firstName": "Ex" }, "emails": { "primaryEmail": "existing@example.com" }, "jobTitle": "Old" }),
+    )
+    .await;
+
+    let uploaded = upload(&owner, "people", CONTACTS.as_bytes())
+        .await
+        .expect_status(201);
+    assert_eq!(uploaded["data"]["status"], "UPLOADED");
+    assert_eq!(uploaded["data"]["fileName"], "contacts.csv");
+    assert_eq!(uploaded["delimiter"], ",");
+    let suggested: Vec<(String, Value, Value)> = uploaded["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["column"].as_str().unwrap_or_default().to_owned(),
+                c["field"].clone(),
+                c["by"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suggested,
+        [
+            ("First Name".into(), json!("name.firstName"), Value::Null),
+            ("Last Name".into(), json!("name.lastName"), Value::Null),
+            ("E-mail".into(), json!("emails.primaryEmail"), Value::Null),
+            ("Company".into(), json!("company"), json!("domainName")),
+            ("Title".into(), json!("jobTitle"), Value::Null),
+        ]
+    );
+    assert_eq!(
+        uploaded["columns"][0]["samples"],
+        json!(["Ada", "Ex", "Bad", "Grace", "Ada"])
+    );
+    let id = uploaded["data"]["id"].as_str().expect("id").to_owned();
+    let columns: Vec<Value> = uploaded["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| json!({ "column": c["column"], "field": c["field"], "by": c["by"] }))
+        .collect();
+    let spec = json!({ "mode": "UPSERT", "columns": columns });
+
+    // The dry run: every outcome, nothing written.
+    let mut dry = spec.clone();
+    dry["dryRun"] = json!(true);
+    let previewed = run_to_end(&owner, "people", &id, dry).await;
+    assert_eq!(previewed["status"], "PREVIEWED", "{previewed}");
+    assert_eq!(
+        previewed["counts"],
+        json!({ "rows": 7, "created": 1, "updated": 2, "skipped": 1, "failed": 3, "bytesRead": CONTACTS.len() })
+    );
+    assert_eq!(previewed["progress"], 1.0);
+    assert_eq!(people(&owner).await.len(), 1, "a dry run writes nothing");
+    let rows = owner
+        .get(&format!("/rest/people/imports/{id}/rows"))
+        .await
+        .expect_status(200)["data"]
+        .clone();
+    let actions: Vec<(u64, String)> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap_or(0),
+                r["action"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (2, "CREATE".into()),
+            (3, "UPDATE".into()),
+            (4, "ERROR".into()),
+            (5, "ERROR".into()),
+            (6, "SKIP".into()),
+            (7, "UPDATE".into()),
+            (8, "ERROR".into()),
+        ]
+    );
+    let reason = |row: usize| rows[row]["reason"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        reason(2).contains("column \"E-mail\"") && reason(2).contains("not an email address"),
+        "{}",
+        reason(2)
+    );
+    assert_eq!(
+        reason(3),
+        "column \"Company\": no company has the domainName \"unknown.org\""
+    );
+    assert_eq!(reason(4), "the row is empty");
+    assert!(
+        reason(6).starts_with("column \"Title\": ") && reason(6).contains("spreadsheet formula"),
+        "{}",
+        reason(6)
+    );
+    let errors_only = owner
+        .get(&format!("/rest/people/imports/{id}/rows?rejectedOnly=true"))
+        .await
+        .expect_status(200)["data"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(errors_only, Some(4));
+
+    // The import itself, as previewed.
+    let done = run_to_end(&owner, "people", &id, spec.clone()).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(done["counts"]["created"], 1);
+    assert_eq!(done["counts"]["updated"], 2);
+    let now = people(&owner).await;
+    assert_eq!(now.len(), 2);
+    let ada = person(&now, "ada@example.com").expect("Ada, her email lower-cased and trimmed");
+    assert_eq!(ada["companyId"], acme["id"], "found by its domain");
+    assert_eq!(
+        ada["jobTitle"], "Countess",
+        "the later row of the same person updates her"
+    );
+    assert_eq!(
+        ada["name"],
+        json!({ "firstName": "Ada", "lastName": "Lovelace" })
+    );
+    let existing = person(&now, "existing@example.com").expect("the existing person");
+    assert_eq!(existing["jobTitle"], "Manager");
+    owner
+        .post(&format!("/rest/people/imports/{id}/run"), spec.clone())
+        .await
+        .expect_error(409, "conflict");
+
+    let rejected = owner
+        .get(&format!("/rest/people/imports/{id}/rejected"))
+        .await;
+    assert_eq!(rejected.status, 200);
+    assert_eq!(
+        rejected.header("content-disposition"),
+        Some("attachment; filename=\"contacts-rejected.csv\"")
+    );
+    let file: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&rejected.bytes[..])
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        file[0],
+        [
+            "First Name",
+            "Last Name",
+            "E-mail",
+            "Company",
+            "Title",
+            "Import row",
+            "Import error"
+        ]
+    );
+    assert_eq!(file.len(), 5);
+    assert_eq!(
+        file[2][..4],
+        ["Grace", "Hopper", "grace@example.com", "unknown.org"]
+    );
+    assert_eq!(file[2][5], "5");
+
+    let history = owner.get("/rest/people/imports").await.expect_status(200);
+    assert_eq!(history["data"][0]["id"], id.as_str());
+    assert!(
+        owner
+            .get("/rest/companies/imports")
+            .await
+            .expect_status(200)["data"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // Undo: what it created goes, what it changed is as it was.
+    owner
+        .post(&format!("/rest/people/imports/{id}/undo"), json!({}))
+        .await
+        .expect_status(200);
+    let after = people(&owner).await;
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        person(&after, "existing@example.com").expect("kept")["jobTitle"],
+        "Old"
+    );
+    let record = owner
+        .get(&format!("/rest/people/imports/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(record["data"]["status"], "UNDONE");
+    owner
+        .post(&format!("/rest/people/imports/{id}/undo"), json!({}))
+        .await
+        .expect_error(409, "conflict");
+    assert_eq!(id_of(&record["data"]), id);
+}
+
+async fn an_import_stopping_on_an_error_leaves_nothing_behind(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let mut file = String::from("Name;Employees;Domain\n");
+    for i in 0..2_500 {
+        let employees = if i == 2_398 {
+            "many".to_owned()
+        } else {
+            i.to_string()
+        };
+        file.push_str(&format!("Company {i};{employees};company{i}.example\n"));
+    }
+    let uploaded = upload(&owner, "companies", file.as_bytes())
+        .await
+        .expect_status(201);
+    assert_eq!(uploaded["delimiter"], ";");
+    let id = uploaded["data"]["id"].as_str().expect("id").to_owned();
+    let spec = json!({
+        "mode": "CREATE",
+        "stopOnError": true,
+        "columns": [
+            { "column": "Name", "field": "name" },
+            { "column": "Employees", "field": "employees" },
+            { "column": "Domain", "field": "domainName.primaryLinkUrl" },
+        ],
+    });
+    let failed = run_to_end(&owner, "companies", &id, spec.clone()).await;
+    assert_eq!(failed["status"], "FAILED");
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("row 2400: column \"Employees\"")
+            && error.ends_with("nothing was imported"),
+        "{error}"
+    );
+    assert_eq!(failed["counts"]["created"], 0);
+    let count = owner
+        .get("/rest/companies?count=true&limit=1")
+        .await
+        .expect_status(200);
+    assert_eq!(count["totalCount"], 0, "{count}");
+
+    // The same file skipping bad rows: the others are imported.
+    let mut skipping = spec;
+    skipping["stopOnError"] = json!(false);
+    let done = run_to_end(&owner, "companies", &id, skipping).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(done["counts"]["created"], 2_499);
+    assert_eq!(done["counts"]["failed"], 1);
+    let count = owner
+        .get("/rest/companies?count=true&limit=1")
+        .await
+        .expect_status(200);
+    assert_eq!(count["totalCount"], 2_499);
+}
+
+async fn files_and_specs_that_cannot_be_imported_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let refused = |reply: Reply| reply.expect_error(400, "validation_failed");
+    for (file, expected) in [
+        (&b""[..], "the file is empty"),
+        (&b"\xFF\xFEN\x00a\x00"[..], "UTF-16"),
+        (&b"Name,Name\nA,B\n"[..], "names the column \"Name\" twice"),
+    ] {
+        let error = refused(upload(&owner, "companies", file).await);
+        let message = error["details"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(expected), "{expected}: {error}");
+    }
+    let ok = upload(
+        &owner,
+        "people",
+        b"Email,Name\na@example.com,A\nb@example.com,B,extra\n",
+    )
+    .await
+    .expect_status(201);
+    let id = ok["data"]["id"].as_str().expect("id").to_owned();
+    let path = format!("/rest/people/imports/{id}/run");
+    for (spec, field) in [
+        (
+            json!({ "columns": [{ "column": "Mail", "field": "emails" }] }),
+            "columns[0].column",
+        ),
+        (
+            json!({ "columns": [{ "column": "Email", "field": "shoeSize" }] }),
+            "columns[0].field",
+        ),
+        (
+            json!({ "columns": [{ "column": "Email", "field": "emails.fax" }] }),
+            "columns[0].field",
+        ),
+        (
+            json!({ "mode": "UPDATE", "columns": [{ "column": "Name", "field": "name" }] }),
+            "matchOn",
+        ),
+        (
+            json!({ "matchOn": "jobTitle", "columns": [{ "column": "Name", "field": "jobTitle" }] }),
+            "matchOn",
+        ),
+        (json!({ "columns": [] }), "columns"),
+        (json!({ "delimiter": "x", "columns": [] }), "delimiter"),
+    ] {
+        let fields = owner
+            .post(&path, spec.clone())
+            .await
+            .expect_error_fields(400, "validation_failed");
+        assert_eq!(fields, [field], "{spec}");
+    }
+    // A ragged row is refused, the others go in.
+    let done = run_to_end(
+        &owner,
+        "people",
+        &id,
+        json!({ "columns": [{ "column": "Email", "field": "emails" }, { "column": "Name", "field": "name" }] }),
+    )
+    .await;
+    assert_eq!(done["counts"]["created"], 1, "{done}");
+    let rows = owner
+        .get(&format!("/rest/people/imports/{id}/rows?rejectedOnly=true"))
+        .await
+        .expect_status(200);
+    assert_eq!(rows["data"][0]["row"], 3);
+    assert_eq!(
+        rows["data"][0]["reason"],
+        "has 3 values where the header has 2 columns"
+    );
+
+    // Who may import: members who may write the object, with a token that may write.
+    let (viewer, _) = join_as(&app, &owner, &ws, "viewer@example.com", "viewer").await;
+    upload(&viewer, "people", b"Email\na@example.com\n")
+        .await
+        .expect_error(403, "forbidden");
+    viewer
+        .get(&format!("/rest/people/imports/{id}"))
+        .await
+        .expect_error(403, "forbidden");
+    owner
+        .get(&format!("/rest/companies/imports/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    owner
+        .post(&format!("/rest/people/imports/{id}/cancel"), json!({}))
+        .await
+        .expect_error(409, "conflict");
+}
