@@ -61,7 +61,7 @@ fn unread_body(rejection: BytesRejection) -> ApiError {
     }
 }
 
-fn unfit_body(error: &serde_json::Error) -> ApiError {
+pub(crate) fn unfit_body(error: &serde_json::Error) -> ApiError {
     match error.classify() {
         serde_json::error::Category::Data => ApiError::new(
             ErrorCode::ValidationFailed,

@@ -191,9 +191,12 @@ pub async fn show(
 pub async fn run(
     access: RestAccess,
     Path((plural, id)): Path<(String, String)>,
-    Json(spec): Json<ImportSpec>,
+    Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let (_, id, _) = existing(&access, &plural, &id, "import records").await?;
+    // Read after the access checks, so that a refusal does not depend on the body.
+    let spec: ImportSpec =
+        serde_json::from_value(body).map_err(|e| crate::http::unfit_body(&e))?;
     let delimiter = spec.delimiter_byte()?;
     let data = access.data.clone();
     let events = read_in_background(data.import_file(id), delimiter);

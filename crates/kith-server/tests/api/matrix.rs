@@ -67,6 +67,7 @@ impl Fixture {
             .replace("{role_id}", NOBODY)
             .replace("{grant_id}", NOBODY)
             .replace("{webhook_id}", NOBODY)
+            .replace("{import_id}", NOBODY)
             .replace("{token}", "not-an-invitation");
         // Reads that find or group records, so that their answers are checked for leaks.
         let path = match pattern {

@@ -1,6 +1,8 @@
 //! `GET /rest/open-api/core`: an OpenAPI 3.1 document of this workspace's REST API, generated
 //! from its catalog, so custom objects and fields are in it as soon as they exist.
 
+mod imports;
+
 use super::RestAccess;
 use super::handlers::capitalized;
 use crate::AppState;
@@ -53,7 +55,9 @@ pub fn build(objects: &[&ObjectMeta], server: &str) -> Value {
         add_query_schemas(&mut schemas, object, &name);
         add_paths(&mut paths, object, &name);
         add_record_paths(&mut paths, object, objects);
+        imports::add_paths(&mut paths, object);
     }
+    imports::add_schemas(&mut schemas);
     schemas.insert("Merge".into(), merge_schema());
     // Named apart from every object's schema (a custom object may be called `favorite`).
     schemas.insert("KithFavorite".into(), favorite_schema());
@@ -890,7 +894,7 @@ pub async fn reference_page() -> impl axum::response::IntoResponse {
             (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (axum::http::header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../../assets/reference.html"),
+        include_str!("../../../assets/reference.html"),
     )
 }
 
@@ -903,6 +907,6 @@ pub async fn reference_script() -> impl axum::response::IntoResponse {
             ),
             (axum::http::header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../../assets/reference.js"),
+        include_str!("../../../assets/reference.js"),
     )
 }
