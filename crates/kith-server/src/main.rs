@@ -66,6 +66,49 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<std::path::PathBuf>,
     },
+    /// Import a CSV file into an object, as an API token, into the configured database:
+    /// each column to the field --map names or its header suggests, each row created,
+    /// updated or skipped (see docs/IMPORT.md)
+    Import {
+        /// The object's plural API name (people, companies, or a custom object's)
+        object: String,
+        /// The CSV file (UTF-8; comma, semicolon, tab or pipe separated)
+        file: Option<std::path::PathBuf>,
+        /// The API token to write as (its workspace, role and scopes)
+        #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// create (skip rows matching a record), update (skip rows matching none) or upsert
+        #[arg(long, default_value = "upsert")]
+        mode: String,
+        /// The field rows are matched by: id, emails, domainName or a unique field
+        #[arg(long = "match")]
+        match_on: Option<String>,
+        /// A column's field, as Header=field (E-mail=emails, Company=company:domainName);
+        /// Header= leaves the column out. Repeat for each column
+        #[arg(long)]
+        map: Vec<String>,
+        /// Import only the columns --map names, rather than guess the others
+        #[arg(long)]
+        only_mapped: bool,
+        /// Stop at the first row that cannot be imported, and import nothing
+        #[arg(long)]
+        stop_on_error: bool,
+        /// Check and write every row, then roll it all back: say what the import would do
+        #[arg(long)]
+        dry_run: bool,
+        /// , ; | or tab (default: the header line tells)
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// dmy or mdy, for dates not written year first
+        #[arg(long)]
+        date_order: Option<String>,
+        /// Numbers are written 1.234,5
+        #[arg(long)]
+        decimal_comma: bool,
+        /// Undo the import with this id instead
+        #[arg(long, conflicts_with = "file")]
+        undo: Option<String>,
+    },
     /// Serve MCP for an AI agent over standard input and output, as an API token
     Mcp {
         /// The API token the agent acts as (its workspace, role and scopes)
@@ -116,6 +159,39 @@ async fn main() -> ExitCode {
             };
             export(config, token, &object, &params, output.as_deref()).await
         }
+        Command::Import {
+            object,
+            file,
+            token,
+            mode,
+            match_on,
+            map,
+            only_mapped,
+            stop_on_error,
+            dry_run,
+            delimiter,
+            date_order,
+            decimal_comma,
+            undo,
+        } => match (undo, file) {
+            (Some(id), _) => undo_import(config, token, &object, &id).await,
+            (None, None) => Err("name the file to import (or --undo an import's id)".to_owned()),
+            (None, Some(file)) => {
+                match import_options(object, file, &mode, date_order.as_deref()) {
+                    Ok(mut options) => {
+                        options.match_on = match_on;
+                        options.map = map;
+                        options.only_mapped = only_mapped;
+                        options.stop_on_error = stop_on_error;
+                        options.dry_run = dry_run;
+                        options.delimiter = delimiter;
+                        options.decimal_comma = decimal_comma;
+                        import(config, token, &options).await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        },
         Command::Mcp { token, url } => {
             kith_server::mcp::serve_stdio(config, token, url.map(String::from))
                 .await
@@ -162,6 +238,95 @@ async fn export(
             Err(e.to_string())
         }
     }
+}
+
+/// `kith import`'s options with the ones that need reading checked.
+fn import_options(
+    object: String,
+    file: std::path::PathBuf,
+    mode: &str,
+    date_order: Option<&str>,
+) -> Result<kith_server::records::ImportOptions, String> {
+    use kith_store::data::import::{DateOrder, ImportMode};
+    let mode = match mode {
+        "create" => ImportMode::Create,
+        "update" => ImportMode::Update,
+        "upsert" => ImportMode::Upsert,
+        other => return Err(format!("--mode {other:?}: use create, update or upsert")),
+    };
+    let date_order = match date_order {
+        None => None,
+        Some("dmy") => Some(DateOrder::DayMonthYear),
+        Some("mdy") => Some(DateOrder::MonthDayYear),
+        Some(other) => return Err(format!("--date-order {other:?}: use dmy or mdy")),
+    };
+    Ok(kith_server::records::ImportOptions {
+        object,
+        file,
+        mode,
+        match_on: None,
+        map: Vec::new(),
+        only_mapped: false,
+        stop_on_error: false,
+        dry_run: false,
+        delimiter: None,
+        date_order,
+        decimal_comma: false,
+    })
+}
+
+/// `kith import`: the import's outcome to standard error; a failure when it did not finish.
+async fn import(
+    config: Config,
+    token: Option<String>,
+    options: &kith_server::records::ImportOptions,
+) -> Result<(), String> {
+    let record = kith_server::records::import_with_token(config, token, options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let counts = &record["counts"];
+    let n = |key: &str| counts[key].as_u64().unwrap_or(0);
+    let status = record["status"].as_str().unwrap_or("");
+    let verb = if options.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    eprintln!(
+        "{verb} {} rows into {}: {} created, {} updated, {} skipped, {} refused (import {})",
+        n("rows"),
+        options.object,
+        n("created"),
+        n("updated"),
+        n("skipped"),
+        n("failed"),
+        record["id"].as_str().unwrap_or(""),
+    );
+    match status {
+        "DONE" | "PREVIEWED" => Ok(()),
+        _ => Err(record["error"]
+            .as_str()
+            .unwrap_or("the import did not finish")
+            .to_owned()),
+    }
+}
+
+/// `kith import OBJECT --undo ID`.
+async fn undo_import(
+    config: Config,
+    token: Option<String>,
+    object: &str,
+    id: &str,
+) -> Result<(), String> {
+    let outcome = kith_server::records::undo_with_token(config, token, object, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let undone = outcome["reverted"].as_array().map_or(0, Vec::len);
+    let conflicts = outcome["conflicts"].as_array().map_or(0, Vec::len);
+    eprintln!(
+        "undid import {id}: {undone} records reverted, {conflicts} fields changed since left as they are"
+    );
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> Result<(), StartupError> {

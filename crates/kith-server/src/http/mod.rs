@@ -12,8 +12,8 @@ pub mod token_cache;
 
 pub use client::ClientInfo;
 pub use error::{AppError, AppResult};
-pub use json::{Json, Query};
 pub(crate) use json::unfit_body;
+pub use json::{Json, Query};
 
 /// An RFC 3339 UTC timestamp from stored milliseconds.
 pub fn rfc3339(millis: kith_store::Millis) -> String {

@@ -195,8 +195,7 @@ pub async fn run(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let (_, id, _) = existing(&access, &plural, &id, "import records").await?;
     // Read after the access checks, so that a refusal does not depend on the body.
-    let spec: ImportSpec =
-        serde_json::from_value(body).map_err(|e| crate::http::unfit_body(&e))?;
+    let spec: ImportSpec = serde_json::from_value(body).map_err(|e| crate::http::unfit_body(&e))?;
     let delimiter = spec.delimiter_byte()?;
     let data = access.data.clone();
     let events = read_in_background(data.import_file(id), delimiter);

@@ -6,6 +6,7 @@ mod access;
 mod export;
 mod favorites;
 pub(crate) mod handlers;
+mod import_command;
 pub(crate) mod imports;
 mod links;
 mod live;
@@ -17,6 +18,7 @@ mod views;
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, bearer, policy};
 pub use export::{ExportError, ExportParams, export_with_token};
+pub use import_command::{ImportCommandError, ImportOptions, import_with_token, undo_with_token};
 
 use crate::http::routes::Routes;
 

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 on_both_backends!(
     an_import_is_previewed_run_downloaded_and_undone,
     an_import_stopping_on_an_error_leaves_nothing_behind,
-    files_and_specs_that_cannot_be_imported_are_refused
+    files_and_specs_that_cannot_be_imported_are_refused,
+    kith_import_reads_a_file_into_the_database,
+    a_running_import_can_be_cancelled
 );
 
 pub async fn upload(client: &TestClient, plural: &str, file: &[u8]) -> Reply {
@@ -438,4 +440,188 @@ async fn files_and_specs_that_cannot_be_imported_are_refused(backend: Backend) {
         .post(&format!("/rest/people/imports/{id}/cancel"), json!({}))
         .await
         .expect_error(409, "conflict");
+}
+
+/// `kith import`, beside a running server on the same database: a file the export wrote,
+/// edited, goes back in matched by id; a dry run says what it would do; `--undo` reverts it.
+async fn kith_import_reads_a_file_into_the_database(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    for name in ["Acme", "Globex", "Initech"] {
+        owner
+            .post("/rest/companies", json!({ "name": name, "employees": 10 }))
+            .await
+            .expect_status(201);
+    }
+    let token =
+        crate::views::make_token(&owner, &ws, json!(["records:read", "records:write"])).await;
+    let exported = owner
+        .get("/rest/companies/export?fields=name,employees")
+        .await;
+    let text = String::from_utf8(exported.bytes.to_vec()).expect("UTF-8");
+    let edited = text.replace("Globex,10", "Globex,250") + ",Hooli,7,,\r\n";
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("companies.csv");
+    std::fs::write(&file, edited).expect("write the file");
+    let config = &app.state().config;
+    let kith = |args: &[&str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kith"));
+        command
+            .arg("import")
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("KITH_TOKEN", &token)
+            .env("KITH_DATABASE_URL", &config.database_url)
+            .env("KITH_DATA_DIR", app.data_dir())
+            .env("KITH_LOG", "warn");
+        command
+    };
+    let path = file.to_str().expect("path");
+    let companies = || async {
+        owner
+            .get("/rest/companies?order_by=name[AscNullsFirst]")
+            .await
+            .expect_status(200)["data"]["companies"]
+            .as_array()
+            .cloned()
+            .expect("companies")
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_owned(),
+                    c["employees"].as_i64().unwrap_or(0),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = companies().await;
+
+    let dry = kith(&["companies", path, "--dry-run"])
+        .output()
+        .await
+        .expect("kith import runs");
+    let stderr = String::from_utf8_lossy(&dry.stderr);
+    assert!(dry.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("would import 4 rows into companies: 1 created, 3 updated"),
+        "{stderr}"
+    );
+    assert_eq!(companies().await, before, "a dry run writes nothing");
+
+    let done = kith(&["companies", path])
+        .output()
+        .await
+        .expect("kith import runs");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("\"id\" → id"),
+        "the id column is matched on: {stderr}"
+    );
+    let after = companies().await;
+    assert_eq!(
+        after,
+        [
+            ("Acme".to_owned(), 10),
+            ("Globex".to_owned(), 250),
+            ("Hooli".to_owned(), 7),
+            ("Initech".to_owned(), 10)
+        ]
+    );
+    let id = stderr
+        .split("(import ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the import's id")
+        .to_owned();
+    let history = owner
+        .get("/rest/companies/imports")
+        .await
+        .expect_status(200);
+    assert_eq!(history["data"][0]["id"], id.as_str());
+    assert_eq!(history["data"][0]["fileName"], "companies.csv");
+
+    let undone = kith(&["companies", "--undo", &id])
+        .output()
+        .await
+        .expect("kith import runs");
+    assert!(
+        undone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    assert_eq!(companies().await, before);
+
+    for (args, expected) in [
+        (vec!["companies", path, "--map", "name"], "Header=field"),
+        (vec!["companies", path, "--mode", "merge"], "--mode"),
+        (
+            vec!["companies", path, "--map", "name=shoeSize"],
+            "shoeSize",
+        ),
+        (vec!["companies", "missing.csv"], "cannot read"),
+    ] {
+        let refused = kith(&args).output().await.expect("kith import runs");
+        assert!(!refused.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("kith: ") && l.contains(expected)),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A long import cancelled midway stops after its chunk, keeps what it wrote (in the history's
+/// counts), and that can be undone; one stopping on errors keeps nothing.
+async fn a_running_import_can_be_cancelled(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    const ROWS: usize = 60_000;
+    let mut file = String::from("Name,Email\n");
+    for i in 0..ROWS {
+        file.push_str(&format!("Person {i},person{i}@example.com\n"));
+    }
+    let count = || async {
+        owner
+            .get("/rest/people?count=true&limit=1")
+            .await
+            .expect_status(200)["totalCount"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    for stop_on_error in [false, true] {
+        let uploaded = upload(&owner, "people", file.as_bytes())
+            .await
+            .expect_status(201);
+        let id = uploaded["data"]["id"].as_str().expect("id").to_owned();
+        let spec = json!({
+            "stopOnError": stop_on_error,
+            "columns": [{ "column": "Name", "field": "name" }, { "column": "Email", "field": "emails" }],
+        });
+        owner
+            .post(&format!("/rest/people/imports/{id}/run"), spec)
+            .await
+            .expect_status(202);
+        owner
+            .post(&format!("/rest/people/imports/{id}/cancel"), json!({}))
+            .await
+            .expect_status(202);
+        let ended = wait_for_end(&owner, "people", &id).await;
+        assert_eq!(ended["status"], "CANCELLED", "{ended}");
+        let created = ended["counts"]["created"].as_u64().unwrap_or(0);
+        assert!((created as usize) < ROWS, "{ended}");
+        assert_eq!(count().await, created, "the counts say what was written");
+        if stop_on_error {
+            assert_eq!(created, 0, "an import stopping on errors is all or nothing");
+        } else {
+            owner
+                .post(&format!("/rest/people/imports/{id}/undo"), json!({}))
+                .await
+                .expect_status(200);
+            assert_eq!(count().await, 0);
+        }
+    }
 }

@@ -420,6 +420,9 @@ pub fn suggested_field(object: &ObjectMeta, header: &str, samples: &[&str]) -> O
     if wanted.is_empty() {
         return None;
     }
+    if wanted == "id" {
+        return Some("id".into());
+    }
     if let Some(known) = common_name(&wanted)
         && object
             .active_fields()
