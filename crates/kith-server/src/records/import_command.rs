@@ -202,7 +202,7 @@ async fn show_progress(data: kith_store::DataStore, id: Uuid, size: u64) {
         };
         let counts = &record["counts"];
         let read = counts["bytesRead"].as_u64().unwrap_or(0);
-        let percent = if size == 0 { 0 } else { read * 100 / size };
+        let percent = (read * 100).checked_div(size).unwrap_or(0);
         eprint!(
             "\r  {percent:>3}%  {} rows read",
             counts["rows"].as_u64().unwrap_or(0)
