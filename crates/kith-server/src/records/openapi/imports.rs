@@ -105,7 +105,7 @@ pub(super) fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta) {
                 query("fileName", json!({ "type": "string" }), "the file's name, for the history"),
                 query("delimiter", json!({ "type": "string", "enum": [",", ";", "|", "\t", "\\t", "tab"] }), "the delimiter (default: the header line tells)"),
             ],
-            "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
+            "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string", "pattern": "\\S", "description": "the file: a header line of column names, then a line per row" } } } },
             "responses": uploaded,
         },
     }));
@@ -147,7 +147,7 @@ pub(super) fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta) {
             "summary": "The outcome of the file's first 1,000 rows and of every rejected row, in file order",
             "parameters": [
                 query("rejectedOnly", json!({ "type": "boolean" }), "only rows skipped or refused"),
-                query("after", json!({ "type": "integer", "minimum": 0 }), "rows after this row number"),
+                query("after", json!({ "type": "integer", "minimum": 0, "maximum": i64::MAX }), "rows after this row number"),
                 query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 }), "rows"),
             ],
             "responses": plain_answer("200", "Rows", json!({ "type": "object", "properties": { "data": { "type": "array", "items": schema_ref("KithImportRow") } } })),

@@ -24,8 +24,6 @@ pub enum FileError {
     Utf16,
     #[error("the header line is not UTF-8 text; save the file as UTF-8")]
     HeaderEncoding,
-    #[error("the header names the column {0:?} twice; columns need different names")]
-    DuplicateColumn(String),
     #[error("the header has {0} columns; at most {MAX_COLUMNS} are read")]
     TooManyColumns(usize),
     #[error("row {row} is on a line longer than {} MiB; is this a CSV file?", MAX_LINE_BYTES >> 20)]
@@ -133,6 +131,12 @@ fn header(record: &csv::ByteRecord) -> Result<Vec<String>, FileError> {
     if record.len() > MAX_COLUMNS {
         return Err(FileError::TooManyColumns(record.len()));
     }
+    let blank = record
+        .iter()
+        .all(|raw| raw.iter().all(|b| b.is_ascii_whitespace()));
+    if blank {
+        return Err(FileError::Empty);
+    }
     let mut columns: Vec<String> = Vec::with_capacity(record.len());
     for (at, raw) in record.iter().enumerate() {
         let mut name = std::str::from_utf8(raw)
@@ -145,10 +149,14 @@ fn header(record: &csv::ByteRecord) -> Result<Vec<String>, FileError> {
         if name.is_empty() {
             name = format!("Column {}", at + 1);
         }
-        if columns.contains(&name) {
-            return Err(FileError::DuplicateColumn(name));
+        // A name the header gave already is numbered, as spreadsheets number them.
+        let mut unique = name.clone();
+        let mut count = 1;
+        while columns.contains(&unique) {
+            count += 1;
+            unique = format!("{name} {count}");
         }
-        columns.push(name);
+        columns.push(unique);
     }
     Ok(columns)
 }
@@ -350,16 +358,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unreadable_files_are_refused() {
+    async fn unreadable_files_are_refused_and_headers_made_unique() {
         assert_eq!(read(b"").await.expect_err("refused"), FileError::Empty);
+        assert_eq!(read(b" \t \n\n").await.expect_err("refused"), FileError::Empty);
         assert_eq!(
             read(b"\xFF\xFEa\x00").await.expect_err("refused"),
             FileError::Utf16
         );
-        assert_eq!(
-            read(b"a,a\n").await.expect_err("refused"),
-            FileError::DuplicateColumn("a".into())
-        );
+        let (header, _) = read(b"a,a,,a\n").await.expect("read");
+        assert_eq!(header, ["a", "a 2", "Column 3", "a 3"]);
     }
 
     #[tokio::test]
