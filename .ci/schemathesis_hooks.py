@@ -1,8 +1,9 @@
-"""Schemathesis hooks for Kith's /api/v1 document (used by .ci/schemathesis): how to make the
-avatar images it accepts.
+"""Schemathesis hooks for Kith's documents (used by .ci/schemathesis): how to make the avatar
+images /api/v1 accepts, and the CSV files the REST document's imports accept.
 
 The document gives an avatar as binary of type image/png|jpeg|gif|webp whose bytes begin as that
-type's do; JSON Schema cannot say "begins with these bytes", so this tells the generator.
+type's do, and an import's file as text/csv; JSON Schema cannot say "begins with these bytes" or
+"a header line of column names", so this tells the generator.
 """
 import schemathesis
 from hypothesis import strategies as st
@@ -22,3 +23,23 @@ def image(media_type):
 
 for kind in ["image/png", "image/jpeg", "image/gif", "image/webp"]:
     schemathesis.openapi.media_type(kind, image(kind))
+
+
+def csv_file():
+    """A UTF-8 CSV file: a header of distinct column names, then a few rows of any text."""
+    name = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=12)
+    cell = st.text(
+        alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"], exclude_characters=',"\r\n'),
+        max_size=20,
+    )
+
+    def with_rows(header):
+        row = st.lists(cell, min_size=len(header), max_size=len(header))
+        return st.lists(row, max_size=5).map(
+            lambda rows: ("\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n").encode()
+        )
+
+    return st.lists(name, min_size=1, max_size=5, unique=True).flatmap(with_rows)
+
+
+schemathesis.openapi.media_type("text/csv", csv_file())

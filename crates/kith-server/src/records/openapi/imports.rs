@@ -105,7 +105,7 @@ pub(super) fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta) {
                 query("fileName", json!({ "type": "string" }), "the file's name, for the history"),
                 query("delimiter", json!({ "type": "string", "enum": [",", ";", "|", "\t", "\\t", "tab"] }), "the delimiter (default: the header line tells)"),
             ],
-            "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string", "pattern": "\\S", "description": "the file: a header line of column names, then a line per row" } } } },
+            "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string", "format": "binary", "description": "the file: a header line of column names, then a line per row" } } } },
             "responses": uploaded,
         },
     }));
