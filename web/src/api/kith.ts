@@ -40,6 +40,7 @@ export interface FieldMeta {
   /** Made by the workspace (only these can be deleted; standard ones are hidden instead). */
   isCustom?: boolean;
   options?: SelectOption[];
+  isUnique?: boolean;
   /** RELATION fields: what they point at (`company`, `person`, `workspaceMember`…). */
   relation?: { target: string; onDelete?: string; inverseName?: string };
 }

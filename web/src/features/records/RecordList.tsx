@@ -1,6 +1,6 @@
 import { useCallback, useState, type KeyboardEvent } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useLocation, useSearch } from "wouter";
+import { Link, useLocation, useSearch } from "wouter";
 import { api, type KithRecord, type ObjectMeta } from "../../api/kith";
 import { ApiError } from "../../api/client";
 import { newRecordValues } from "./values";
@@ -144,6 +144,11 @@ export function RecordList({ workspace, plural }: Props) {
             view={{ filter: view.filter, orderBy: view.orderBy, fields: columns.map((c) => c.field.name) }}
           />
         )}
+        {canWrite && object && (
+          <Link className="button" href={`/w/${workspace}/${plural}/import`}>
+            Import
+          </Link>
+        )}
         {canWrite && (
           <button className="primary" type="button" onClick={() => setCreating(true)} disabled={!object}>
             + New
@@ -174,7 +179,13 @@ export function RecordList({ workspace, plural }: Props) {
         <Kanban workspace={workspace} object={object} field={grouping} filter={view.filter} />
       ) : empty ? (
         <p className="empty">
-          No {object?.labelPlural.toLowerCase() ?? plural} yet.{canWrite && " Add one with “+ New”."}
+          No {object?.labelPlural.toLowerCase() ?? plural} yet.
+          {canWrite && (
+            <>
+              {" "}
+              <Link href={`/w/${workspace}/${plural}/import`}>Import a CSV file</Link> or add one with “+ New”.
+            </>
+          )}
         </p>
       ) : filtered ? (
         <p className="empty">No {object?.labelPlural.toLowerCase() ?? plural} match these filters.</p>

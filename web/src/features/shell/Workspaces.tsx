@@ -15,6 +15,8 @@ import { ToastProvider } from "../../ui/Toast";
 
 // Settings are opened rarely: their screens load on first use, not with the app.
 const Settings = lazy(() => import("../settings/Settings").then((module) => ({ default: module.Settings })));
+// So is importing a file.
+const ImportPage = lazy(() => import("../imports/ImportPage").then((module) => ({ default: module.ImportPage })));
 
 /** The signed-in app: `/w/{workspace}/{object}`; `/` opens the first workspace's companies. */
 export function Workspaces({ me }: { me: Me }) {
@@ -56,7 +58,11 @@ function InWorkspace({ me }: { me: Me }) {
   const asTable = new URLSearchParams(useSearch()).size > 0;
   return (
     <Shell me={me} workspace={workspace} current={plural}>
-      {id ? (
+      {id === "import" ? (
+        <Suspense fallback={<p className="muted" aria-busy="true">Loading…</p>}>
+          <ImportPage key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
+        </Suspense>
+      ) : id ? (
         <RecordPage key={`${workspace}/${plural}/${id}`} workspace={workspace} plural={plural} id={id} />
       ) : plural === "tasks" && !asTable ? (
         <TasksScreen key={workspace} workspace={workspace} />

@@ -103,7 +103,7 @@ pub(super) fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta) {
             "summary": "Upload a CSV file to import (the body is the file), comma, semicolon, tab or pipe separated, UTF-8",
             "parameters": [
                 query("fileName", json!({ "type": "string" }), "the file's name, for the history"),
-                query("delimiter", json!({ "type": "string", "enum": [",", ";", "|", "\t", "\\t", "tab"] }), "the delimiter (default: the header line tells)"),
+                query("delimiter", json!({ "type": "string", "enum": [",", ";", "|", "\t", "\\t", "tab", ""] }), "the delimiter (default, or empty: the header line tells)"),
             ],
             "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string", "format": "binary", "description": "the file: a header line of column names, then a line per row" } } } },
             "responses": uploaded,

@@ -309,7 +309,8 @@ impl DataStore {
             .ok_or_else(not_found)?;
         self.allow(kith_core::access::Action::Write, object)?;
         let wrote = int(&record[9]) + int(&record[10]) > 0;
-        match text(&record[3]) {
+        let (status, _) = self.effective_status(&record);
+        match Some(status.as_str()) {
             Some("UPLOADED" | "PREVIEWED") => {}
             Some("FAILED" | "CANCELLED") if !wrote => {}
             Some("RUNNING" | "PREVIEWING" | "CANCELLING") => {
@@ -596,6 +597,29 @@ impl DataStore {
         Ok(rows.iter().map(|row| self.import_json(row)).collect())
     }
 
+    /// An import's status and error as they stand: one the history says is running, that no
+    /// process runs and that has not been heard of for [`HEARTBEAT_LOST`], stopped with its
+    /// server.
+    fn effective_status(&self, row: &[Cell]) -> (String, Option<String>) {
+        let status = text(&row[3]).unwrap_or_default().to_owned();
+        let error = text(&row[14]).map(str::to_owned);
+        let id = match row[0] {
+            Cell::Uuid(id) => id,
+            _ => Uuid::nil(),
+        };
+        let heard_of = match &row[19] {
+            Cell::DateTime(at) => *at,
+            _ => chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        };
+        let running = matches!(status.as_str(), "RUNNING" | "PREVIEWING" | "CANCELLING");
+        let live = self.db.live_imports.get(id).is_some();
+        if running && !live && heard_of < chrono::Utc::now() - HEARTBEAT_LOST {
+            let error = "the server running it stopped; what it wrote can be undone";
+            return ("FAILED".into(), Some(error.into()));
+        }
+        (status, error)
+    }
+
     fn import_json(&self, row: &[Cell]) -> ImportRecord {
         let id = match row[0] {
             Cell::Uuid(id) => id,
@@ -615,17 +639,7 @@ impl DataStore {
         {
             counts = *now;
         }
-        let mut status = text(&row[3]).unwrap_or_default().to_owned();
-        let mut error = text(&row[14]).map(str::to_owned);
-        let heard_of = match &row[19] {
-            Cell::DateTime(at) => *at,
-            _ => chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        };
-        let running = matches!(status.as_str(), "RUNNING" | "PREVIEWING" | "CANCELLING");
-        if running && live.is_none() && heard_of < chrono::Utc::now() - HEARTBEAT_LOST {
-            status = "FAILED".into();
-            error = Some("the server running it stopped; what it wrote can be undone".into());
-        }
+        let (status, error) = self.effective_status(row);
         let total = int(&row[7]);
         let spec: Value = text(&row[5])
             .and_then(|s| serde_json::from_str(s).ok())
@@ -754,7 +768,8 @@ impl DataStore {
         actor: &Actor,
     ) -> Result<Value, StoreError> {
         let record = self.import_row(id).await?.ok_or_else(not_found)?;
-        match text(&record[3]) {
+        let (status, _) = self.effective_status(&record);
+        match Some(status.as_str()) {
             Some("DONE" | "CANCELLED" | "FAILED") => {}
             Some("UNDONE") => {
                 return Err(rejected(ApiError::conflict(
@@ -873,7 +888,14 @@ impl Run<'_> {
                         break;
                     }
                 },
-                None => self.chunk_alone(&rows).await?,
+                None => match self.chunk_alone(&rows).await {
+                    Ok(outcomes) => outcomes,
+                    // What the chunks before wrote stays, and is counted.
+                    Err(e) => {
+                        stopped = Some(("FAILED", chunk_error(&rows, &e)));
+                        break;
+                    }
+                },
             };
             let first_error = outcomes
                 .iter()

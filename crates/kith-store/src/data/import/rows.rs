@@ -190,10 +190,12 @@ impl DataStore {
     ) -> Result<(), StoreError> {
         let object = plan.object;
         let mut inputs = Vec::with_capacity(creates.len());
+        let mut checked = Vec::with_capacity(creates.len());
         let mut at = Vec::with_capacity(creates.len());
         for p in creates {
             match check(object, &p.input, true) {
-                Ok(_) => {
+                Ok(values) => {
+                    checked.push(values);
                     inputs.push(p.input);
                     at.push(p.at);
                 }
@@ -203,10 +205,6 @@ impl DataStore {
         if inputs.is_empty() {
             return Ok(());
         }
-        let checked: Vec<_> = inputs
-            .iter()
-            .map(|input| check(object, input, true).map_err(rejected))
-            .collect::<Result<_, _>>()?;
         let change_set = self.change_set_for_write(tx).await?;
         let batch = self.plan_batch(object, &inputs, &checked, actor, change_set)?;
         let given: Vec<(String, Uuid)> = checked
