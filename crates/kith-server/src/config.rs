@@ -85,6 +85,12 @@ pub struct Settings {
     /// Days the audit log of tokens' and agents' calls is kept [default: 90]
     #[arg(long, env = "KITH_AUDIT_RETENTION_DAYS", global = true)]
     pub audit_retention_days: Option<u64>,
+    /// Days a mail stays in the outbox, sent or not [default: 90]
+    #[arg(long, env = "KITH_OUTBOX_RETENTION_DAYS", global = true)]
+    pub outbox_retention_days: Option<u64>,
+    /// Days an import's history (its counts and rejected rows) is kept [default: 30]
+    #[arg(long, env = "KITH_IMPORT_RETENTION_DAYS", global = true)]
+    pub import_retention_days: Option<u64>,
     /// Requests per minute one API token may make [default: 600]
     #[arg(long, env = "KITH_TOKEN_RATE_LIMIT", global = true)]
     pub token_rate_limit: Option<u32>,
@@ -130,6 +136,10 @@ pub struct Config {
     pub trash_retention: Duration,
     /// How long the audit log keeps an entry.
     pub audit_retention: Duration,
+    /// How long the mail outbox keeps a mail.
+    pub outbox_retention: Duration,
+    /// How long an import's history is kept.
+    pub import_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
     pub secret_key: Option<[u8; 32]>,
     /// Origins (as `scheme://host[:port]`) of browser-based MCP clients allowed to call `/mcp`
@@ -208,6 +218,12 @@ impl Settings {
             user_rate_limit: self.user_rate_limit.or(fallback.user_rate_limit),
             trash_retention_days: self.trash_retention_days.or(fallback.trash_retention_days),
             audit_retention_days: self.audit_retention_days.or(fallback.audit_retention_days),
+            outbox_retention_days: self
+                .outbox_retention_days
+                .or(fallback.outbox_retention_days),
+            import_retention_days: self
+                .import_retention_days
+                .or(fallback.import_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
             mcp_origins: self.mcp_origins.or(fallback.mcp_origins),
         }
@@ -333,6 +349,18 @@ impl Config {
                     s.audit_retention_days.unwrap_or(90),
                 )? * 86_400,
             ),
+            outbox_retention: Duration::from_secs(
+                positive(
+                    "KITH_OUTBOX_RETENTION_DAYS",
+                    s.outbox_retention_days.unwrap_or(90),
+                )? * 86_400,
+            ),
+            import_retention: Duration::from_secs(
+                positive(
+                    "KITH_IMPORT_RETENTION_DAYS",
+                    s.import_retention_days.unwrap_or(30),
+                )? * 86_400,
+            ),
             secret_key: s.secret_key.as_deref().map(parse_secret_key).transpose()?,
             mcp_origins: s
                 .mcp_origins
@@ -423,6 +451,14 @@ impl Config {
             (
                 "audit_retention_days",
                 (self.audit_retention.as_secs() / 86_400).to_string(),
+            ),
+            (
+                "outbox_retention_days",
+                (self.outbox_retention.as_secs() / 86_400).to_string(),
+            ),
+            (
+                "import_retention_days",
+                (self.import_retention.as_secs() / 86_400).to_string(),
             ),
         ]
     }

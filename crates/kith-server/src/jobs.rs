@@ -10,6 +10,10 @@ use uuid::Uuid;
 pub const PURGE_TRASH: &str = "purge_trash";
 /// Deletes audit log entries older than `KITH_AUDIT_RETENTION_DAYS`.
 pub const PURGE_AUDIT: &str = "purge_audit";
+/// Deletes mails of the outbox older than `KITH_OUTBOX_RETENTION_DAYS`.
+pub const PURGE_OUTBOX: &str = "purge_outbox";
+/// Deletes imports' history (counts, rejected rows, files) older than `KITH_IMPORT_RETENTION_DAYS`.
+pub const PURGE_IMPORTS: &str = "purge_imports";
 /// Catches up with field changes: search indexes after searchable fields were deleted, hidden
 /// or shown again, on SQLite the erasure of deleted fields' values, and the sort indexes fields
 /// and saved views want. A field change or a saved view starts this at once in the background
@@ -17,9 +21,11 @@ pub const PURGE_AUDIT: &str = "purge_audit";
 pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
-const JOBS: [(&str, i64); 3] = [
+const JOBS: [(&str, i64); 5] = [
     (PURGE_TRASH, 60 * 60 * 1000),
     (PURGE_AUDIT, 60 * 60 * 1000),
+    (PURGE_OUTBOX, 60 * 60 * 1000),
+    (PURGE_IMPORTS, 60 * 60 * 1000),
     // Only for what an instance stopped midway left: a field change starts it at once anyway,
     // and each run opens every workspace.
     (CATCH_UP_FIELDS, 60 * 60 * 1000),
@@ -46,6 +52,8 @@ pub async fn run_due(state: &AppState, runner: &JobRunner) -> Result<usize, Stor
         let outcome = match kind {
             PURGE_TRASH => purge_trash(state, runner).await,
             PURGE_AUDIT => purge_audit(state, runner).await,
+            PURGE_OUTBOX => purge_outbox(state).await,
+            PURGE_IMPORTS => purge_imports(state, runner).await,
             // CATCH_UP_FIELDS, the only other entry of JOBS.
             _ => catch_up_fields_everywhere(runner).await,
         };
@@ -117,6 +125,28 @@ async fn purge_audit(state: &AppState, runner: &JobRunner) -> Result<u64, StoreE
     let mut purged = 0;
     for workspace_id in runner.workspace_ids().await? {
         purged += runner.data(workspace_id).await?.purge_audit(cutoff).await?;
+    }
+    Ok(purged)
+}
+
+async fn purge_outbox(state: &AppState) -> Result<u64, StoreError> {
+    let keep_ms = i64::try_from(state.config.outbox_retention.as_millis()).unwrap_or(i64::MAX);
+    state
+        .db
+        .purge_outbox(now_millis().saturating_sub(keep_ms))
+        .await
+}
+
+async fn purge_imports(state: &AppState, runner: &JobRunner) -> Result<u64, StoreError> {
+    let cutoff = chrono::Utc::now()
+        - chrono::Duration::from_std(state.config.import_retention).unwrap_or_default();
+    let mut purged = 0;
+    for workspace_id in runner.workspace_ids().await? {
+        purged += runner
+            .data(workspace_id)
+            .await?
+            .purge_imports(cutoff)
+            .await?;
     }
     Ok(purged)
 }

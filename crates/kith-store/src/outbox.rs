@@ -105,4 +105,14 @@ impl Db {
             limit
         )?)
     }
+
+    /// Deletes mails queued before `before`, sent or not; how many.
+    pub async fn purge_outbox(&self, before: crate::Millis) -> Result<u64, StoreError> {
+        let mut conn = self.write().await?;
+        Ok(exec!(
+            conn.ex(),
+            "DELETE FROM outbox WHERE created_at < $1",
+            before
+        )?)
+    }
 }

@@ -426,7 +426,10 @@ async fn import_people(api: &Api, rows: usize, companies: usize) {
     let started = Instant::now();
     let request = api
         .client
-        .post(format!("{}/rest/people/imports?fileName=people.csv", api.base))
+        .post(format!(
+            "{}/rest/people/imports?fileName=people.csv",
+            api.base
+        ))
         .bearer_auth(&api.token)
         .header("content-type", "text/csv")
         .body(file);
@@ -456,7 +459,11 @@ async fn import_people(api: &Api, rows: usize, companies: usize) {
     };
     let run_s = started.elapsed().as_secs_f64();
     assert_eq!(record["status"], "DONE", "{record}");
-    assert_eq!(record["counts"]["created"].as_u64(), Some(rows as u64), "{record}");
+    assert_eq!(
+        record["counts"]["created"].as_u64(),
+        Some(rows as u64),
+        "{record}"
+    );
     println!("| measurement | result | target |");
     println!("|---|---|---|");
     println!(

@@ -12,7 +12,8 @@ on_both_backends!(
     an_import_stopping_on_an_error_leaves_nothing_behind,
     files_and_specs_that_cannot_be_imported_are_refused,
     kith_import_reads_a_file_into_the_database,
-    a_running_import_can_be_cancelled
+    a_running_import_can_be_cancelled,
+    old_imports_and_mails_are_purged_by_their_jobs
 );
 
 pub async fn upload(client: &TestClient, plural: &str, file: &[u8]) -> Reply {
@@ -623,4 +624,70 @@ async fn a_running_import_can_be_cancelled(backend: Backend) {
             assert_eq!(count().await, 0);
         }
     }
+}
+
+/// The retention jobs of imports and the mail outbox: an import's history (its rejected rows'
+/// values included) and old mails are deleted once past their time, by jobs on the job queue.
+async fn old_imports_and_mails_are_purged_by_their_jobs(backend: Backend) {
+    use kith_server::jobs;
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = workspace(&app).await;
+    let uploaded = upload(&owner, "people", b"Email\nnot-an-email\nada@example.com\n")
+        .await
+        .expect_status(201);
+    let id = uploaded["data"]["id"].as_str().expect("id").to_owned();
+    run_to_end(
+        &owner,
+        "people",
+        &id,
+        json!({ "columns": [{ "column": "Email", "field": "emails" }] }),
+    )
+    .await;
+    let invite = |email: &str| {
+        owner.post(
+            &format!("/api/v1/workspaces/{ws}/invitations"),
+            json!({ "email": email, "role": "member" }),
+        )
+    };
+    invite("old@example.com").await.expect_status(201);
+    let mails = app.count_control_plane("outbox").await;
+    assert!(mails >= 1);
+    app.update_control_plane("outbox", "created_at = 0", "to_addr = 'old@example.com'")
+        .await;
+    invite("new@example.com").await.expect_status(201);
+
+    for kind in [jobs::PURGE_OUTBOX, jobs::PURGE_IMPORTS] {
+        app.db().make_job_due(kind).await.expect("due");
+    }
+    assert_eq!(
+        jobs::run_due(app.state(), app.jobs()).await.expect("run"),
+        2
+    );
+    assert_eq!(
+        app.count_control_plane("outbox").await,
+        mails,
+        "the old mail went, the new one stays"
+    );
+    owner
+        .get(&format!("/rest/people/imports/{id}"))
+        .await
+        .expect_status(200);
+
+    // Past its time (30 days by default), the import goes with its rows.
+    let data = app
+        .jobs()
+        .data(uuid::Uuid::parse_str(&ws).expect("uuid"))
+        .await
+        .expect("data");
+    assert!(app.count_stored(&ws, "_kith_import_rows", "1 = 1").await > 0);
+    let purged = data
+        .purge_imports(chrono::Utc::now() + chrono::Duration::minutes(1))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    assert_eq!(app.count_stored(&ws, "_kith_import_rows", "1 = 1").await, 0);
+    owner
+        .get(&format!("/rest/people/imports/{id}"))
+        .await
+        .expect_error(404, "not_found");
 }

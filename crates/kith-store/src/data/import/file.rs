@@ -360,7 +360,10 @@ mod tests {
     #[tokio::test]
     async fn unreadable_files_are_refused_and_headers_made_unique() {
         assert_eq!(read(b"").await.expect_err("refused"), FileError::Empty);
-        assert_eq!(read(b" \t \n\n").await.expect_err("refused"), FileError::Empty);
+        assert_eq!(
+            read(b" \t \n\n").await.expect_err("refused"),
+            FileError::Empty
+        );
         assert_eq!(
             read(b"\xFF\xFEa\x00").await.expect_err("refused"),
             FileError::Utf16

@@ -806,6 +806,37 @@ impl DataStore {
     }
 }
 
+impl DataStore {
+    /// Deletes the imports started before `before` that are not running: their history, kept
+    /// rows and file. How many.
+    pub async fn purge_imports(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut args = Args::default();
+        let old = format!(
+            "SELECT id FROM {} WHERE created_at < {} AND status NOT IN ('RUNNING', 'PREVIEWING', 'CANCELLING')",
+            self.table("_kith_imports"),
+            args.push(ColumnType::DateTime, Cell::DateTime(before)),
+        );
+        let mut tx = self.begin().await?;
+        for table in ["_kith_import_rows", "_kith_import_files"] {
+            let sql = format!(
+                "DELETE FROM {} WHERE import_id IN ({old})",
+                self.table(table)
+            );
+            tx.ex().execute_cells(&sql, &args).await?;
+        }
+        let sql = format!(
+            "DELETE FROM {} WHERE id IN ({old})",
+            self.table("_kith_imports")
+        );
+        let purged = tx.ex().execute_cells(&sql, &args).await?;
+        tx.commit().await?;
+        Ok(purged)
+    }
+}
+
 fn counts_assignments(args: &mut Args, counts: &ImportCounts) -> String {
     let pairs = [
         ("rows_read", counts.rows),
