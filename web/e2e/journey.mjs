@@ -333,6 +333,15 @@ const journeys = {
     await page.getByRole("navigation", { name: "Settings sections" }).waitFor();
     await accessible(page, "settings, profile");
     await screenshot(page, "settings");
+    await page.getByRole("link", { name: "My data" }).click();
+    const [mine] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download my data" }).click(),
+    ]);
+    check(/^kith-account-\d{4}-\d{2}-\d{2}\.json$/.test(mine.suggestedFilename()), `the account's file is ${mine.suggestedFilename()}`);
+    const account = JSON.parse(readFileSync(await mine.path(), "utf8"));
+    check(account.account.email === "ada@example.com" && account.workspaces[0]?.name === "Analytical Engines", "the file holds the account and its workspace");
+    await accessible(page, "settings, my data");
     await page.getByRole("link", { name: "Data model" }).click();
     await page.getByLabel("Object").selectOption({ label: "Companies" });
     await page.getByRole("button", { name: "+ Add field" }).click();

@@ -63,6 +63,19 @@ pub fn operations() -> Vec<Op> {
         )
         .empty("204", "Removed (or there was none)"),
         logins(),
+        Op::new(
+            "GET",
+            "/api/v1/me/export",
+            "Me",
+            "exportMe",
+            "Everything Kith holds about the account, as one JSON file",
+        )
+        .answer(
+            "200",
+            "An attachment: the account (its avatar as a data URL), each workspace with the role, the API tokens it made, its favourites and its own saved views, the sign-in history, the connected apps, and the mails sent to it (without their bodies, which hold sign-in links)",
+            json!({ "type": "object", "required": ["exportedAt", "account", "workspaces", "signIns", "connectedApps", "mails"] }),
+        )
+        .header("200", "Content-Disposition", "attachment; filename=\"kith-account-YYYY-MM-DD.json\""),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in, sessions, profile, password reset.
 
 mod account;
+mod export;
 mod me;
 pub mod password;
 pub mod session;
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/me/avatar", me::get_avatar)
         .delete("/api/v1/me/avatar", me::delete_avatar)
         .get("/api/v1/me/logins", me::logins)
+        .get("/api/v1/me/export", export::export)
 }
 
 /// Collects field errors so that one answer names every wrong field, not just the first.

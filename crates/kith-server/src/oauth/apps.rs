@@ -26,7 +26,7 @@ pub fn routes() -> Routes {
         .delete(WORKSPACE_APP, revoke_workspace)
 }
 
-fn app_json(app: &ConnectedApp) -> Value {
+pub(crate) fn app_json(app: &ConnectedApp) -> Value {
     let grant = &app.grant;
     json!({
         "id": grant.id,

@@ -51,7 +51,7 @@ fn not_found(key: &str, message: &str) -> ApiError {
 }
 
 /// The favourite as the API shows it.
-fn favorite_json(shown: &ShownFavorite) -> Value {
+pub(crate) fn favorite_json(shown: &ShownFavorite) -> Value {
     let favorite = &shown.favorite;
     let (record_id, view_id) = match favorite.target {
         FavoriteTarget::Record { record_id, .. } => (Some(record_id), None),

@@ -4,7 +4,7 @@
 
 mod access;
 mod export;
-mod favorites;
+pub(crate) mod favorites;
 pub(crate) mod handlers;
 mod import_command;
 pub(crate) mod imports;

@@ -7,7 +7,7 @@ mod invitations;
 mod members;
 mod roles;
 mod routes;
-mod tokens;
+pub(crate) mod tokens;
 mod webhooks;
 
 pub use access::{Admin, Owner, WorkspaceAccess};

@@ -33,7 +33,7 @@ pub struct CreateBody {
 }
 
 /// A token as listed: who made it and the role it acts with are shown with it.
-fn token_json(token: &ApiToken, members: &[Member], roles: &[CustomRole]) -> Value {
+pub(crate) fn token_json(token: &ApiToken, members: &[Member], roles: &[CustomRole]) -> Value {
     let creator = token
         .created_by
         .and_then(|id| members.iter().find(|m| m.user_id == id));

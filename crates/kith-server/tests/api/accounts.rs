@@ -5,10 +5,11 @@ use kith_server::auth::tokens::token_hash;
 use kith_store::now_millis;
 use kith_testkit::{Backend, PASSWORD, TestApp, code_in, on_both_backends, send};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_backends!(
     signup_login_me_logout,
+    an_account_exports_everything_kith_holds_about_it,
     wrong_password_and_unknown_email_answer_alike,
     duplicate_email_is_refused_whatever_its_case,
     signup_names_every_wrong_field_and_stores_nothing,
@@ -718,4 +719,77 @@ async fn an_account_is_deleted_for_good_once_no_workspace_needs_it(backend: Back
 
     // The address is free again: an invitation brings a new, empty account.
     app.join(&grace, &shared, "ada@example.com", "viewer").await;
+}
+
+/// `GET /api/v1/me/export`: one file of everything Kith holds about the account, with nothing
+/// of another account in it and no mail body (they hold sign-in links).
+async fn an_account_exports_everything_kith_holds_about_it(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let in_ws = owner.in_workspace(&ws);
+    let company = in_ws
+        .post("/rest/companies", json!({ "name": "Acme" }))
+        .await
+        .expect_status(201)["data"]["createCompany"]["id"]
+        .clone();
+    in_ws
+        .post("/rest/metadata/favorites", json!({ "recordId": company, "objectMetadataId": crate::access::object_id(&in_ws, "companies").await }))
+        .await
+        .expect_status(201);
+    owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/tokens"),
+            json!({ "name": "my script", "scopes": ["records:read"] }),
+        )
+        .await
+        .expect_status(201);
+    owner
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "owner@example.com" }),
+        )
+        .await;
+    let (other, _) = app.owner_with_workspace("other@example.com").await;
+    other
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": "other@example.com" }),
+        )
+        .await;
+
+    let reply = owner.get("/api/v1/me/export").await;
+    assert_eq!(reply.status, 200);
+    let disposition = reply
+        .header("content-disposition")
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"kith-account-"),
+        "{disposition}"
+    );
+    let file: Value = serde_json::from_slice(&reply.bytes).expect("JSON");
+    assert_eq!(file["account"]["email"], "owner@example.com");
+    assert_eq!(file["workspaces"][0]["id"], ws.as_str());
+    assert_eq!(file["workspaces"][0]["role"], "owner");
+    assert_eq!(file["workspaces"][0]["apiTokens"][0]["name"], "my script");
+    assert_eq!(file["workspaces"][0]["favorites"][0]["label"], "Acme");
+    assert!(file["signIns"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(
+        file["mails"].as_array().is_some_and(|m| m
+            .iter()
+            .any(|m| m["subject"].as_str().is_some_and(|s| s.contains("Reset")))),
+        "{}",
+        file["mails"]
+    );
+    let text = String::from_utf8_lossy(&reply.bytes);
+    assert!(
+        !text.contains("other@example.com"),
+        "nothing of another account"
+    );
+    assert!(!text.contains("token="), "no mail body, with its link");
+    assert!(!text.contains("kith_"), "no token secret");
+    app.client()
+        .get("/api/v1/me/export")
+        .await
+        .expect_error(401, "unauthenticated");
 }

@@ -12,6 +12,7 @@ import { DataModel } from "./DataModel";
 import { Trash } from "./Trash";
 import { Activity } from "./Activity";
 import { DeleteAccount } from "./DeleteAccount";
+import { MyData } from "./MyData";
 
 export interface SectionProps {
   me: Me;
@@ -36,6 +37,7 @@ export const SECTIONS: Section[] = [
   { slug: "data-model", title: "Data model", adminOnly: true, component: DataModel },
   { slug: "trash", title: "Trash", component: Trash },
   { slug: "activity", title: "Agents' activity", adminOnly: true, component: Activity },
+  { slug: "my-data", title: "My data", component: MyData },
   { slug: "delete-account", title: "Delete my account", component: DeleteAccount },
 ];
 
