@@ -62,6 +62,9 @@ enum Command {
         /// The columns, comma-separated (id, createdAt and updatedAt are always there)
         #[arg(long)]
         fields: Option<String>,
+        /// A saved view's id: its filter, order and columns (--filter, --order-by and --fields win)
+        #[arg(long)]
+        view: Option<String>,
         /// Write to this file instead of standard output
         #[arg(long, short = 'o')]
         output: Option<std::path::PathBuf>,
@@ -149,10 +152,12 @@ async fn main() -> ExitCode {
             filter,
             order_by,
             fields,
+            view,
             output,
         } => {
             let params = kith_server::records::ExportParams {
                 format: Some(format),
+                view,
                 filter,
                 order_by,
                 fields,

@@ -24,6 +24,8 @@ use tokio::sync::mpsc;
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     pub format: Option<String>,
+    /// A saved view whose filter, order and columns the export takes (those given here win).
+    pub view: Option<String>,
     pub filter: Option<String>,
     pub order_by: Option<String>,
     pub fields: Option<String>,
@@ -179,6 +181,7 @@ pub async fn first_page(
     access.require_scope(kith_core::scope::Scope::RecordsRead)?;
     let object = access.readable(plural)?.clone();
     let format = format(params.format.as_deref())?;
+    let params = with_view(access, &object, params).await?;
     let query = ListQuery {
         filter: optional_filter(params.filter.as_deref())?,
         order_by: optional_order(params.order_by.as_deref())?,
@@ -194,6 +197,45 @@ pub async fn first_page(
         .await?;
     let pages = Pages { query, next, file };
     Ok((object, pages, first))
+}
+
+/// The parameters with the saved view's filter, order and columns where they give none; a view
+/// the caller does not see, or of another object, is not found.
+async fn with_view(
+    access: &RestAccess,
+    object: &ObjectMeta,
+    params: &ExportParams,
+) -> AppResult<ExportParams> {
+    let mut merged = ExportParams {
+        format: params.format.clone(),
+        view: None,
+        filter: params.filter.clone(),
+        order_by: params.order_by.clone(),
+        fields: params.fields.clone(),
+    };
+    let Some(text) = params
+        .view
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(merged);
+    };
+    let id = uuid::Uuid::parse_str(text).map_err(|_| {
+        ApiError::invalid_field("view", format!("{text:?} is not a view id (UUID)"))
+    })?;
+    let view = access.data.view(id, &access.principal_key()).await?;
+    if view.object_id != object.id {
+        return Err(ApiError::not_found("view").into());
+    }
+    let spec = view.spec;
+    merged.filter = merged.filter.or(spec.filter);
+    merged.order_by = merged.order_by.or(spec.order_by);
+    if merged.fields.is_none() && !spec.fields.is_empty() {
+        let names: Vec<String> = spec.fields.into_iter().map(|c| c.name).collect();
+        merged.fields = Some(names.join(","));
+    }
+    Ok(merged)
 }
 
 /// Sends `chunk` (the first page, written already) and every page after it to `sender`, until

@@ -619,6 +619,7 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
             "summary": "Every record a list with the same filter and order pages through, in one file, written as it is read",
             "parameters": [
                 query("format", json!({ "type": "string", "enum": ["csv", "json"], "default": "csv" }), "the file's format"),
+                query("view", uuid(), "a saved view of this object: its filter, order and columns, where the request gives none"),
                 query("filter", optional_text(&format!("{name}Filter")), "which records"),
                 query("order_by", optional_text(&format!("{name}OrderBy")), "the order (id breaks ties)"),
                 query("fields", optional_text(&format!("{name}Fields")), "the columns, in this order (id, createdAt and updatedAt are always there)"),

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 on_both_backends!(
     an_export_holds_every_record_a_list_pages_through,
     an_export_shows_what_the_caller_may_read_and_refuses_bad_requests,
-    kith_export_writes_the_file_from_the_database
+    kith_export_writes_the_file_from_the_database,
+    a_saved_view_exports_with_its_filter_order_and_columns
 );
 
 /// More companies than an export's page (2,000), so that the file spans pages.
@@ -294,4 +295,62 @@ async fn kith_export_writes_the_file_from_the_database(backend: Backend) {
         .expect("kith export runs");
     assert!(!no_token.status.success());
     assert!(String::from_utf8_lossy(&no_token.stderr).contains("KITH_TOKEN"));
+}
+
+/// `?view=`: a saved view's filter, order and columns, unless the request gives its own; a view
+/// of another object, or not a view id, is refused.
+async fn a_saved_view_exports_with_its_filter_order_and_columns(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    for (name, employees) in [("Acme", 10), ("Globex", 500), ("Initech", 900)] {
+        owner
+            .post(
+                "/rest/companies",
+                json!({ "name": name, "employees": employees }),
+            )
+            .await
+            .expect_status(201);
+    }
+    let companies = crate::access::object_id(&owner, "companies").await;
+    let view = owner
+        .post(
+            "/rest/metadata/views",
+            json!({
+                "objectMetadataId": companies, "name": "Big ones",
+                "filter": "employees[gte]:100", "orderBy": "name[DescNullsLast]",
+                "fields": [{ "name": "name" }],
+            }),
+        )
+        .await
+        .expect_status(201)["data"]["createOneView"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let reply = owner
+        .get(&format!("/rest/companies/export?view={view}"))
+        .await;
+    assert_eq!(reply.status, 200);
+    let rows = csv_rows(&reply.bytes);
+    assert_eq!(rows[0], ["id", "name", "createdAt", "updatedAt"]);
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(names, ["Initech", "Globex"]);
+    let own_order = owner
+        .get(&format!(
+            "/rest/companies/export?view={view}&order_by=name[AscNullsFirst]"
+        ))
+        .await;
+    let names: Vec<String> = csv_rows(&own_order.bytes)[1..]
+        .iter()
+        .map(|r| r[1].clone())
+        .collect();
+    assert_eq!(names, ["Globex", "Initech"], "the request's order wins");
+    owner
+        .get(&format!("/rest/people/export?view={view}"))
+        .await
+        .expect_error(404, "not_found");
+    let fields = owner
+        .get("/rest/companies/export?view=big")
+        .await
+        .expect_error_fields(400, "validation_failed");
+    assert_eq!(fields, ["view"]);
 }
