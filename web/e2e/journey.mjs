@@ -342,6 +342,17 @@ const journeys = {
     const account = JSON.parse(readFileSync(await mine.path(), "utf8"));
     check(account.account.email === "ada@example.com" && account.workspaces[0]?.name === "Analytical Engines", "the file holds the account and its workspace");
     await accessible(page, "settings, my data");
+    // The workspace deleted (after confirming), then restored from where there is none left.
+    await page.getByRole("link", { name: "Delete workspace" }).click();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Delete workspace" }).click();
+    await page.getByRole("heading", { name: "Create a workspace" }).waitFor();
+    await accessible(page, "no workspace, one to restore");
+    await page.getByRole("button", { name: "Restore Analytical Engines" }).click();
+    await page.waitForURL(/\/w\/[0-9a-f-]+\/companies$/);
+    await page.getByRole("gridcell", { name: "Babbage & Co", exact: true }).waitFor();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    await page.getByRole("navigation", { name: "Settings sections" }).waitFor();
     await page.getByRole("link", { name: "Data model" }).click();
     await page.getByLabel("Object").selectOption({ label: "Companies" });
     await page.getByRole("button", { name: "+ Add field" }).click();

@@ -88,6 +88,9 @@ pub struct Settings {
     /// Days a mail stays in the outbox, sent or not [default: 90]
     #[arg(long, env = "KITH_OUTBOX_RETENTION_DAYS", global = true)]
     pub outbox_retention_days: Option<u64>,
+    /// Days a deleted workspace can be restored before it is purged with all its data [default: 30]
+    #[arg(long, env = "KITH_WORKSPACE_RETENTION_DAYS", global = true)]
+    pub workspace_retention_days: Option<u64>,
     /// Days an import's history (its counts and rejected rows) is kept [default: 30]
     #[arg(long, env = "KITH_IMPORT_RETENTION_DAYS", global = true)]
     pub import_retention_days: Option<u64>,
@@ -138,6 +141,8 @@ pub struct Config {
     pub audit_retention: Duration,
     /// How long the mail outbox keeps a mail.
     pub outbox_retention: Duration,
+    /// How long a deleted workspace can be restored.
+    pub workspace_retention: Duration,
     /// How long an import's history is kept.
     pub import_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
@@ -224,6 +229,9 @@ impl Settings {
             import_retention_days: self
                 .import_retention_days
                 .or(fallback.import_retention_days),
+            workspace_retention_days: self
+                .workspace_retention_days
+                .or(fallback.workspace_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
             mcp_origins: self.mcp_origins.or(fallback.mcp_origins),
         }
@@ -355,6 +363,12 @@ impl Config {
                     s.outbox_retention_days.unwrap_or(90),
                 )? * 86_400,
             ),
+            workspace_retention: Duration::from_secs(
+                positive(
+                    "KITH_WORKSPACE_RETENTION_DAYS",
+                    s.workspace_retention_days.unwrap_or(30),
+                )? * 86_400,
+            ),
             import_retention: Duration::from_secs(
                 positive(
                     "KITH_IMPORT_RETENTION_DAYS",
@@ -455,6 +469,10 @@ impl Config {
             (
                 "outbox_retention_days",
                 (self.outbox_retention.as_secs() / 86_400).to_string(),
+            ),
+            (
+                "workspace_retention_days",
+                (self.workspace_retention.as_secs() / 86_400).to_string(),
             ),
             (
                 "import_retention_days",

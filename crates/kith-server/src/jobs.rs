@@ -12,6 +12,9 @@ pub const PURGE_TRASH: &str = "purge_trash";
 pub const PURGE_AUDIT: &str = "purge_audit";
 /// Deletes mails of the outbox older than `KITH_OUTBOX_RETENTION_DAYS`.
 pub const PURGE_OUTBOX: &str = "purge_outbox";
+/// Deletes for good the workspaces deleted more than `KITH_WORKSPACE_RETENTION_DAYS` ago, with
+/// all their data.
+pub const PURGE_WORKSPACES: &str = "purge_workspaces";
 /// Deletes imports' history (counts, rejected rows, files) older than `KITH_IMPORT_RETENTION_DAYS`.
 pub const PURGE_IMPORTS: &str = "purge_imports";
 /// Catches up with field changes: search indexes after searchable fields were deleted, hidden
@@ -21,11 +24,12 @@ pub const PURGE_IMPORTS: &str = "purge_imports";
 pub const CATCH_UP_FIELDS: &str = "catch_up_fields";
 
 /// Each recurring job and how often it runs.
-const JOBS: [(&str, i64); 5] = [
+const JOBS: [(&str, i64); 6] = [
     (PURGE_TRASH, 60 * 60 * 1000),
     (PURGE_AUDIT, 60 * 60 * 1000),
     (PURGE_OUTBOX, 60 * 60 * 1000),
     (PURGE_IMPORTS, 60 * 60 * 1000),
+    (PURGE_WORKSPACES, 60 * 60 * 1000),
     // Only for what an instance stopped midway left: a field change starts it at once anyway,
     // and each run opens every workspace.
     (CATCH_UP_FIELDS, 60 * 60 * 1000),
@@ -54,6 +58,7 @@ pub async fn run_due(state: &AppState, runner: &JobRunner) -> Result<usize, Stor
             PURGE_AUDIT => purge_audit(state, runner).await,
             PURGE_OUTBOX => purge_outbox(state).await,
             PURGE_IMPORTS => purge_imports(state, runner).await,
+            PURGE_WORKSPACES => purge_workspaces(state).await,
             // CATCH_UP_FIELDS, the only other entry of JOBS.
             _ => catch_up_fields_everywhere(runner).await,
         };
@@ -134,6 +139,14 @@ async fn purge_outbox(state: &AppState) -> Result<u64, StoreError> {
     state
         .db
         .purge_outbox(now_millis().saturating_sub(keep_ms))
+        .await
+}
+
+async fn purge_workspaces(state: &AppState) -> Result<u64, StoreError> {
+    let keep_ms = i64::try_from(state.config.workspace_retention.as_millis()).unwrap_or(i64::MAX);
+    state
+        .db
+        .purge_deleted_workspaces(now_millis().saturating_sub(keep_ms))
         .await
 }
 

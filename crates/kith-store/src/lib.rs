@@ -41,8 +41,8 @@ pub use webhooks::{
     Webhook, WebhookChange, event_floor,
 };
 pub use workspaces::{
-    Invitation, JobRunner, Member, PendingInvitation, Tenant, Workspace, WorkspaceStore,
-    WorkspaceSummary,
+    DeletedWorkspace, Invitation, JobRunner, Member, PendingInvitation, Tenant, Workspace,
+    WorkspaceStore, WorkspaceSummary,
 };
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.

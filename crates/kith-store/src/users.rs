@@ -264,7 +264,7 @@ impl Db {
             String,
             fetch_all,
             "SELECT w.name FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-             WHERE m.user_id = $1 AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships o \
+             WHERE m.user_id = $1 AND m.role = 'owner' AND w.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships o \
              WHERE o.workspace_id = m.workspace_id AND o.role = 'owner' AND o.user_id <> $1) ORDER BY w.name",
             user_id
         )?;

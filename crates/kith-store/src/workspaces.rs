@@ -191,7 +191,8 @@ impl Db {
             (Uuid, String, Millis, Millis, String),
             fetch_all,
             "SELECT w.id, w.name, w.created_at, w.updated_at, m.role FROM memberships m \
-             JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.created_at, w.id",
+             JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 AND w.deleted_at IS NULL \
+             ORDER BY w.created_at, w.id",
             user_id
         )?;
         rows.into_iter()
@@ -242,7 +243,8 @@ impl Db {
             conn.ex(),
             (String, Option<Uuid>),
             fetch_optional,
-            "SELECT role, custom_role_id FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            "SELECT m.role, m.custom_role_id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+             WHERE m.workspace_id = $1 AND m.user_id = $2 AND w.deleted_at IS NULL",
             workspace_id,
             user_id
         )?;
@@ -423,13 +425,18 @@ impl WorkspaceStore<'_> {
         self.get().await
     }
 
-    /// Deletes the workspace: its memberships and invitations (by cascade) and all its data.
+    /// Deletes the workspace: from now on nobody enters it (its members, its tokens), and once
+    /// the grace period is over [`Db::purge_deleted_workspaces`] deletes it with all its data.
+    /// Until then an owner can restore it ([`Db::restore_workspace`]).
     pub async fn delete(&self) -> Result<(), StoreError> {
-        {
-            let mut conn = self.db.write().await?;
-            exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", self.id())?;
-        }
-        crate::data::DataStore::destroy(self.db, self.id()).await
+        let mut conn = self.db.write().await?;
+        exec!(
+            conn.ex(),
+            "UPDATE workspaces SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+            now_millis(),
+            self.id()
+        )?;
+        Ok(())
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
@@ -656,7 +663,87 @@ impl WorkspaceStore<'_> {
     }
 }
 
+/// A deleted workspace an owner may still restore.
+#[derive(Debug, Clone)]
+pub struct DeletedWorkspace {
+    pub workspace: Workspace,
+    pub deleted_at: Millis,
+}
+
 impl Db {
+    /// The deleted workspaces `user_id` owns, latest deleted first.
+    pub async fn deleted_workspaces_of(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Vec<DeletedWorkspace>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = fetch!(
+            conn.ex(),
+            (Uuid, String, Millis, Millis, Millis),
+            fetch_all,
+            "SELECT w.id, w.name, w.created_at, w.updated_at, w.deleted_at FROM memberships m \
+             JOIN workspaces w ON w.id = m.workspace_id \
+             WHERE m.user_id = $1 AND m.role = 'owner' AND w.deleted_at IS NOT NULL \
+             ORDER BY w.deleted_at DESC, w.id",
+            user_id
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, created_at, updated_at, deleted_at)| DeletedWorkspace {
+                    workspace: Workspace {
+                        id,
+                        name,
+                        created_at,
+                        updated_at,
+                    },
+                    deleted_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Restores a deleted workspace `user_id` owns; false when there is none such.
+    pub async fn restore_workspace(
+        &self,
+        user_id: Uuid,
+        workspace_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.write().await?;
+        let restored = exec!(
+            conn.ex(),
+            "UPDATE workspaces SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = $2 \
+             AND m.role = 'owner')",
+            workspace_id,
+            user_id
+        )?;
+        Ok(restored == 1)
+    }
+
+    /// Deletes for good the workspaces deleted before `before`: their memberships, invitations
+    /// and tokens (by cascade) and their whole data file or schema. How many.
+    pub async fn purge_deleted_workspaces(&self, before: Millis) -> Result<u64, StoreError> {
+        let ids = {
+            let mut conn = self.read().await?;
+            scalar!(
+                conn.ex(),
+                Uuid,
+                fetch_all,
+                "SELECT id FROM workspaces WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+                before
+            )?
+        };
+        for id in &ids {
+            {
+                let mut conn = self.write().await?;
+                exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", id)?;
+            }
+            crate::data::DataStore::destroy(self, *id).await?;
+        }
+        Ok(ids.len() as u64)
+    }
+
     /// Whether `user_id` is a member of `workspace_id` (relations to members are checked with it).
     pub async fn is_member(&self, workspace_id: Uuid, user_id: Uuid) -> Result<bool, StoreError> {
         let mut conn = self.read().await?;

@@ -394,6 +394,11 @@ export const api = {
   logOut: () => request<void>("/api/v1/auth/logout", { method: "POST" }),
   setTheme: (theme: Me["theme"]) => request<Me>("/api/v1/me", { method: "PATCH", body: { theme } }),
   workspaces: async () => (await request<{ data: Workspace[] }>("/api/v1/workspaces")).data,
+  /** The deleted workspaces the caller owns, with when each is purged. */
+  deletedWorkspaces: async () =>
+    (await request<{ data: (Workspace & { deletedAt: string; purgedAt: string })[] }>("/api/v1/workspaces/deleted")).data,
+  deleteWorkspace: (workspace: string) => request<void>(workspacePath(workspace), { method: "DELETE" }),
+  restoreWorkspace: (workspace: string) => request<Workspace>(workspacePath(workspace, "restore"), { method: "POST" }),
   createWorkspace: (name: string) =>
     request<Workspace>("/api/v1/workspaces", { method: "POST", body: { name } }),
   objects: async (workspace: string) =>

@@ -137,11 +137,40 @@ fn workspaces() -> Vec<Op> {
             WORKSPACE,
             "Workspaces",
             "deleteWorkspace",
-            "Delete a workspace for good",
+            "Delete a workspace",
         )
-        .describe("Its records, memberships, invitations and tokens go at once.")
+        .describe("Nobody enters it from now on (its members, its tokens). Its owners can restore it during the grace period (KITH_WORKSPACE_RETENTION_DAYS, 30 days); then it is purged with its records, memberships, invitations and tokens.")
         .empty("204", "Deleted")
         .refuses("403", "the caller is not an owner"),
+        Op::new(
+            "GET",
+            "/api/v1/workspaces/deleted",
+            "Workspaces",
+            "listDeletedWorkspaces",
+            "The deleted workspaces the caller owns, that can still be restored",
+        )
+        .answer(
+            "200",
+            "Each with when it was deleted and when it is purged, latest deleted first",
+            json!({ "type": "object", "properties": { "data": { "type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                    "role": { "type": "string" },
+                    "deletedAt": { "type": "string", "format": "date-time" },
+                    "purgedAt": { "type": "string", "format": "date-time" },
+                },
+            } } } }),
+        ),
+        Op::new(
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/restore",
+            "Workspaces",
+            "restoreWorkspace",
+            "Restore a deleted workspace, as it was",
+        )
+        .answer("200", "The workspace, open again", schema_ref("Workspace"))
+        .refuses("404", "no deleted workspace of that id that the caller owns"),
     ]
 }
 

@@ -38,6 +38,8 @@ pub fn routes() -> Routes {
     use paths::*;
     Routes::default()
         .get("/api/v1/workspaces", routes::list)
+        .get("/api/v1/workspaces/deleted", routes::deleted)
+        .post("/api/v1/workspaces/{workspace_id}/restore", routes::restore)
         .post("/api/v1/workspaces", routes::create)
         .get(WORKSPACE, routes::show)
         .patch(WORKSPACE, routes::rename)

@@ -3,7 +3,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::http::{AppResult, Json};
 use crate::views::workspace_json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kith_core::{ApiError, Role, validate};
 use serde::Deserialize;
@@ -68,4 +68,45 @@ pub async fn delete(State(state): State<AppState>, access: Owner) -> AppResult<S
         .forget_workspace(access.tenant.workspace_id());
     tracing::info!(workspace = %access.tenant.workspace_id(), user = %access.me.user.id, "workspace deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/workspaces/deleted`: the deleted workspaces the caller owns, with when each is
+/// purged; until then an owner can restore it.
+pub async fn deleted(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Value>> {
+    let grace = i64::try_from(state.config.workspace_retention.as_millis()).unwrap_or(i64::MAX);
+    let data: Vec<Value> = state
+        .db
+        .deleted_workspaces_of(me.user.id)
+        .await?
+        .iter()
+        .map(|d| {
+            let mut item = workspace_json(&d.workspace, Role::Owner);
+            item["deletedAt"] = json!(crate::http::rfc3339(d.deleted_at));
+            item["purgedAt"] = json!(crate::http::rfc3339(d.deleted_at.saturating_add(grace)));
+            item
+        })
+        .collect();
+    Ok(Json(json!({ "data": data })))
+}
+
+/// `POST /api/v1/workspaces/{id}/restore`: an owner brings a deleted workspace back, as it was.
+pub async fn restore(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let not_found = || ApiError::not_found("deleted workspace");
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
+    if !state.db.restore_workspace(me.user.id, id).await? {
+        return Err(not_found().into());
+    }
+    let (workspace, role) = state
+        .db
+        .workspaces_of(me.user.id)
+        .await?
+        .into_iter()
+        .find(|(w, _)| w.id == id)
+        .ok_or_else(not_found)?;
+    tracing::info!(workspace = %id, user = %me.user.id, "workspace restored");
+    Ok(Json(workspace_json(&workspace, role)))
 }

@@ -13,6 +13,7 @@ import { Trash } from "./Trash";
 import { Activity } from "./Activity";
 import { DeleteAccount } from "./DeleteAccount";
 import { MyData } from "./MyData";
+import { DeleteWorkspace } from "./DeleteWorkspace";
 
 export interface SectionProps {
   me: Me;
@@ -38,6 +39,7 @@ export const SECTIONS: Section[] = [
   { slug: "trash", title: "Trash", component: Trash },
   { slug: "activity", title: "Agents' activity", adminOnly: true, component: Activity },
   { slug: "my-data", title: "My data", component: MyData },
+  { slug: "delete-workspace", title: "Delete workspace", component: DeleteWorkspace },
   { slug: "delete-account", title: "Delete my account", component: DeleteAccount },
 ];
 

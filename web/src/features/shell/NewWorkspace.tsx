@@ -1,3 +1,4 @@
+import { DeletedWorkspaces } from "../settings/DeleteWorkspace";
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/kith";
@@ -34,6 +35,7 @@ export function NewWorkspace() {
           Create workspace
         </button>
       </form>
+      <DeletedWorkspaces />
     </main>
   );
 }

@@ -398,19 +398,113 @@ async fn viewers_read_only_and_strangers_get_404(backend: Backend) {
     assert_eq!(listed["data"]["companies"][0]["name"], "Visible");
 }
 
+/// Deleting a workspace closes it to everyone (its members, its tokens) at once; its owners can
+/// restore it, as it was, until the purge job deletes it with all its data after the grace period.
 async fn deleting_a_workspace_deletes_its_data(backend: Backend) {
+    use kith_server::jobs;
     let app = TestApp::start(backend).await;
     let (owner, ws) = workspace(&app).await;
     create(&owner, "companies", json!({ "name": "Gone soon" })).await;
+    let token = crate::views::make_token(&owner, &ws, json!(["records:read"])).await;
+    let (admin, _) = super::join_as(&app, &owner, &ws, "admin@example.com", "admin").await;
+    let with_token = || {
+        kith_testkit::send(
+            reqwest::Client::new()
+                .get(app.url("/rest/companies"))
+                .bearer_auth(&token),
+        )
+    };
     let file = app.workspace_file(&ws);
     assert_eq!(file.exists(), backend == Backend::Sqlite);
+    admin
+        .delete(&format!("/api/v1/workspaces/{ws}"))
+        .await
+        .expect_error(403, "forbidden");
     owner
         .delete(&format!("/api/v1/workspaces/{ws}"))
         .await
         .expect_status(204);
-    assert!(!file.exists(), "the workspace's file is gone");
     owner
         .get("/rest/companies")
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(with_token().await.status, 401, "its tokens open nothing");
+    let listed = owner.get("/api/v1/workspaces").await.expect_status(200);
+    assert!(
+        listed["data"].as_array().is_some_and(Vec::is_empty),
+        "{listed}"
+    );
+    let deleted = owner
+        .get("/api/v1/workspaces/deleted")
+        .await
+        .expect_status(200);
+    assert_eq!(deleted["data"][0]["id"], ws.as_str());
+    assert!(deleted["data"][0]["purgedAt"].is_string());
+    assert!(
+        admin
+            .get("/api/v1/workspaces/deleted")
+            .await
+            .expect_status(200)["data"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "only owners see it"
+    );
+
+    // Restored by an owner, as it was (an admin may not).
+    let restore = format!("/api/v1/workspaces/{ws}/restore");
+    admin
+        .post(&restore, json!({}))
+        .await
+        .expect_error(404, "not_found");
+    let restored = owner.post(&restore, json!({})).await.expect_status(200);
+    assert_eq!(restored["id"], ws.as_str());
+    let companies = owner.get("/rest/companies").await.expect_status(200);
+    assert_eq!(companies["data"]["companies"][0]["name"], "Gone soon");
+    assert_eq!(with_token().await.status, 200);
+    owner
+        .post(&restore, json!({}))
+        .await
+        .expect_error(404, "not_found");
+
+    // Deleted again and past its grace period: the purge job deletes it with its data.
+    owner
+        .delete(&format!("/api/v1/workspaces/{ws}"))
+        .await
+        .expect_status(204);
+    app.db()
+        .make_job_due(jobs::PURGE_WORKSPACES)
+        .await
+        .expect("due");
+    assert_eq!(
+        jobs::run_due(app.state(), app.jobs()).await.expect("run"),
+        1
+    );
+    assert_eq!(
+        file.exists(),
+        backend == Backend::Sqlite,
+        "kept within its grace period"
+    );
+    app.update_control_plane("workspaces", "deleted_at = 1", "deleted_at IS NOT NULL")
+        .await;
+    app.db()
+        .make_job_due(jobs::PURGE_WORKSPACES)
+        .await
+        .expect("due");
+    assert_eq!(
+        jobs::run_due(app.state(), app.jobs()).await.expect("run"),
+        1
+    );
+    assert!(!file.exists(), "the workspace's file is gone");
+    assert!(
+        owner
+            .get("/api/v1/workspaces/deleted")
+            .await
+            .expect_status(200)["data"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    owner
+        .post(&restore, json!({}))
         .await
         .expect_error(404, "not_found");
 }
