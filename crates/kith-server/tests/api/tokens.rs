@@ -617,6 +617,14 @@ async fn a_deleted_workspace_takes_its_tokens_along(backend: Backend) {
     with_token(&app, &token, Method::GET, "/rest/companies", None)
         .await
         .expect_error(401, "unauthenticated");
+    // Purged after its grace period: the token opens nothing still, and brings nothing back.
+    app.db()
+        .purge_deleted_workspaces(kith_store::now_millis() + 1)
+        .await
+        .expect("purge");
+    with_token(&app, &token, Method::GET, "/rest/companies", None)
+        .await
+        .expect_error(401, "unauthenticated");
     let file = app.workspace_file(&ws);
     assert!(!file.exists(), "nothing brought the workspace's data back");
 }
