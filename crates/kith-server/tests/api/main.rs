@@ -13,6 +13,7 @@ mod mcp;
 mod metadata;
 mod oauth;
 mod openapi;
+mod privacy;
 mod records;
 mod resilience;
 mod tokens;
