@@ -379,7 +379,7 @@ const journeys = {
     await page.getByRole("link", { name: "Import", exact: true }).click();
     await page.getByRole("heading", { name: "Import people" }).waitFor();
     const contacts = "First name,Last name,E-mail,Company\nGrace,Hopper,grace@example.com,Babbage & Co\nAlan,Turing,alan@example.com,Babbage & Co\nNo,Email,not-an-email,\n";
-    await page.getByLabel("CSV file").setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(contacts) });
+    await page.getByLabel("CSV or Excel file").setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(contacts) });
     const emailField = page.getByLabel("Field for E-mail");
     await emailField.waitFor();
     check((await emailField.inputValue()) === "emails.primaryEmail", "E-mail is suggested as the email");

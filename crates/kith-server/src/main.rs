@@ -50,7 +50,7 @@ enum Command {
         /// The API token to read as (its workspace, role and scopes)
         #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// csv or json
+        /// csv, json or xlsx
         #[arg(long, default_value = "csv")]
         format: String,
         /// Which records, in the API's filter syntax (employees[gte]:50)

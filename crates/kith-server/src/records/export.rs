@@ -31,20 +31,26 @@ pub struct ExportParams {
     pub fields: Option<String>,
 }
 
+/// Whether `format` asks for a workbook; a workbook is written from the export's CSV.
+fn is_xlsx(params: &ExportParams) -> bool {
+    params.format.as_deref().map(str::trim) == Some("xlsx")
+}
+
 fn format(text: Option<&str>) -> Result<ExportFormat, ApiError> {
     match text.map(str::trim).unwrap_or("csv") {
-        "csv" => Ok(ExportFormat::Csv),
+        "csv" | "xlsx" => Ok(ExportFormat::Csv),
         "json" => Ok(ExportFormat::Json),
         other => Err(ApiError::invalid_field(
             "format",
-            format!("must be csv or json, not {other:?}"),
+            format!("must be csv, json or xlsx, not {other:?}"),
         )),
     }
 }
 
-/// The media type and file extension of `format`.
-fn media(format: ExportFormat) -> (&'static str, &'static str) {
+/// The media type and file extension of the file asked for.
+fn media(format: ExportFormat, xlsx: bool) -> (&'static str, &'static str) {
     match format {
+        _ if xlsx => (super::xlsx::MEDIA_TYPE, "xlsx"),
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Json => ("application/json", "json"),
     }
@@ -59,19 +65,31 @@ pub async fn export(
     Query(params): Query<ExportParams>,
 ) -> AppResult<Response> {
     let (object, pages, first) = first_page(&access, &plural, &params).await?;
-    let format = pages.file.format();
-    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
-    let (content_type, extension) = media(format);
-    tokio::spawn(write_pages(
-        access.data.clone(),
-        object.clone(),
-        pages,
-        first,
-        sender,
-    ));
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
+    let xlsx = is_xlsx(&params);
+    let (content_type, extension) = media(pages.file.format(), xlsx);
+    let body = if xlsx {
+        match workbook(&access.data, &object, pages, first).await {
+            Ok((file, _)) => Body::from(file),
+            Err(ExportError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                tracing::error!(object = %object.name_plural, error = %e, "a workbook could not be written");
+                return Err(ApiError::internal().into());
+            }
+        }
+    } else {
+        let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
+        tokio::spawn(write_pages(
+            access.data.clone(),
+            object.clone(),
+            pages,
+            first,
+            sender,
+        ));
+        Body::from_stream(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+        ))
+    };
     let filename = format!(
         "{}-{}.{extension}",
         object.name_plural,
@@ -85,9 +103,41 @@ pub async fn export(
                 format!("attachment; filename=\"{filename}\""),
             ),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response())
+}
+
+/// The whole export as a workbook: every page's CSV handed to the workbook's builder as it is
+/// read. A workbook is a zip file, sent once finished.
+async fn workbook(
+    data: &DataStore,
+    object: &ObjectMeta,
+    mut pages: Pages,
+    first: Vec<u8>,
+) -> Result<(Vec<u8>, usize), ExportError> {
+    let (sender, receiver) = mpsc::channel::<Vec<u8>>(PAGES_AHEAD);
+    let built = tokio::task::spawn_blocking(move || super::xlsx::workbook_from_csv(receiver));
+    let mut chunk = first;
+    loop {
+        let more = {
+            let mut next = Vec::new();
+            let more = pages.write_next(data, object, &mut next).await?;
+            let _ = sender.send(std::mem::replace(&mut chunk, next)).await;
+            more
+        };
+        if !more {
+            let _ = sender.send(chunk).await;
+            break;
+        }
+    }
+    drop(sender);
+    let failed = |e: String| ExportError::Write(std::io::Error::other(e));
+    let file = built
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| failed(e.to_string()))?;
+    Ok((file, pages.written()))
 }
 
 /// Why `kith export` stopped.
@@ -125,6 +175,13 @@ pub async fn export_with_token(
         .map_err(refused)?;
     let (object, mut pages, mut chunk) =
         first_page(&access, plural, params).await.map_err(refused)?;
+    if is_xlsx(params) {
+        let (file, written) = workbook(&access.data, &object, pages, chunk).await?;
+        out.write_all(&file)?;
+        out.flush()?;
+        state.db.close().await;
+        return Ok(written);
+    }
     loop {
         out.write_all(&chunk)?;
         chunk.clear();

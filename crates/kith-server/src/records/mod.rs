@@ -14,6 +14,7 @@ mod metadata;
 pub mod openapi;
 pub(crate) mod shape;
 mod views;
+mod xlsx;
 
 pub use access::RestAccess;
 pub(crate) use access::{Authenticated, bearer, policy};

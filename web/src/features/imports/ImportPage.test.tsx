@@ -82,7 +82,7 @@ describe("ImportPage", () => {
     });
     importsApi.get.mockResolvedValue(record("UPLOADED"));
     const location = show();
-    const input = await screen.findByLabelText("CSV file");
+    const input = await screen.findByLabelText("CSV or Excel file");
     const file = new File(["E-mail,Company,Colour\n"], "contacts.csv", { type: "text/csv" });
     fireEvent.change(input, { target: { files: [file] } });
     await waitFor(() => expect(location.history.at(-1)).toBe("/w/ws/people/import?import=i1"));

@@ -67,12 +67,12 @@ function ChooseFile({ workspace, object }: { workspace: string; object: ObjectMe
   return (
     <div className="settings-stack">
       <p className="muted">
-        A CSV file with a header line: each column goes to a field, each row becomes a{" "}
+        A CSV file or an Excel workbook (its first sheet) with a header line: each column goes to a field, each row becomes a{" "}
         {object.labelSingular.toLowerCase()} or updates one. Nothing is written before you choose.
       </p>
       <label className="field settings-narrow">
-        <span>CSV file</span>
-        <input type="file" accept=".csv,text/csv" disabled={busy} onChange={(e) => void chosen(e.target.files?.[0])} />
+        <span>CSV or Excel file</span>
+        <input type="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" disabled={busy} onChange={(e) => void chosen(e.target.files?.[0])} />
       </label>
       {busy && <p className="muted" aria-busy="true">Reading the file…</p>}
       <Problem message={error} />

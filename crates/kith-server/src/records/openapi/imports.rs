@@ -100,7 +100,7 @@ pub(super) fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta) {
         },
         "post": {
             "tags": [tag], "operationId": named("upload"),
-            "summary": "Upload a CSV file to import (the body is the file), comma, semicolon, tab or pipe separated, UTF-8",
+            "summary": "Upload a file to import (the body is the file): CSV (comma, semicolon, tab or pipe separated, UTF-8) or an Excel workbook (its first sheet)",
             "parameters": [
                 query("fileName", json!({ "type": "string" }), "the file's name, for the history"),
                 query("delimiter", json!({ "type": "string", "enum": [",", ";", "|", "\t", "\\t", "tab", ""] }), "the delimiter (default, or empty: the header line tells)"),

@@ -610,6 +610,7 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
         "content": {
             "text/csv": { "schema": { "type": "string" } },
             "application/json": { "schema": { "type": "array", "items": schema_ref(name) } },
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } },
         },
     });
     paths.insert(
@@ -618,7 +619,7 @@ fn add_paths(paths: &mut Map<String, Value>, object: &ObjectMeta, name: &str) {
             "tags": [tag], "operationId": format!("export{}", capitalized(plural)),
             "summary": "Every record a list with the same filter and order pages through, in one file, written as it is read",
             "parameters": [
-                query("format", json!({ "type": "string", "enum": ["csv", "json"], "default": "csv" }), "the file's format"),
+                query("format", json!({ "type": "string", "enum": ["csv", "json", "xlsx"], "default": "csv" }), "the file's format (xlsx: an Excel workbook, sent once written)"),
                 query("view", uuid(), "a saved view of this object: its filter, order and columns, where the request gives none"),
                 query("filter", optional_text(&format!("{name}Filter")), "which records"),
                 query("order_by", optional_text(&format!("{name}OrderBy")), "the order (id breaks ties)"),

@@ -13,7 +13,8 @@ on_both_backends!(
     files_and_specs_that_cannot_be_imported_are_refused,
     kith_import_reads_a_file_into_the_database,
     a_running_import_can_be_cancelled,
-    old_imports_and_mails_are_purged_by_their_jobs
+    old_imports_and_mails_are_purged_by_their_jobs,
+    an_excel_workbook_imports_and_an_exported_one_goes_back_in
 );
 
 pub async fn upload(client: &TestClient, plural: &str, file: &[u8]) -> Reply {
@@ -690,4 +691,91 @@ async fn old_imports_and_mails_are_purged_by_their_jobs(backend: Backend) {
         .get(&format!("/rest/people/imports/{id}"))
         .await
         .expect_error(404, "not_found");
+}
+
+/// An Excel workbook imports as its first sheet's rows (numbers and booleans read as their
+/// values); an export as a workbook imports back into the same records.
+async fn an_excel_workbook_imports_and_an_exported_one_goes_back_in(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, _) = workspace(&app).await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, name) in ["Name", "Employees", "Visible"].iter().enumerate() {
+        sheet.write_string(0, column as u16, *name).expect("header");
+    }
+    sheet.write_string(1, 0, "Acme").expect("cell");
+    sheet.write_number(1, 1, 12.0).expect("cell");
+    sheet.write_boolean(1, 2, true).expect("cell");
+    sheet.write_string(2, 0, "=1+1").expect("cell");
+    let file = workbook.save_to_buffer().expect("workbook");
+    let uploaded = upload(&owner, "companies", &file).await.expect_status(201);
+    let id = uploaded["data"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(uploaded["columns"][1]["samples"], json!(["12"]));
+    let done = run_to_end(
+        &owner,
+        "companies",
+        &id,
+        json!({ "columns": [{ "column": "Name", "field": "name" }, { "column": "Employees", "field": "employees" }] }),
+    )
+    .await;
+    assert_eq!(done["counts"]["created"], 1, "{done}");
+    assert_eq!(done["counts"]["failed"], 1, "{done}");
+    let rows = owner
+        .get(&format!(
+            "/rest/companies/imports/{id}/rows?rejectedOnly=true"
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(rows["data"][0]["row"], 3);
+    assert!(
+        rows["data"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("spreadsheet formula"))
+    );
+    owner
+        .post(
+            "/rest/companies",
+            json!({ "name": "Globex", "employees": 7 }),
+        )
+        .await
+        .expect_status(201);
+
+    let exported = owner
+        .get("/rest/companies/export?format=xlsx&fields=name,employees")
+        .await;
+    assert_eq!(exported.status, 200);
+    assert_eq!(
+        exported.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let again = upload(&owner, "companies", &exported.bytes)
+        .await
+        .expect_status(201);
+    let fields: Vec<Value> = again["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["field"].clone())
+        .collect();
+    assert_eq!(
+        fields[..3],
+        [json!("id"), json!("name"), json!("employees")]
+    );
+    let back = run_to_end(
+        &owner,
+        "companies",
+        again["data"]["id"].as_str().expect("id"),
+        json!({ "mode": "UPDATE", "columns": [
+            { "column": "id", "field": "id" }, { "column": "name", "field": "name" },
+            { "column": "employees", "field": "employees" },
+        ] }),
+    )
+    .await;
+    assert_eq!(back["counts"]["updated"], 2, "{back}");
+    assert_eq!(back["counts"]["failed"], 0, "{back}");
+    let count = owner
+        .get("/rest/companies?count=true&limit=1")
+        .await
+        .expect_status(200);
+    assert_eq!(count["totalCount"], 2);
 }

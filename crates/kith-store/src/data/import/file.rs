@@ -1,5 +1,6 @@
 //! Reading an import file: CSV with a comma, semicolon, tab or pipe between values (the header
-//! line tells which), UTF-8, a row at a time. A row that does not fit the header (a different
+//! line tells which), UTF-8, a row at a time; or an Excel workbook (XLSX), whose first sheet is
+//! read as the rows, the whole file in memory (a workbook is a zip file, read by seeking). A row that does not fit the header (a different
 //! number of values, text that is not UTF-8) is kept with what is wrong with it; a file that
 //! cannot be read on (a line longer than [`MAX_LINE_BYTES`], a UTF-16 file) stops with an error
 //! naming where.
@@ -30,7 +31,14 @@ pub enum FileError {
     LineTooLong { row: u64 },
     #[error("reading the file failed at row {row}: {message}")]
     Read { row: u64, message: String },
+    #[error("the workbook cannot be read: {0}")]
+    Workbook(String),
+    #[error("the workbook is larger than {} MiB; save its sheet as CSV, which has no limit", WORKBOOK_MAX_BYTES >> 20)]
+    WorkbookTooLarge,
 }
+
+/// The largest workbook read (it is held in memory while it is read).
+pub const WORKBOOK_MAX_BYTES: u64 = 256 << 20;
 
 /// One row of the file after the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +83,9 @@ fn read_file(
     let start = source.peek_start().map_err(|e| read_error(&e, 1))?;
     if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
         return Err(FileError::Utf16);
+    }
+    if start.starts_with(b"PK\x03\x04") {
+        return read_workbook(source.unlimited(), sender);
     }
     let delimiter = delimiter.unwrap_or_else(|| delimiter_of(&start));
     let mut reader = csv::ReaderBuilder::new()
@@ -128,21 +139,26 @@ fn record_end<R: Read>(reader: &csv::Reader<R>) -> u64 {
 }
 
 fn header(record: &csv::ByteRecord) -> Result<Vec<String>, FileError> {
-    if record.len() > MAX_COLUMNS {
-        return Err(FileError::TooManyColumns(record.len()));
-    }
-    let blank = record
+    let names = record
         .iter()
-        .all(|raw| raw.iter().all(|b| b.is_ascii_whitespace()));
-    if blank {
+        .map(|raw| std::str::from_utf8(raw).map(str::to_owned))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|_| FileError::HeaderEncoding)?;
+    column_names(names)
+}
+
+/// The header's names, trimmed, an empty one named `Column N`, a repeated one numbered; refused
+/// when every name is blank (no header) or there are too many.
+fn column_names(names: Vec<String>) -> Result<Vec<String>, FileError> {
+    if names.len() > MAX_COLUMNS {
+        return Err(FileError::TooManyColumns(names.len()));
+    }
+    if names.iter().all(|n| n.trim().is_empty()) {
         return Err(FileError::Empty);
     }
-    let mut columns: Vec<String> = Vec::with_capacity(record.len());
-    for (at, raw) in record.iter().enumerate() {
-        let mut name = std::str::from_utf8(raw)
-            .map_err(|_| FileError::HeaderEncoding)?
-            .trim()
-            .to_owned();
+    let mut columns: Vec<String> = Vec::with_capacity(names.len());
+    for (at, raw) in names.iter().enumerate() {
+        let mut name = raw.trim().to_owned();
         if at == 0 {
             name = name.trim_start_matches('\u{feff}').to_owned();
         }
@@ -159,6 +175,112 @@ fn header(record: &csv::ByteRecord) -> Result<Vec<String>, FileError> {
         columns.push(unique);
     }
     Ok(columns)
+}
+
+/// The first sheet of a workbook, handed over as a CSV file's header and rows are. Progress is
+/// told in rows, as a share of the file's bytes.
+fn read_workbook(
+    mut source: impl Read,
+    sender: &mpsc::Sender<Result<FileEvent, FileError>>,
+) -> Result<(), FileError> {
+    use calamine::Reader;
+    let mut bytes = Vec::new();
+    (&mut source)
+        .take(WORKBOOK_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(&e, 1))?;
+    if bytes.len() as u64 > WORKBOOK_MAX_BYTES {
+        return Err(FileError::WorkbookTooLarge);
+    }
+    let size = bytes.len() as u64;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| FileError::Workbook(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| FileError::Workbook("it has no sheet".into()))?
+        .map_err(|e| FileError::Workbook(e.to_string()))?;
+    let first_row = u64::from(range.start().map_or(0, |(row, _)| row));
+    let mut rows = range.rows();
+    let Some(names) = rows.next() else {
+        return Err(FileError::Empty);
+    };
+    let columns = column_names(names.iter().map(cell_text).collect())?;
+    let width = columns.len();
+    if sender
+        .blocking_send(Ok(FileEvent::Header {
+            columns,
+            delimiter: b',',
+        }))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let total = range.height().max(1) as u64;
+    let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+    for (at, cells) in rows.enumerate() {
+        let number = first_row + at as u64 + 2;
+        let mut values: Vec<String> = cells.iter().map(cell_text).collect();
+        while values.len() > width && values.last().is_some_and(String::is_empty) {
+            values.pop();
+        }
+        values.resize(width.max(values.len()), String::new());
+        let problem = cells
+            .iter()
+            .position(|c| matches!(c, calamine::Data::Error(_)))
+            .map(|column| {
+                format!(
+                    "column {} holds a spreadsheet error, not a value",
+                    column + 1
+                )
+            });
+        let problem = problem.or_else(|| {
+            (values.len() != width).then(|| {
+                format!(
+                    "has {} values where the header has {width} columns",
+                    values.len()
+                )
+            })
+        });
+        chunk.push(FileRow {
+            number,
+            values,
+            problem,
+            end_byte: size * (at as u64 + 2) / total,
+        });
+        if chunk.len() == ROWS_PER_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
+            if sender.blocking_send(Ok(FileEvent::Rows(full))).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.blocking_send(Ok(FileEvent::Rows(chunk)));
+    }
+    Ok(())
+}
+
+/// A cell's value as the text a CSV file would hold: whole numbers without a decimal point,
+/// dates as `YYYY-MM-DD` and instants as RFC 3339 (a workbook's times have no zone: UTC).
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(at) if at.is_datetime() => {
+            let (year, month, day, hour, minute, second, _) = at.to_ymd_hms_milli();
+            if (hour, minute, second) == (0, 0, 0) {
+                format!("{year:04}-{month:02}-{day:02}")
+            } else {
+                format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+            }
+        }
+        Data::DateTime(at) => at.as_f64().to_string(),
+    }
 }
 
 fn row(record: &csv::ByteRecord, number: u64, width: usize, end_byte: u64) -> FileRow {
@@ -282,6 +404,13 @@ impl LineLimit {
         start.truncate(filled);
         self.peeked = start.clone();
         Ok(start)
+    }
+}
+
+impl LineLimit {
+    /// The file from its start, without the line limit (for a workbook, which has no lines).
+    fn unlimited(self) -> impl Read {
+        std::io::Cursor::new(self.peeked).chain(self.inner)
     }
 }
 

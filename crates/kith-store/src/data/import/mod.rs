@@ -219,10 +219,11 @@ impl<'o> RowPlan<'o> {
                 .map(|f| f.name.clone())
                 .or_else(|| filled("id").then(|| "id".to_owned())),
         };
+        // Without a key every row is new, as an API upsert without one creates.
         let Some(name) = chosen else {
             return match spec.mode {
-                ImportMode::Create => Ok(None),
-                _ => Err(ApiError::invalid_field(
+                ImportMode::Create | ImportMode::Upsert => Ok(None),
+                ImportMode::Update => Err(ApiError::invalid_field(
                     "matchOn",
                     "is needed to update: id, or a unique field a column fills",
                 )),
