@@ -270,12 +270,7 @@ async fn with_view(
         order_by: params.order_by.clone(),
         fields: params.fields.clone(),
     };
-    let Some(text) = params
-        .view
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-    else {
+    let Some(text) = params.view.as_deref().map(str::trim) else {
         return Ok(merged);
     };
     let id = uuid::Uuid::parse_str(text).map_err(|_| {
