@@ -278,6 +278,7 @@ async fn main() {
     let (add_field_ms, remove_field_ms) = add_and_remove_a_field(&api, "person").await;
     let csv_export = export(&api, "csv").await;
     let json_export = export(&api, "json").await;
+    let xlsx_export = export(&api, "xlsx").await;
 
     println!("| measurement | result | target |");
     println!("|---|---|---|");
@@ -337,7 +338,11 @@ async fn main() {
         rest_page.0, mcp_page.0, rest_page.1, mcp_page.1
     );
     println!("| add a field to people | {add_field_ms:.1} ms | well under a second |");
-    for (format, (seconds, bytes)) in [("CSV", csv_export), ("JSON", json_export)] {
+    for (format, (seconds, bytes)) in [
+        ("CSV", csv_export),
+        ("JSON", json_export),
+        ("XLSX", xlsx_export),
+    ] {
         println!(
             "| export every person as {format} (`/rest/people/export`) | {seconds:.2} s, {:.0} MB | at most 5 s |",
             bytes as f64 / 1e6

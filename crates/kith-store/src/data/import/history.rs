@@ -29,6 +29,8 @@ pub const REJECTS_KEPT: u64 = 100_000;
 const FIRST_ROWS_KEPT: u64 = 1_000;
 /// Bytes of an uploaded file per stored piece.
 pub const FILE_PIECE_BYTES: usize = 1 << 20;
+/// How often a running import writes its counts and kept rows to its history.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// An import neither live in this process nor heard of for this long stopped with its server.
 const HEARTBEAT_LOST: chrono::Duration = chrono::Duration::minutes(2);
 
@@ -899,6 +901,7 @@ impl Run<'_> {
             None
         };
         let mut stopped: Option<(&'static str, String)> = None;
+        let mut saved_at = std::time::Instant::now();
         while let Some(event) = events.recv().await {
             let rows = match event {
                 Ok(FileEvent::Rows(rows)) => rows,
@@ -948,7 +951,11 @@ impl Run<'_> {
                 break;
             }
             // A SQLite transaction holds the file's only writer: the history waits for its end.
-            let cancelled = if tx.is_none() || store.backend() == Backend::Postgres {
+            // Otherwise it is written at most every SAVE_EVERY (this process's readers see
+            // the counts of every chunk, through `LiveImports`).
+            let can_save = tx.is_none() || store.backend() == Backend::Postgres;
+            let cancelled = if can_save && saved_at.elapsed() >= SAVE_EVERY {
+                saved_at = std::time::Instant::now();
                 store
                     .save_progress(self.id, &self.counts, std::mem::take(&mut self.kept))
                     .await?
