@@ -7,6 +7,24 @@ type's do, and an import's file as text/csv; JSON Schema cannot say "begins with
 """
 import schemathesis
 from hypothesis import strategies as st
+from hypothesis.internal import lambda_sources
+
+# CPython 3.11.7 can fail parsing a large module from deep in a call stack ("SystemError: AST
+# constructor recursion depth mismatch", fixed in later releases). Hypothesis parses the module
+# of a lambda to describe it (schemathesis's 200 kB coverage module), and that error ended whole
+# runs. A description is only a label: without one, the lambda is shown as hypothesis shows
+# any lambda it cannot find the source of.
+_describe_lambda = lambda_sources._lambda_description
+
+
+def _describe_lambda_or_give_up(f, *args, **kwargs):
+    try:
+        return _describe_lambda(f, *args, **kwargs)
+    except SystemError:
+        return "lambda: <unknown>"
+
+
+lambda_sources._lambda_description = _describe_lambda_or_give_up
 
 SIGNATURES = {
     "image/png": [b"\x89PNG\r\n\x1a\n"],
