@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router {
                 config.request_timeout,
             )),
     );
-    for header in middleware::security_headers() {
+    for header in middleware::security_headers(config.tls.is_some()) {
         router = router.layer(header);
     }
     router.layer(

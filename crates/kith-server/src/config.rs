@@ -110,6 +110,15 @@ pub struct Settings {
     /// Origins of browser-based MCP clients allowed to call `/mcp`, separated by commas.
     #[arg(long, env = "KITH_MCP_ORIGINS", global = true)]
     pub mcp_origins: Option<String>,
+    /// PEM file of the certificate chain for HTTPS; with KITH_TLS_KEY, Kith serves HTTPS itself
+    #[arg(long, env = "KITH_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file of the certificate's private key
+    #[arg(long, env = "KITH_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Address (such as 0.0.0.0:80) where plain HTTP is answered with a redirect to HTTPS
+    #[arg(long, env = "KITH_TLS_REDIRECT_FROM", global = true)]
+    pub tls_redirect_from: Option<String>,
 }
 
 /// The effective configuration, checked.
@@ -150,8 +159,19 @@ pub struct Config {
     /// Origins (as `scheme://host[:port]`) of browser-based MCP clients allowed to call `/mcp`
     /// besides the public URL's.
     pub mcp_origins: Vec<String>,
+    /// The certificate and key Kith serves HTTPS with, if it does.
+    pub tls: Option<TlsFiles>,
+    /// Where plain HTTP is redirected to the public (HTTPS) URL.
+    pub tls_redirect_from: Option<SocketAddr>,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
+}
+
+/// PEM files of a certificate chain and its private key.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Error)]
@@ -234,6 +254,9 @@ impl Settings {
                 .or(fallback.workspace_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
             mcp_origins: self.mcp_origins.or(fallback.mcp_origins),
+            tls_cert: self.tls_cert.or(fallback.tls_cert),
+            tls_key: self.tls_key.or(fallback.tls_key),
+            tls_redirect_from: self.tls_redirect_from.or(fallback.tls_redirect_from),
         }
     }
 
@@ -275,6 +298,7 @@ impl Config {
                 format!("must be an IP address and port such as 127.0.0.1:7700, got {bind_text:?}"),
             )
         })?;
+        let (tls, tls_redirect_from) = tls_settings(&s)?;
         let data_dir = s
             .data_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
@@ -284,9 +308,20 @@ impl Config {
         };
         let public_url = match &s.public_url {
             Some(text) => parse_public_url(text)?,
-            None => url::Url::parse(&format!("http://{bind}/"))
-                .map_err(|e| invalid("KITH_BIND", format!("does not make a URL: {e}")))?,
+            None => {
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                url::Url::parse(&format!("{scheme}://{bind}/"))
+                    .map_err(|e| invalid("KITH_BIND", format!("does not make a URL: {e}")))?
+            }
         };
+        if tls.is_some() && public_url.scheme() != "https" {
+            return Err(invalid(
+                "KITH_PUBLIC_URL",
+                format!(
+                    "must be an https:// URL when Kith serves HTTPS (KITH_TLS_CERT), got {public_url}"
+                ),
+            ));
+        }
         if let Some(smtp) = &s.smtp_url {
             check_smtp_url(smtp)?;
         }
@@ -382,6 +417,8 @@ impl Config {
                 .map(parse_origins)
                 .transpose()?
                 .unwrap_or_default(),
+            tls,
+            tls_redirect_from,
             config_file: None,
         })
     }
@@ -478,6 +515,19 @@ impl Config {
                 "import_retention_days",
                 (self.import_retention.as_secs() / 86_400).to_string(),
             ),
+            (
+                "tls",
+                self.tls
+                    .as_ref()
+                    .map_or("(none: plain HTTP)".to_owned(), |tls| {
+                        format!("{} with {}", tls.cert.display(), tls.key.display())
+                    }),
+            ),
+            (
+                "tls_redirect_from",
+                self.tls_redirect_from
+                    .map_or("(none)".to_owned(), |addr| addr.to_string()),
+            ),
         ]
     }
 }
@@ -517,6 +567,45 @@ pub fn parse_secret_key(text: &str) -> Result<[u8; 32], ConfigError> {
             "must be 32 bytes written as base64 (44 characters) or hex (64 characters); `openssl rand -base64 32` makes one",
         )
     })
+}
+
+/// `KITH_TLS_CERT` and `KITH_TLS_KEY` come together; a redirect from HTTP needs both.
+fn tls_settings(s: &Settings) -> Result<(Option<TlsFiles>, Option<SocketAddr>), ConfigError> {
+    let tls = match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(invalid(
+                "KITH_TLS_KEY",
+                "must be set with KITH_TLS_CERT: the PEM file of the certificate's private key",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "KITH_TLS_CERT",
+                "must be set with KITH_TLS_KEY: the PEM file of the certificate chain",
+            ));
+        }
+    };
+    let redirect = match &s.tls_redirect_from {
+        None => None,
+        Some(_) if tls.is_none() => {
+            return Err(invalid(
+                "KITH_TLS_REDIRECT_FROM",
+                "needs KITH_TLS_CERT and KITH_TLS_KEY: it redirects plain HTTP to Kith's HTTPS",
+            ));
+        }
+        Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "KITH_TLS_REDIRECT_FROM",
+                format!("must be an IP address and port such as 0.0.0.0:80, got {text:?}"),
+            )
+        })?),
+    };
+    Ok((tls, redirect))
 }
 
 fn positive(setting: &'static str, value: u64) -> Result<u64, ConfigError> {
@@ -646,6 +735,46 @@ mod tests {
             ),
         ];
         for (settings, name) in cases {
+            let err = Config::from_settings(settings).expect_err(name).to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn tls_settings_come_together_and_make_the_public_url_https() {
+        let with = |cert: Option<&str>, key: Option<&str>, redirect: Option<&str>| Settings {
+            tls_cert: cert.map(PathBuf::from),
+            tls_key: key.map(PathBuf::from),
+            tls_redirect_from: redirect.map(str::to_owned),
+            ..Default::default()
+        };
+        let config = Config::from_settings(with(Some("c.pem"), Some("k.pem"), Some("0.0.0.0:80")))
+            .expect("valid");
+        assert_eq!(config.public_url.as_str(), "https://127.0.0.1:7700/");
+        assert!(config.served_over_tls());
+        assert_eq!(
+            config.tls_redirect_from,
+            Some("0.0.0.0:80".parse().expect("addr"))
+        );
+        for (settings, name) in [
+            (with(Some("c.pem"), None, None), "KITH_TLS_KEY"),
+            (with(None, Some("k.pem"), None), "KITH_TLS_CERT"),
+            (
+                with(None, None, Some("0.0.0.0:80")),
+                "KITH_TLS_REDIRECT_FROM",
+            ),
+            (
+                with(Some("c.pem"), Some("k.pem"), Some(":80")),
+                "KITH_TLS_REDIRECT_FROM",
+            ),
+            (
+                Settings {
+                    public_url: Some("http://crm.example.com".into()),
+                    ..with(Some("c.pem"), Some("k.pem"), None)
+                },
+                "KITH_PUBLIC_URL",
+            ),
+        ] {
             let err = Config::from_settings(settings).expect_err(name).to_string();
             assert!(err.starts_with(name), "{err}");
         }

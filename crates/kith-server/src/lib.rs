@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod records;
 pub mod serve;
+pub mod tls;
 mod views;
 mod web;
 pub mod webhooks;

@@ -37,6 +37,8 @@ pub enum StartupError {
     Migrate { url: String, source: StoreError },
     #[error("cannot listen on {addr}: {reason}; set KITH_BIND (or --bind) to a free address")]
     Bind { addr: SocketAddr, reason: String },
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -171,6 +173,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
 /// A server running in the background of this process (used by `kith serve` and the test kit).
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where plain HTTP is redirected to HTTPS, when `KITH_TLS_REDIRECT_FROM` is set.
+    pub redirect_addr: Option<SocketAddr>,
     pub state: AppState,
     /// The capability the background jobs act with (tests run jobs with it).
     pub jobs: JobRunner,
@@ -200,6 +204,11 @@ pub fn install_tls_provider() {
 
 pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
     install_tls_provider();
+    let tls = config
+        .tls
+        .as_ref()
+        .map(crate::tls::server_config)
+        .transpose()?;
     let db = open_database(&config).await?;
     let listener = bind(config.bind).await?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
@@ -234,19 +243,62 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartupError> {
     ));
     tokio::spawn(rate_exchange(state.clone(), stopped.clone()));
     tokio::spawn(crate::webhooks::run(state.clone(), stopped.clone()));
+    let redirect_addr = match state.config.tls_redirect_from {
+        Some(from) => Some(serve_redirect(from, &state, stopped.clone()).await?),
+        None => None,
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(wait_for(stopped))
-            .await
-    });
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(wait_for(stopped))
+                .await
+        }),
+        Some(tls) => {
+            use axum::serve::ListenerExt as _;
+            // `tap_io` only to get axum's `ConnectInfo<SocketAddr>` for any listener.
+            let listener = crate::tls::TlsListener::new(listener, tls)
+                .map_err(StartupError::Serve)?
+                .tap_io(|_| {});
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(wait_for(stopped))
+                    .await
+            })
+        }
+    };
     Ok(RunningServer {
         addr,
+        redirect_addr,
         state,
         jobs,
         stop,
         task,
     })
+}
+
+/// Answers plain HTTP on `from` with a redirect to the public HTTPS URL, until told to stop.
+async fn serve_redirect(
+    from: SocketAddr,
+    state: &AppState,
+    stopped: watch::Receiver<bool>,
+) -> Result<SocketAddr, StartupError> {
+    let listener = bind(from).await?;
+    let addr = listener.local_addr().map_err(StartupError::Serve)?;
+    let public_url = state.config.public_url.clone();
+    let redirect = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let public_url = public_url.clone();
+        async move { crate::tls::redirect_to(&public_url, &request) }
+    });
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, redirect)
+            .with_graceful_shutdown(wait_for(stopped))
+            .await
+        {
+            tracing::warn!(error = %e, "the redirect to HTTPS stopped");
+        }
+    });
+    Ok(addr)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.

@@ -108,12 +108,28 @@ impl TestApp {
         let config = Config::from_settings(settings).expect("test configuration is valid");
         let server = serve::start(config).await.expect("server starts");
         TestApp {
-            base: format!("http://{}", server.addr),
+            base: format!(
+                "{}://{}",
+                if server.state.config.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                },
+                server.addr
+            ),
             backend,
             server: Some(server),
             data_dir,
             own_database,
         }
+    }
+
+    /// Where plain HTTP is redirected to HTTPS, when the test asked for it.
+    pub fn redirect_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server
+            .as_ref()
+            .expect("server is running")
+            .redirect_addr
     }
 
     pub fn state(&self) -> &AppState {

@@ -14,8 +14,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
                    connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-/// Headers every response carries unless a handler set its own.
-pub fn security_headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+/// Browsers that once reached Kith over its own HTTPS keep to HTTPS for a year.
+const HSTS: &str = "max-age=31536000";
+
+/// Headers every response carries unless a handler set its own; with `tls` (Kith serving HTTPS
+/// itself), Strict-Transport-Security too.
+pub fn security_headers(tls: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let fixed: [(HeaderName, &'static str); 7] = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -32,8 +36,10 @@ pub fn security_headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         // Answers carry people's data: no shared or browser cache unless a route says otherwise.
         (header::CACHE_CONTROL, "no-store"),
     ];
+    let hsts = tls.then_some((header::STRICT_TRANSPORT_SECURITY, HSTS));
     fixed
         .into_iter()
+        .chain(hsts)
         .map(|(name, value)| {
             SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
         })

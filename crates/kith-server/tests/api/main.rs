@@ -16,6 +16,7 @@ mod openapi;
 mod privacy;
 mod records;
 mod resilience;
+mod tls;
 mod tokens;
 mod views;
 mod web;
