@@ -39,12 +39,7 @@ async fn signup_login_me_logout(backend: Backend) {
             })),
     )
     .await;
-    let cookies: Vec<&str> = signup
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let cookies = signup.set_cookies();
     let session = cookies
         .iter()
         .find(|c| c.starts_with("kith_session="))

@@ -174,12 +174,7 @@ async fn cookies_are_secure_when_served_over_https(backend: Backend) {
         &json!({ "name": "Ada", "email": "ada@example.com", "password": kith_testkit::PASSWORD }),
     ))
     .await;
-    let cookies: Vec<&str> = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let cookies = reply.set_cookies();
     assert_eq!(cookies.len(), 2, "{cookies:?}");
     assert!(
         cookies.iter().all(|c| c.contains("; Secure")),

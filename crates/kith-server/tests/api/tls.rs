@@ -3,7 +3,7 @@
 //! for files that cannot serve.
 
 use kith_server::config::{Config, Settings};
-use kith_testkit::{Backend, TestApp, on_both_backends};
+use kith_testkit::{Backend, TestApp, on_both_backends, send};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,7 @@ fn test_certificate() -> TestCertificate {
     }
 }
 
+/// A client that trusts only the test authority and follows no redirect.
 fn trusting(authority_pem: &str) -> reqwest::Client {
     let authority = reqwest::Certificate::from_pem(authority_pem.as_bytes()).expect("authority");
     reqwest::Client::builder()
@@ -68,33 +69,19 @@ async fn kith_serves_https_with_hsts_and_redirects_plain_http(backend: Backend) 
     assert!(app.base.starts_with("https://127.0.0.1:"), "{}", app.base);
     let https = trusting(&certificate.authority_pem);
 
-    let ready = https
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("HTTPS answers");
-    assert_eq!(ready.status(), 200);
+    let ready = send(https.get(app.url("/readyz"))).await;
+    assert_eq!(ready.status, 200);
     assert_eq!(
-        ready
-            .headers()
-            .get("strict-transport-security")
-            .and_then(|v| v.to_str().ok()),
+        ready.header("strict-transport-security"),
         Some("max-age=31536000")
     );
 
-    let signup = https
-        .post(app.url("/api/v1/auth/signup"))
-        .json(&json!({ "name": "Ada", "email": "ada@example.com", "password": kith_testkit::PASSWORD }))
-        .send()
-        .await
-        .expect("signup over HTTPS");
-    assert_eq!(signup.status(), 201);
-    let cookies: Vec<&str> = signup
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let signup = send(https.post(app.url("/api/v1/auth/signup")).json(
+        &json!({ "name": "Ada", "email": "ada@example.com", "password": kith_testkit::PASSWORD }),
+    ))
+    .await;
+    assert_eq!(signup.status, 201);
+    let cookies = signup.set_cookies();
     assert_eq!(cookies.len(), 2, "{cookies:?}");
     assert!(
         cookies.iter().all(|c| c.contains("; Secure")),
@@ -116,22 +103,14 @@ async fn kith_serves_https_with_hsts_and_redirects_plain_http(backend: Backend) 
     // forged Host does not change where it points.
     let redirect = app.state().config.public_url.clone();
     let from = app.redirect_addr().expect("redirect listener");
-    let redirected = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-        .get(format!("http://{from}/w/abc/people?view=1"))
-        .header("host", "evil.example.com")
-        .send()
-        .await
-        .expect("redirect answers");
-    assert_eq!(redirected.status(), 308);
-    let location = redirected
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let redirected = send(
+        https
+            .get(format!("http://{from}/w/abc/people?view=1"))
+            .header("host", "evil.example.com"),
+    )
+    .await;
+    assert_eq!(redirected.status, 308);
+    let location = redirected.header("location").unwrap_or_default();
     assert_eq!(
         location,
         format!("{}w/abc/people?view=1", redirect.as_str())
