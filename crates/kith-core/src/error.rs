@@ -13,6 +13,8 @@ pub enum ErrorCode {
     ValidationFailed,
     /// No valid session or token.
     Unauthenticated,
+    /// The password was right, and the account also needs its two-factor code to sign in.
+    TwoFactorRequired,
     /// Signed in, but the role or scope does not allow this.
     Forbidden,
     /// No such thing, or not visible to the caller (other workspaces' data is always this).
@@ -42,7 +44,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest | ErrorCode::ValidationFailed => 400,
-            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Unauthenticated | ErrorCode::TwoFactorRequired => 401,
             ErrorCode::Forbidden => 403,
             // A well-formed token that names no open invitation or reset: the thing it names is
             // not there (any more), which no description of the request's form can foresee.
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::TwoFactorRequired => "two_factor_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",

@@ -12,6 +12,7 @@ pub fn me_json(user: &User) -> Value {
         "email": user.email,
         "theme": user.theme,
         "avatarUrl": user.has_avatar.then_some("/api/v1/me/avatar"),
+        "twoFactor": user.two_factor,
         "createdAt": rfc3339(user.created_at),
         "updatedAt": rfc3339(user.updated_at),
     })
@@ -22,6 +23,7 @@ pub fn workspace_json(workspace: &Workspace, role: Role) -> Value {
         "id": workspace.id,
         "name": workspace.name,
         "role": role,
+        "requireTwoFactor": workspace.require_two_factor,
         "createdAt": rfc3339(workspace.created_at),
         "updatedAt": rfc3339(workspace.updated_at),
     })

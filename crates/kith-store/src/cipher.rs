@@ -42,16 +42,37 @@ impl Cipher {
         field_id: Uuid,
         plaintext: &str,
     ) -> Result<Vec<u8>, StoreError> {
+        self.encrypt_bytes(workspace_id, field_id, plaintext.as_bytes())
+    }
+
+    pub fn decrypt(
+        &self,
+        workspace_id: Uuid,
+        field_id: Uuid,
+        stored: &[u8],
+    ) -> Result<String, StoreError> {
+        let plain = self.decrypt_bytes(workspace_id, field_id, stored)?;
+        String::from_utf8(plain).map_err(|_| unreadable())
+    }
+
+    /// Seals `plaintext` to its place: `workspace_id` and `owner_id` (a field, a webhook, or an
+    /// account's secret under the nil workspace).
+    pub fn encrypt_bytes(
+        &self,
+        workspace_id: Uuid,
+        owner_id: Uuid,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce)
             .map_err(|e| StoreError::Crypto(format!("no random nonce: {e}")))?;
-        let aad = associated_data(workspace_id, field_id);
+        let aad = associated_data(workspace_id, owner_id);
         let sealed = self
             .aead
             .encrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
@@ -63,25 +84,19 @@ impl Cipher {
         Ok(stored)
     }
 
-    pub fn decrypt(
+    pub fn decrypt_bytes(
         &self,
         workspace_id: Uuid,
-        field_id: Uuid,
+        owner_id: Uuid,
         stored: &[u8],
-    ) -> Result<String, StoreError> {
-        let unreadable = || {
-            StoreError::Crypto(
-                "a sensitive value cannot be decrypted: KITH_SECRET_KEY (or the key file) is not the one it was written with".into(),
-            )
-        };
+    ) -> Result<Vec<u8>, StoreError> {
         if stored.len() < 1 + NONCE_LEN || stored[0] != VERSION {
             return Err(unreadable());
         }
         let (nonce, sealed) = stored[1..].split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| unreadable())?;
-        let aad = associated_data(workspace_id, field_id);
-        let plain = self
-            .aead
+        let aad = associated_data(workspace_id, owner_id);
+        self.aead
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
@@ -89,9 +104,14 @@ impl Cipher {
                     aad: &aad,
                 },
             )
-            .map_err(|_| unreadable())?;
-        String::from_utf8(plain).map_err(|_| unreadable())
+            .map_err(|_| unreadable())
     }
+}
+
+fn unreadable() -> StoreError {
+    StoreError::Crypto(
+        "an encrypted value cannot be decrypted: KITH_SECRET_KEY (or the key file) is not the one it was written with".into(),
+    )
 }
 
 #[cfg(test)]

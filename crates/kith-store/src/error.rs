@@ -17,6 +17,9 @@ pub enum StoreError {
     /// An account to delete is the only owner of these workspaces (named).
     #[error("the only owner of {}", .0.join(", "))]
     OnlyOwner(Vec<String>),
+    /// The workspace requires two-factor sign-in and the member has none.
+    #[error("the workspace requires two-factor sign-in")]
+    TwoFactorRequired,
     #[error("cannot use {0}: {1}")]
     Io(std::path::PathBuf, std::io::Error),
     #[error("a lock was poisoned by a panic")]

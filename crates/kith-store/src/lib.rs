@@ -17,6 +17,7 @@ mod outbox;
 mod roles;
 mod sessions;
 mod tokens;
+mod two_factor;
 mod users;
 mod webhooks;
 mod workspaces;
@@ -35,6 +36,7 @@ pub use outbox::{MailStatus, OutboxMail};
 pub use roles::CustomRole;
 pub use sessions::{LoginEvent, NewSession, SessionUser};
 pub use tokens::{ApiToken, NewToken};
+pub use two_factor::TotpSecret;
 pub use users::{NewUser, ProfileChange, Theme, User};
 pub use webhooks::{
     AfterAttempt, Attempt, AttemptOutcome, ClaimedDelivery, Delivery, NewDelivery, RetryPolicy,

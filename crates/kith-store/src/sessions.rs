@@ -76,8 +76,8 @@ impl Db {
                 SessionRow,
                 fetch_optional,
                 "SELECT s.csrf_token, s.last_seen_at, u.id, u.email, u.name, u.theme, \
-                 (u.avatar IS NOT NULL) AS has_avatar, u.created_at, u.updated_at \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 (u.avatar IS NOT NULL) AS has_avatar, (u.totp_enabled_at IS NOT NULL) AS two_factor, \
+                 u.created_at, u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
                 token_hash,
                 now,

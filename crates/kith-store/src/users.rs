@@ -42,6 +42,8 @@ pub struct User {
     pub name: String,
     pub theme: Theme,
     pub has_avatar: bool,
+    /// Signs in with a code from an authenticator app after the password.
+    pub two_factor: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -53,12 +55,13 @@ pub(crate) struct UserRow {
     name: String,
     theme: String,
     has_avatar: bool,
+    two_factor: bool,
     created_at: Millis,
     updated_at: Millis,
 }
 
-const USER_COLUMNS: &str =
-    "id, email, name, theme, (avatar IS NOT NULL) AS has_avatar, created_at, updated_at";
+const USER_COLUMNS: &str = "id, email, name, theme, (avatar IS NOT NULL) AS has_avatar, \
+     (totp_enabled_at IS NOT NULL) AS two_factor, created_at, updated_at";
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
@@ -70,6 +73,7 @@ impl TryFrom<UserRow> for User {
             name: row.name,
             theme: Theme::parse(&row.theme)?,
             has_avatar: row.has_avatar,
+            two_factor: row.two_factor,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -120,6 +124,7 @@ impl Db {
             name: new.name.to_owned(),
             theme: Theme::System,
             has_avatar: false,
+            two_factor: false,
             created_at: now,
             updated_at: now,
         })

@@ -56,6 +56,8 @@ pub struct Workspace {
     pub name: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Members without two-factor sign-in cannot enter it (set by an owner).
+    pub require_two_factor: bool,
 }
 
 /// A workspace with counts, for administrators of the instance.
@@ -167,6 +169,7 @@ impl Db {
             name: name.to_owned(),
             created_at: now,
             updated_at: now,
+            require_two_factor: false,
         };
         let mut tx = self.begin().await?;
         exec!(
@@ -188,25 +191,28 @@ impl Db {
         let mut conn = self.read().await?;
         let rows = fetch!(
             conn.ex(),
-            (Uuid, String, Millis, Millis, String),
+            (Uuid, String, Millis, Millis, bool, String),
             fetch_all,
-            "SELECT w.id, w.name, w.created_at, w.updated_at, m.role FROM memberships m \
+            "SELECT w.id, w.name, w.created_at, w.updated_at, w.require_two_factor, m.role FROM memberships m \
              JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 AND w.deleted_at IS NULL \
              ORDER BY w.created_at, w.id",
             user_id
         )?;
         rows.into_iter()
-            .map(|(id, name, created_at, updated_at, role)| {
-                Ok((
-                    Workspace {
-                        id,
-                        name,
-                        created_at,
-                        updated_at,
-                    },
-                    parse_role("memberships.role", role)?,
-                ))
-            })
+            .map(
+                |(id, name, created_at, updated_at, require_two_factor, role)| {
+                    Ok((
+                        Workspace {
+                            id,
+                            name,
+                            created_at,
+                            updated_at,
+                            require_two_factor,
+                        },
+                        parse_role("memberships.role", role)?,
+                    ))
+                },
+            )
             .collect()
     }
 
@@ -232,7 +238,9 @@ impl Db {
         }))
     }
 
-    /// A member's built-in role and custom role id, if they are a member.
+    /// A member's built-in role and custom role id, if they are a member. A member without
+    /// two-factor sign-in in a workspace that requires it is refused here, so that no surface
+    /// (session, API token, MCP) can let them in.
     pub(crate) async fn membership(
         &self,
         workspace_id: Uuid,
@@ -241,15 +249,21 @@ impl Db {
         let mut conn = self.read().await?;
         let row = fetch!(
             conn.ex(),
-            (String, Option<Uuid>),
+            (String, Option<Uuid>, bool),
             fetch_optional,
-            "SELECT m.role, m.custom_role_id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+            "SELECT m.role, m.custom_role_id, (w.require_two_factor AND u.totp_enabled_at IS NULL) \
+             FROM memberships m JOIN workspaces w ON w.id = m.workspace_id JOIN users u ON u.id = m.user_id \
              WHERE m.workspace_id = $1 AND m.user_id = $2 AND w.deleted_at IS NULL",
             workspace_id,
             user_id
         )?;
-        row.map(|(role, custom)| Ok((parse_role("memberships.role", role)?, custom)))
-            .transpose()
+        let Some((role, custom, lacks_two_factor)) = row else {
+            return Ok(None);
+        };
+        if lacks_two_factor {
+            return Err(StoreError::TwoFactorRequired);
+        }
+        Ok(Some((parse_role("memberships.role", role)?, custom)))
     }
 
     /// The store of one workspace's data.
@@ -406,9 +420,32 @@ impl WorkspaceStore<'_> {
             conn.ex(),
             Workspace,
             fetch_one,
-            "SELECT id, name, created_at, updated_at FROM workspaces WHERE id = $1",
+            "SELECT id, name, created_at, updated_at, require_two_factor FROM workspaces WHERE id = $1",
             self.id()
         )?)
+    }
+
+    /// Requires (or stops requiring) two-factor sign-in of every member. Turning it on is refused
+    /// while the owner asking has no two-factor sign-in of their own.
+    pub async fn set_require_two_factor(&self, required: bool) -> Result<Workspace, StoreError> {
+        if required && !self.db.two_factor_enabled(self.tenant.user_id()).await? {
+            return Err(StoreError::Rejected(kith_core::ApiError::refused_field(
+                kith_core::ErrorCode::Conflict,
+                "requireTwoFactor",
+                "turn on two-factor sign-in for your own account first (Settings → Security), or you could not enter the workspace either",
+            )));
+        }
+        {
+            let mut conn = self.db.write().await?;
+            exec!(
+                conn.ex(),
+                "UPDATE workspaces SET require_two_factor = $1, updated_at = $2 WHERE id = $3",
+                required,
+                now_millis(),
+                self.id()
+            )?;
+        }
+        self.get().await
     }
 
     pub async fn rename(&self, name: &str) -> Result<Workspace, StoreError> {
@@ -679,9 +716,9 @@ impl Db {
         let mut conn = self.read().await?;
         let rows = fetch!(
             conn.ex(),
-            (Uuid, String, Millis, Millis, Millis),
+            (Uuid, String, Millis, Millis, bool, Millis),
             fetch_all,
-            "SELECT w.id, w.name, w.created_at, w.updated_at, w.deleted_at FROM memberships m \
+            "SELECT w.id, w.name, w.created_at, w.updated_at, w.require_two_factor, w.deleted_at FROM memberships m \
              JOIN workspaces w ON w.id = m.workspace_id \
              WHERE m.user_id = $1 AND m.role = 'owner' AND w.deleted_at IS NOT NULL \
              ORDER BY w.deleted_at DESC, w.id",
@@ -690,14 +727,17 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(id, name, created_at, updated_at, deleted_at)| DeletedWorkspace {
-                    workspace: Workspace {
-                        id,
-                        name,
-                        created_at,
-                        updated_at,
-                    },
-                    deleted_at,
+                |(id, name, created_at, updated_at, require_two_factor, deleted_at)| {
+                    DeletedWorkspace {
+                        workspace: Workspace {
+                            id,
+                            name,
+                            created_at,
+                            updated_at,
+                            require_two_factor,
+                        },
+                        deleted_at,
+                    }
                 },
             )
             .collect())

@@ -77,6 +77,76 @@ pub fn operations() -> Vec<Op> {
         )
         .header("200", "Content-Disposition", "attachment; filename=\"kith-account-YYYY-MM-DD.json\""),
     ]
+    .into_iter()
+    .chain(two_factor())
+    .collect()
+}
+
+const TWO_FACTOR_LIMIT: &str = "too many wrong codes for the account (5 in 15 minutes), or wrong passwords (as for signing in)";
+
+fn recovery_codes() -> serde_json::Value {
+    closed(json!({ "recoveryCodes": {
+        "type": "array", "minItems": 10, "maxItems": 10,
+        "items": { "type": "string", "pattern": "^[a-z2-7]{5}-[a-z2-7]{5}$" },
+        "description": "Each signs in once in place of a code; shown only now",
+    } }))
+}
+
+fn current_password_body() -> serde_json::Value {
+    body(
+        json!({ "currentPassword": { "type": "string", "minLength": 1 } }),
+        &["currentPassword"],
+    )
+}
+
+fn two_factor() -> Vec<Op> {
+    vec![
+        Op::new("GET", "/api/v1/me/two-factor", "Me", "getTwoFactor", "Two-factor sign-in: on, being set up or off")
+            .answer(
+                "200",
+                "The state of two-factor sign-in",
+                closed(json!({
+                    "enabled": { "type": "boolean" },
+                    "settingUp": { "type": "boolean", "description": "A secret was made and no code has confirmed it yet" },
+                    "recoveryCodesLeft": { "type": "integer", "minimum": 0 },
+                })),
+            ),
+        Op::new("POST", "/api/v1/me/two-factor/setup", "Me", "setUpTwoFactor", "Make a secret for an authenticator app")
+            .describe("Two-factor sign-in is not on until POST /api/v1/me/two-factor/enable gets a right code. Calling this again replaces a secret not yet confirmed.")
+            .json_body(current_password_body())
+            .answer(
+                "200",
+                "The secret, base32 as apps take it typed in, and as an otpauth:// link for a QR code (TOTP: SHA-1, 6 digits, 30 seconds)",
+                closed(json!({
+                    "secret": { "type": "string", "pattern": "^[A-Z2-7]+$" },
+                    "otpauthUri": { "type": "string", "pattern": "^otpauth://totp/" },
+                })),
+            )
+            .refuses("403", "currentPassword is wrong")
+            .refuses("409", "two-factor sign-in is already on")
+            .refuses("429", TWO_FACTOR_LIMIT),
+        Op::new("POST", "/api/v1/me/two-factor/enable", "Me", "enableTwoFactor", "Turn two-factor sign-in on with the app's first code")
+            .json_body(body(
+                json!({ "code": { "type": "string", "description": "The 6 digits the app shows now" } }),
+                &["code"],
+            ))
+            .answer("200", "On: the ten recovery codes", recovery_codes())
+            .refuses("403", "the code is not the one the app shows now (details name code)")
+            .refuses("409", "nothing is being set up, or it is already on")
+            .refuses("429", TWO_FACTOR_LIMIT),
+        Op::new("POST", "/api/v1/me/two-factor/recovery-codes", "Me", "newRecoveryCodes", "Replace the recovery codes")
+            .json_body(current_password_body())
+            .answer("200", "Ten new recovery codes; the earlier ones no longer work", recovery_codes())
+            .refuses("403", "currentPassword is wrong")
+            .refuses("409", "two-factor sign-in is off")
+            .refuses("429", TWO_FACTOR_LIMIT),
+        Op::new("POST", "/api/v1/me/two-factor/disable", "Me", "disableTwoFactor", "Turn two-factor sign-in off")
+            .json_body(current_password_body())
+            .empty("204", "Off: the secret and the recovery codes are forgotten")
+            .refuses("403", "currentPassword is wrong")
+            .refuses("409", "a workspace the account is in requires two-factor sign-in (named)")
+            .refuses("429", TWO_FACTOR_LIMIT),
+    ]
 }
 
 fn signup() -> Op {
@@ -110,6 +180,10 @@ fn login() -> Op {
             json!({
                 "email": { "type": "string", "description": "Compared trimmed and lower-cased" },
                 "password": { "type": "string" },
+                "code": {
+                    "type": ["string", "null"],
+                    "description": "For an account with two-factor sign-in: the authenticator app's 6-digit code, or a recovery code",
+                },
             }),
             &["email", "password"],
         ))
@@ -117,9 +191,9 @@ fn login() -> Op {
         .header("200", "Set-Cookie", SESSION_COOKIES)
         .refuses(
             "401",
-            "wrong email or password (the same answer whether the account exists or not)",
+            "wrong email or password (the same answer whether the account exists or not); with the right password, two_factor_required when the account needs a code and none was sent, or a wrong or already used code",
         )
-        .refuses("429", "too many failed attempts for the account (10 in 15 minutes) or from the address (100); attempts after the third failure are slowed")
+        .refuses("429", "too many failed attempts for the account (10 in 15 minutes) or from the address (100), or too many wrong two-factor codes (5 in 15 minutes); attempts after the third failed password are slowed")
 }
 
 fn request_password_reset() -> Op {

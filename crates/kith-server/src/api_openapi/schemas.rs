@@ -144,7 +144,11 @@ pub fn components() -> Value {
 /// Each error status: its schema's name, when it is given, and the codes it carries.
 const ERRORS: [(&str, &str, &[&str]); 11] = [
     ("BadRequest", "400", &["bad_request", "validation_failed"]),
-    ("Unauthenticated", "401", &["unauthenticated"]),
+    (
+        "Unauthenticated",
+        "401",
+        &["unauthenticated", "two_factor_required"],
+    ),
     ("Forbidden", "403", &["forbidden"]),
     ("NotFound", "404", &["not_found", "invalid_token"]),
     ("Timeout", "408", &["timeout"]),
@@ -219,6 +223,7 @@ fn me() -> Value {
         "email": string(),
         "theme": { "type": "string", "enum": ["light", "dark", "system"] },
         "avatarUrl": { "type": ["string", "null"], "description": "/api/v1/me/avatar when there is one" },
+        "twoFactor": { "type": "boolean", "description": "Whether signing in also takes a code from an authenticator app" },
         "createdAt": time(),
         "updatedAt": time(),
     }))
@@ -228,6 +233,7 @@ fn workspace() -> Value {
     closed(json!({
         "id": uuid(), "name": string(),
         "role": { "$ref": "#/components/schemas/RoleName", "description": "The caller's role in it" },
+        "requireTwoFactor": { "type": "boolean", "description": "Whether members without two-factor sign-in are kept out" },
         "createdAt": time(), "updatedAt": time(),
     }))
 }

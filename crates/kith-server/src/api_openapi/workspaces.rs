@@ -6,11 +6,12 @@ use serde_json::{Value, json};
 
 use crate::workspaces::paths::{
     AUDIT, CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS,
-    WEBHOOK, WEBHOOK_DELIVERIES, WEBHOOK_TEST, WEBHOOKS, WORKSPACE,
+    TWO_FACTOR, WEBHOOK, WEBHOOK_DELIVERIES, WEBHOOK_TEST, WEBHOOKS, WORKSPACE,
 };
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
 const NEEDS_ADMIN: &str = "the caller's role is below admin";
+const NO_TWO_FACTOR: &str = "the workspace requires two-factor sign-in and the caller's account has none (details name twoFactor)";
 
 pub fn operations() -> Vec<Op> {
     let mut all = workspaces();
@@ -74,7 +75,9 @@ pub(super) fn member_op(
     id: &str,
     summary: &str,
 ) -> Op {
-    Op::new(method, path, tag, id, summary).refuses("404", NOT_A_MEMBER)
+    Op::new(method, path, tag, id, summary)
+        .refuses("404", NOT_A_MEMBER)
+        .refuses("403", NO_TWO_FACTOR)
 }
 
 /// An operation on one workspace, for its admins and owners.
@@ -132,6 +135,18 @@ fn workspaces() -> Vec<Op> {
         )
         .json_body(name_body())
         .answer("200", "The workspace as renamed", schema_ref("Workspace")),
+        member_op(
+            "PUT",
+            TWO_FACTOR,
+            "Workspaces",
+            "requireTwoFactor",
+            "Require two-factor sign-in of every member, or stop requiring it",
+        )
+        .describe("While required, members (and their API tokens) without two-factor sign-in are refused with 403 on every route of the workspace. Only an owner with two-factor sign-in of their own can turn it on.")
+        .json_body(body(json!({ "required": { "type": "boolean" } }), &["required"]))
+        .answer("200", "The workspace", schema_ref("Workspace"))
+        .refuses("403", "the caller is not an owner")
+        .refuses("409", "the owner asking has no two-factor sign-in of their own (details name requireTwoFactor)"),
         member_op(
             "DELETE",
             WORKSPACE,

@@ -127,6 +127,9 @@ pub fn invalid_invitation() -> ApiError {
 pub struct LoginBody {
     email: String,
     password: String,
+    /// The authenticator app's code, or a recovery code, for an account with two-factor sign-in.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 pub async fn login(
@@ -135,16 +138,25 @@ pub async fn login(
     jar: CookieJar,
     Json(body): Json<LoginBody>,
 ) -> AppResult<(CookieJar, Json<Value>)> {
-    let (user, jar) = sign_in(&state, &body.email, &body.password, &client, jar).await?;
+    let (user, jar) = sign_in(
+        &state,
+        &body.email,
+        &body.password,
+        body.code.as_deref(),
+        &client,
+        jar,
+    )
+    .await?;
     Ok((jar, Json(me_json(&user))))
 }
 
-/// Checks a password (throttled, with its sign-in history) and opens a session: for the JSON
-/// login and for the OAuth consent page's form.
+/// Checks a password (throttled, with its sign-in history) and, for an account with two-factor
+/// sign-in, its code; then opens a session.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: &str,
+    code: Option<&str>,
     client: &ClientInfo,
     jar: CookieJar,
 ) -> AppResult<(User, CookieJar)> {
@@ -174,6 +186,9 @@ pub async fn sign_in(
         }
     };
     throttle::record_success(state, &email).await?;
+    if user.two_factor {
+        super::two_factor::check_sign_in_code(state, &user, code, client).await?;
+    }
     state
         .db
         .record_login_event(user.id, "login", &client.ip, &client.user_agent)

@@ -72,7 +72,7 @@ pub async fn update(
 }
 
 /// Checks the account's current password, under the same throttle as signing in.
-async fn check_current_password(
+pub(super) async fn check_current_password(
     state: &AppState,
     me: &CurrentUser,
     client: &ClientInfo,

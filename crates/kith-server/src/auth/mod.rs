@@ -7,6 +7,7 @@ pub mod password;
 pub mod session;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 
 pub use account::{effective_signup_policy, invalid_invitation, sign_in};
 pub use session::CurrentUser;
@@ -36,6 +37,14 @@ pub fn routes() -> Routes {
         .delete("/api/v1/me/avatar", me::delete_avatar)
         .get("/api/v1/me/logins", me::logins)
         .get("/api/v1/me/export", export::export)
+        .get("/api/v1/me/two-factor", two_factor::status)
+        .post("/api/v1/me/two-factor/setup", two_factor::setup)
+        .post("/api/v1/me/two-factor/enable", two_factor::enable)
+        .post(
+            "/api/v1/me/two-factor/recovery-codes",
+            two_factor::new_codes,
+        )
+        .post("/api/v1/me/two-factor/disable", two_factor::disable)
 }
 
 /// Collects field errors so that one answer names every wrong field, not just the first.

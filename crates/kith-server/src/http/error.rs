@@ -38,6 +38,11 @@ impl From<StoreError> for AppError {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
+            StoreError::TwoFactorRequired => ApiError::refused_field(
+                ErrorCode::Forbidden,
+                "twoFactor",
+                "this workspace requires two-factor sign-in: turn it on for your account in Settings → Security, then come back",
+            ),
             StoreError::LastOwner => ApiError::conflict(
                 "a workspace must keep at least one owner: make someone else owner first (transfer ownership)",
             ),

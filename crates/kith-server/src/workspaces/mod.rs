@@ -17,6 +17,7 @@ use crate::http::routes::Routes;
 /// The route patterns shared by the router and the `/api/v1` OpenAPI document.
 pub(crate) mod paths {
     pub const WORKSPACE: &str = "/api/v1/workspaces/{workspace_id}";
+    pub const TWO_FACTOR: &str = "/api/v1/workspaces/{workspace_id}/two-factor";
     pub const MEMBER: &str = "/api/v1/workspaces/{workspace_id}/members/{user_id}";
     pub const INVITATIONS: &str = "/api/v1/workspaces/{workspace_id}/invitations";
     pub const TOKENS: &str = "/api/v1/workspaces/{workspace_id}/tokens";
@@ -44,6 +45,7 @@ pub fn routes() -> Routes {
         .get(WORKSPACE, routes::show)
         .patch(WORKSPACE, routes::rename)
         .delete(WORKSPACE, routes::delete)
+        .put(TWO_FACTOR, routes::require_two_factor)
         .get("/api/v1/workspaces/{workspace_id}/members", members::list)
         .patch(MEMBER, members::change_role)
         .delete(MEMBER, members::remove)

@@ -61,6 +61,31 @@ pub async fn rename(
     Ok(Json(workspace_json(&workspace, access.role())))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwoFactorBody {
+    required: bool,
+}
+
+/// Requires two-factor sign-in of every member (or stops requiring it). Members without it are
+/// refused at once on this instance; API tokens held by them stop working here at once too, and
+/// on other instances within the token cache's few seconds.
+pub async fn require_two_factor(
+    State(state): State<AppState>,
+    access: Owner,
+    Json(body): Json<TwoFactorBody>,
+) -> AppResult<Json<Value>> {
+    let workspace = access
+        .store(&state)
+        .set_require_two_factor(body.required)
+        .await?;
+    state
+        .token_cache
+        .forget_workspace(access.tenant.workspace_id());
+    tracing::info!(workspace = %workspace.id, required = body.required, "two-factor requirement changed");
+    Ok(Json(workspace_json(&workspace, access.role())))
+}
+
 pub async fn delete(State(state): State<AppState>, access: Owner) -> AppResult<StatusCode> {
     access.store(&state).delete().await?;
     state

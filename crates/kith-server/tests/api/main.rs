@@ -18,6 +18,7 @@ mod records;
 mod resilience;
 mod tls;
 mod tokens;
+mod two_factor;
 mod views;
 mod web;
 mod webhooks;
