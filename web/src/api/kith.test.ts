@@ -33,7 +33,7 @@ afterEach(() => {
 
 describe("the account's calls", () => {
   it("changes the email with the current password", async () => {
-    answering(200, { id: "u", name: "Ada", email: "new@x.io", theme: "system", avatarUrl: null });
+    answering(200, { id: "u", name: "Ada", email: "new@x.io", theme: "system", avatarUrl: null, twoFactor: false });
     await api.updateMe({ name: "Ada", email: "new@x.io", currentPassword: "secret-123" });
     expect(sent()).toMatchObject({
       path: "/api/v1/me",

@@ -15,6 +15,14 @@ export interface Me {
   email: string;
   theme: "system" | "light" | "dark";
   avatarUrl: string | null;
+  /** Signing in also takes a code from an authenticator app. */
+  twoFactor: boolean;
+}
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  settingUp: boolean;
+  recoveryCodesLeft: number;
 }
 
 export type Role = "owner" | "admin" | "member" | "viewer";
@@ -23,6 +31,8 @@ export interface Workspace {
   id: string;
   name: string;
   role: Role;
+  /** Members without two-factor sign-in are kept out. */
+  requireTwoFactor: boolean;
 }
 
 export interface SelectOption {
@@ -380,8 +390,20 @@ const recordPath = (plural: string, id: string) => `/rest/${encodeURIComponent(p
 
 export const api = {
   me: () => request<Me>("/api/v1/me"),
-  logIn: (email: string, password: string) =>
-    request<Me>("/api/v1/auth/login", { method: "POST", body: { email, password } }),
+  /** `code`: the authenticator app's code or a recovery code, once the server has asked for one. */
+  logIn: (email: string, password: string, code?: string) =>
+    request<Me>("/api/v1/auth/login", { method: "POST", body: code ? { email, password, code } : { email, password } }),
+  twoFactor: () => request<TwoFactorStatus>("/api/v1/me/two-factor"),
+  setUpTwoFactor: (currentPassword: string) =>
+    request<{ secret: string; otpauthUri: string }>("/api/v1/me/two-factor/setup", { method: "POST", body: { currentPassword } }),
+  enableTwoFactor: (code: string) =>
+    request<{ recoveryCodes: string[] }>("/api/v1/me/two-factor/enable", { method: "POST", body: { code } }),
+  newRecoveryCodes: (currentPassword: string) =>
+    request<{ recoveryCodes: string[] }>("/api/v1/me/two-factor/recovery-codes", { method: "POST", body: { currentPassword } }),
+  disableTwoFactor: (currentPassword: string) =>
+    request<void>("/api/v1/me/two-factor/disable", { method: "POST", body: { currentPassword } }),
+  requireTwoFactor: (workspace: string, required: boolean) =>
+    request<Workspace>(workspacePath(workspace, "two-factor"), { method: "PUT", body: { required } }),
   signUp: (name: string, email: string, password: string, inviteToken?: string) =>
     request<Me>("/api/v1/auth/signup", { method: "POST", body: { name, email, password, inviteToken: inviteToken ?? null } }),
   requestPasswordReset: (email: string) =>

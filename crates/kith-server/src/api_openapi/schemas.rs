@@ -352,7 +352,7 @@ fn custom_role() -> Value {
 
 fn login_event() -> Value {
     closed(json!({
-        "kind": { "type": "string", "enum": ["signup", "login", "login_failed", "password_changed"] },
+        "kind": { "type": "string", "enum": ["signup", "login", "login_failed", "password_changed", "two_factor_enabled", "two_factor_disabled", "two_factor_failed"] },
         "at": time(), "ip": string(), "userAgent": string(),
     }))
 }

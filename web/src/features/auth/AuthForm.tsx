@@ -16,6 +16,8 @@ export function AuthForm({ mode }: Props) {
   const next = new URLSearchParams(useRawSearch()).get("next");
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // Set once the server says the password was right and the account also needs its code.
+  const [askCode, setAskCode] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -28,11 +30,17 @@ export function AuthForm({ mode }: Props) {
         await api.signUp(field("name"), field("email"), field("password"));
         await api.createWorkspace(field("workspace") || `${field("name")}'s workspace`);
       } else {
-        await api.logIn(field("email"), field("password"));
+        const [email, password] = [field("email"), field("password")];
+        await (askCode ? api.logIn(email, password, field("code").trim()) : api.logIn(email, password));
       }
       await queries.invalidateQueries();
       navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
     } catch (caught) {
+      if (caught instanceof ApiError && caught.code === "two_factor_required") {
+        setAskCode(true);
+        setError(null);
+        return;
+      }
       setError(caught instanceof ApiError ? caught : new ApiError(0, "unknown", String(caught)));
     } finally {
       setBusy(false);
@@ -64,6 +72,14 @@ export function AuthForm({ mode }: Props) {
           error={error}
         />
         {signup && <Field name="workspace" label="Workspace name" autoComplete="organization" error={error} required={false} />}
+        {askCode && (
+          <>
+            <p className="muted" role="status">
+              Two-factor sign-in is on for this account: enter the 6-digit code your authenticator app shows, or one of your recovery codes.
+            </p>
+            <Field name="code" label="Two-factor code" autoComplete="one-time-code" inputMode="numeric" error={error} autoFocus />
+          </>
+        )}
         <button className="primary" type="submit" disabled={busy}>
           {signup ? "Create account" : "Sign in"}
         </button>
@@ -95,9 +111,11 @@ interface FieldProps {
   autoComplete: string;
   error: ApiError | null;
   required?: boolean;
+  inputMode?: "numeric";
+  autoFocus?: boolean;
 }
 
-function Field({ name, label, type = "text", autoComplete, error, required = true }: FieldProps) {
+function Field({ name, label, type = "text", autoComplete, error, required = true, inputMode, autoFocus }: FieldProps) {
   const message = error?.forField(name);
   return (
     <label className="field">
@@ -107,6 +125,8 @@ function Field({ name, label, type = "text", autoComplete, error, required = tru
         type={type}
         autoComplete={autoComplete}
         required={required}
+        inputMode={inputMode}
+        autoFocus={autoFocus}
         aria-invalid={message ? true : undefined}
         aria-describedby={message ? `${name}-error` : undefined}
       />

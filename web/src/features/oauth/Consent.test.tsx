@@ -12,7 +12,7 @@ const { api } = vi.hoisted(() => ({
 }));
 vi.mock("../../api/kith", () => ({ api }));
 
-const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "dark", avatarUrl: null };
+const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "dark", avatarUrl: null, twoFactor: false };
 const search = "response_type=code&client_id=c1&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=a%26b%2541";
 const asked: AuthorizationPrompt = {
   client: { id: "c1", name: "Claude <Desktop>" },

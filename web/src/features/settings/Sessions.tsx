@@ -7,6 +7,9 @@ const KINDS: Record<string, string> = {
   login: "Signed in",
   login_failed: "Failed sign-in",
   password_changed: "Password changed",
+  two_factor_enabled: "Two-factor sign-in turned on",
+  two_factor_disabled: "Two-factor sign-in turned off",
+  two_factor_failed: "Wrong two-factor code",
 };
 
 /** The account's recent sign-ins, and ending every other session. */
@@ -63,7 +66,7 @@ function LoginTable({ logins }: { logins: Login[] }) {
       </thead>
       <tbody>
         {logins.map((login, index) => (
-          <tr key={`${login.at}-${index}`} className={login.kind === "login_failed" ? "problem" : undefined}>
+          <tr key={`${login.at}-${index}`} className={login.kind === "login_failed" || login.kind === "two_factor_failed" ? "problem" : undefined}>
             <td>{KINDS[login.kind] ?? login.kind}</td>
             <td>{formatTime(login.at)}</td>
             <td>{login.ip ?? "—"}</td>

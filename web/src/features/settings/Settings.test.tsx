@@ -13,7 +13,7 @@ const { api } = vi.hoisted(() => ({
 }));
 vi.mock("../../api/kith", () => ({ api }));
 
-const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "system", avatarUrl: null };
+const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "system", avatarUrl: null, twoFactor: false };
 const bob: Member = { userId: "u2", name: "Bob", email: "bob@x.io", role: "member", customRole: null, joinedAt: "2026-01-01T00:00:00Z" };
 
 beforeEach(() => {

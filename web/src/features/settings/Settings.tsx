@@ -4,6 +4,7 @@ import type { Me } from "../../api/kith";
 import { useRoleAtLeast } from "./common";
 import { Profile } from "./Profile";
 import { Sessions } from "./Sessions";
+import { Security } from "./Security";
 import { Members } from "./Members";
 import { Roles } from "./Roles";
 import { Tokens } from "./Tokens";
@@ -31,6 +32,7 @@ interface Section {
 export const SECTIONS: Section[] = [
   { slug: "profile", title: "Profile", component: Profile },
   { slug: "sessions", title: "Sessions & sign-ins", component: Sessions },
+  { slug: "security", title: "Security", component: Security },
   { slug: "members", title: "Members", component: Members },
   { slug: "roles", title: "Roles", component: Roles },
   { slug: "tokens", title: "API tokens", adminOnly: true, component: Tokens },

@@ -11,7 +11,7 @@ const { api } = vi.hoisted(() => ({
 }));
 vi.mock("../../api/kith", () => ({ api }));
 
-const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "system", avatarUrl: null };
+const me: Me = { id: "u1", name: "Ada", email: "ada@x.io", theme: "system", avatarUrl: null, twoFactor: false };
 const listed: ApiToken = {
   id: "t1", name: "Zapier", scopes: ["records:read"], objects: null, role: "member", customRole: null,
   createdBy: { id: "u1", name: "Ada" }, createdAt: "2026-01-01T00:00:00Z", expiresAt: null, lastUsedAt: null,

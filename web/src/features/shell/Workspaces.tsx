@@ -1,6 +1,6 @@
 import { Suspense, lazy, useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { Redirect, Route, Switch, useParams, useSearch } from "wouter";
+import { Link, Redirect, Route, Switch, useParams, useSearch } from "wouter";
 import { api, type Me } from "../../api/kith";
 import { SETTINGS, Sidebar } from "./Sidebar";
 import { RecordList } from "../records/RecordList";
@@ -56,9 +56,13 @@ function InWorkspace({ me }: { me: Me }) {
   // Tasks open as their own screen, which takes no parameters: any (?view=table, then the
   // table's own sort, filter, kanban…) means the generic list, so its controls keep working.
   const asTable = new URLSearchParams(useSearch()).size > 0;
+  const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: api.workspaces });
+  const open = workspaces.data?.find((w) => w.id === workspace);
   return (
     <Shell me={me} workspace={workspace} current={plural}>
-      {id === "import" ? (
+      {open?.requireTwoFactor && !me.twoFactor ? (
+        <TwoFactorNeeded workspace={workspace} name={open.name} />
+      ) : id === "import" ? (
         <Suspense fallback={<p className="muted" aria-busy="true">Loading…</p>}>
           <ImportPage key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
         </Suspense>
@@ -70,6 +74,19 @@ function InWorkspace({ me }: { me: Me }) {
         <RecordList key={`${workspace}/${plural}`} workspace={workspace} plural={plural} />
       )}
     </Shell>
+  );
+}
+
+/** In place of a workspace that keeps out members without two-factor sign-in. */
+function TwoFactorNeeded({ workspace, name }: { workspace: string; name: string }) {
+  return (
+    <section className="settings-card" aria-labelledby="two-factor-needed">
+      <h1 id="two-factor-needed">{name} requires two-factor sign-in</h1>
+      <p>Its owners keep out accounts that sign in with a password alone. Turn on two-factor sign-in for your account, then come back.</p>
+      <p>
+        <Link href={`/w/${workspace}/settings/security`}>Set up two-factor sign-in</Link>
+      </p>
+    </section>
   );
 }
 

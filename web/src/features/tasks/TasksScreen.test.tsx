@@ -29,7 +29,7 @@ const tasks: ObjectMeta = {
 const late: KithRecord = { id: "a", title: "Call Ada", status: "TODO", dueAt: "2020-01-01T10:00:00Z", assigneeId: "u1" };
 
 beforeEach(() => {
-  api.me.mockResolvedValue({ id: "u1", name: "Ada", email: "ada@x.co", theme: "system", avatarUrl: null });
+  api.me.mockResolvedValue({ id: "u1", name: "Ada", email: "ada@x.co", theme: "system", avatarUrl: null, twoFactor: false });
   api.objects.mockResolvedValue([tasks]);
   api.page.mockResolvedValue({ records: [late], endCursor: null, hasNextPage: false });
   api.members.mockResolvedValue([]);
