@@ -7,7 +7,7 @@ use kith_server::auth::tokens::random_token;
 use kith_server::config::Config;
 use kith_server::http::rfc3339;
 use kith_server::serve::{self, StartupError};
-use kith_store::{Db, NewUser};
+use kith_store::{Db, KeyRing, NewUser, Place, Resealed};
 use std::io::BufRead;
 
 #[derive(Subcommand)]
@@ -32,6 +32,11 @@ pub enum AdminCommand {
     },
     /// List every workspace with its members and owners
     ListWorkspaces,
+    /// Re-seal every encrypted value (sensitive fields, webhook and two-factor secrets) with a new
+    /// key; servers keep running. With the key file, writes a new key into it; with
+    /// KITH_SECRET_KEY, seals with it and opens with KITH_PREVIOUS_SECRET_KEYS. Run it again to
+    /// go on if it was interrupted
+    RotateKey,
     /// Show the newest mails in the outbox (where mail waits when no SMTP server is configured)
     Outbox {
         /// Only mails to this address
@@ -70,9 +75,98 @@ pub async fn run(command: AdminCommand, config: Config) -> Result<(), AdminError
         } => reset_password(&db, &email, password_stdin).await,
         AdminCommand::ListWorkspaces => list_workspaces(&db).await,
         AdminCommand::Outbox { to, limit } => outbox(&db, to.as_deref(), limit).await,
+        AdminCommand::RotateKey => rotate_key(&db, &config).await,
     };
     db.close().await;
     result
+}
+
+/// How long running servers may take to see a rewritten key file (they look every two seconds).
+const KEY_FILE_NOTICED: std::time::Duration = std::time::Duration::from_secs(3);
+
+async fn rotate_key(db: &Db, config: &Config) -> Result<(), AdminError> {
+    let key_file = config.secret_key.is_none().then(|| serve::key_file(config));
+    if let Some(path) = &key_file {
+        let ring = read_key_file(path)?;
+        if ring.previous.is_empty() {
+            let rotated = ring.rotated_to(KeyRing::new_key()?);
+            serve::replace_key_file(path, &rotated).map_err(key_file_error(path))?;
+            println!(
+                "wrote a new key to {}; the old one stays on its second line until every value is sealed with the new one",
+                path.display()
+            );
+        } else {
+            println!(
+                "{} already holds a new key and {} earlier one(s) (an interrupted rotation): going on with it",
+                path.display(),
+                ring.previous.len()
+            );
+        }
+        // From now on every running server seals with the new key.
+        tokio::time::sleep(KEY_FILE_NOTICED).await;
+    }
+    let mut report = |place: Place<'_>, so_far: Resealed| {
+        let place = match place {
+            Place::Accounts => "two-factor secrets".to_owned(),
+            Place::Webhooks => "webhook secrets".to_owned(),
+            Place::Field {
+                workspace,
+                object,
+                field,
+            } => format!("workspace {workspace}, {object}.{field}"),
+        };
+        println!(
+            "{place}: done ({} re-sealed so far, {} already were)",
+            so_far.moved, so_far.current
+        );
+    };
+    let first = db.reseal_all(&mut report).await?;
+    // A value a server sealed with the old key just before it saw the new one is found by a
+    // second pass; the rotation is over when a pass finds none.
+    let mut moved = first.moved;
+    for pass in 2.. {
+        let again = db.reseal_all(&mut |_, _| {}).await?;
+        if again.moved == 0 {
+            break;
+        }
+        if pass == 5 {
+            return Err(AdminError::Refused(format!(
+                "pass {pass} still found {} value(s) sealed with an old key: a server is running with an old KITH_SECRET_KEY or key file; update it and run this again",
+                again.moved
+            )));
+        }
+        moved += again.moved;
+    }
+    println!(
+        "{moved} value(s) re-sealed, {} already sealed with the new key",
+        first.current
+    );
+    match &key_file {
+        Some(path) => {
+            let ring = read_key_file(path)?;
+            serve::replace_key_file(path, &KeyRing::single(ring.current))
+                .map_err(key_file_error(path))?;
+            println!(
+                "every value is sealed with the new key, and the old key is no longer in {}: a backup of the database made before now needs the copy of the key file made with it",
+                path.display()
+            );
+        }
+        None => println!(
+            "every value is sealed with KITH_SECRET_KEY: KITH_PREVIOUS_SECRET_KEYS can now be removed from every instance"
+        ),
+    }
+    Ok(())
+}
+
+fn read_key_file(path: &std::path::Path) -> Result<KeyRing, AdminError> {
+    let text = std::fs::read_to_string(path).map_err(key_file_error(path))?;
+    KeyRing::parse_file(&text).map_err(|message| {
+        AdminError::Refused(format!("the key file {} {message}", path.display()))
+    })
+}
+
+fn key_file_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AdminError + '_ {
+    move |e| AdminError::Refused(format!("cannot use the key file {}: {e}", path.display()))
 }
 
 /// The new password: read from stdin, or generated (and then printed, since nobody else knows it).

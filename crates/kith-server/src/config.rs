@@ -79,6 +79,14 @@ pub struct Settings {
     /// Key for sensitive field values: 32 bytes as base64 or hex [default: a key file created in the data directory]
     #[arg(long, env = "KITH_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Earlier keys, comma-separated, that still open what they sealed until `kith admin rotate-key` has re-sealed it (with KITH_SECRET_KEY; the key file keeps them on its later lines)
+    #[arg(
+        long,
+        env = "KITH_PREVIOUS_SECRET_KEYS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub previous_secret_keys: Option<String>,
     /// Days a record stays in the trash before it is deleted for good [default: 30]
     #[arg(long, env = "KITH_TRASH_RETENTION_DAYS", global = true)]
     pub trash_retention_days: Option<u64>,
@@ -156,6 +164,8 @@ pub struct Config {
     pub import_retention: Duration,
     /// The key of `KITH_SECRET_KEY`, if given (otherwise the key file is used).
     pub secret_key: Option<[u8; 32]>,
+    /// `KITH_PREVIOUS_SECRET_KEYS`: keys that open values, and seal none.
+    pub previous_secret_keys: Vec<[u8; 32]>,
     /// Origins (as `scheme://host[:port]`) of browser-based MCP clients allowed to call `/mcp`
     /// besides the public URL's.
     pub mcp_origins: Vec<String>,
@@ -253,6 +263,7 @@ impl Settings {
                 .workspace_retention_days
                 .or(fallback.workspace_retention_days),
             secret_key: self.secret_key.or(fallback.secret_key),
+            previous_secret_keys: self.previous_secret_keys.or(fallback.previous_secret_keys),
             mcp_origins: self.mcp_origins.or(fallback.mcp_origins),
             tls_cert: self.tls_cert.or(fallback.tls_cert),
             tls_key: self.tls_key.or(fallback.tls_key),
@@ -325,6 +336,8 @@ impl Config {
         if let Some(smtp) = &s.smtp_url {
             check_smtp_url(smtp)?;
         }
+        let previous_secret_keys =
+            previous_secret_keys(s.previous_secret_keys.as_deref(), s.secret_key.is_some())?;
         let mail_from = s
             .mail_from
             .unwrap_or_else(|| "Kith <kith@localhost>".to_owned());
@@ -411,6 +424,7 @@ impl Config {
                 )? * 86_400,
             ),
             secret_key: s.secret_key.as_deref().map(parse_secret_key).transpose()?,
+            previous_secret_keys,
             mcp_origins: s
                 .mcp_origins
                 .as_deref()
@@ -496,6 +510,13 @@ impl Config {
             ("user_rate_limit", self.user_rate_limit.to_string()),
             ("secret_key", self.secret_key_source()),
             (
+                "previous_secret_keys",
+                match self.previous_secret_keys.len() {
+                    0 => "(none)".to_owned(),
+                    n => format!("*** ({n} keys)"),
+                },
+            ),
+            (
                 "trash_retention_days",
                 (self.trash_retention.as_secs() / 86_400).to_string(),
             ),
@@ -550,23 +571,36 @@ impl Config {
 
 /// 32 bytes, written as base64 (44 characters) or hex (64).
 pub fn parse_secret_key(text: &str) -> Result<[u8; 32], ConfigError> {
-    use base64::Engine as _;
-    let text = text.trim();
-    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        (0..32)
-            .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-            .collect::<Vec<u8>>()
-    } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .unwrap_or_default()
+    kith_store::parse_key(text).map_err(|message| invalid("KITH_SECRET_KEY", message))
+}
+
+/// `KITH_PREVIOUS_SECRET_KEYS`, which only `KITH_SECRET_KEY` takes: the key file holds its
+/// earlier keys itself.
+fn previous_secret_keys(
+    text: Option<&str>,
+    with_secret_key: bool,
+) -> Result<Vec<[u8; 32]>, ConfigError> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
     };
-    bytes.try_into().map_err(|_| {
-        invalid(
-            "KITH_SECRET_KEY",
-            "must be 32 bytes written as base64 (44 characters) or hex (64 characters); `openssl rand -base64 32` makes one",
-        )
-    })
+    if !with_secret_key {
+        return Err(invalid(
+            "KITH_PREVIOUS_SECRET_KEYS",
+            "needs KITH_SECRET_KEY; with the key file, earlier keys are its later lines",
+        ));
+    }
+    text.split(',')
+        .filter(|key| !key.trim().is_empty())
+        .enumerate()
+        .map(|(i, key)| {
+            kith_store::parse_key(key).map_err(|message| {
+                invalid(
+                    "KITH_PREVIOUS_SECRET_KEYS",
+                    format!("key {}: {message}", i + 1),
+                )
+            })
+        })
+        .collect()
 }
 
 /// `KITH_TLS_CERT` and `KITH_TLS_KEY` come together; a redirect from HTTP needs both.

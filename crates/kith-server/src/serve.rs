@@ -6,7 +6,7 @@ use crate::auth::password::Hasher;
 use crate::auth::throttle;
 use crate::config::{Config, ConfigError};
 use crate::mail::Mailer;
-use kith_store::{Db, DbOptions, JobRunner, StoreError, redact_url};
+use kith_store::{Db, DbOptions, JobRunner, KeyRing, StoreError, redact_url};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +29,8 @@ pub enum StartupError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the key file {path} {message}: restore it from your backup, or set KITH_SECRET_KEY")]
+    KeyFile { path: PathBuf, message: String },
     #[error(
         "cannot open the database {url}: {source}; check KITH_DATABASE_URL (or --database-url)"
     )]
@@ -48,13 +50,15 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
     if config.uses_sqlite() {
         ensure_writable_dir(&config.data_dir)?;
     }
+    let (keys, key_file) = key_ring(config)?;
     let options = DbOptions {
         url: config.database_url.clone(),
         max_connections: config.db_max_connections,
         open_workspace_files: config.open_workspace_files,
         connect_timeout: Duration::from_secs(10),
         data_dir: config.data_dir.clone(),
-        secret_key: secret_key(config)?,
+        keys,
+        key_file,
     };
     let url = redact_url(&config.database_url);
     let db = Db::connect(&options)
@@ -69,34 +73,56 @@ pub async fn open_database(config: &Config) -> Result<Db, StartupError> {
     Ok(db)
 }
 
-/// `KITH_SECRET_KEY`, or the key file in the data directory, created (readable by its owner
-/// only) on first start. Several instances sharing a database must share `KITH_SECRET_KEY`.
-fn secret_key(config: &Config) -> Result<[u8; 32], StartupError> {
-    use base64::Engine as _;
+/// `KITH_SECRET_KEY` with `KITH_PREVIOUS_SECRET_KEYS`, or the key file in the data directory,
+/// created (readable by its owner only) on first start; with the file, where it is. Several
+/// instances sharing a database must share `KITH_SECRET_KEY`.
+pub fn key_ring(config: &Config) -> Result<(KeyRing, Option<PathBuf>), StartupError> {
     if let Some(key) = config.secret_key {
-        return Ok(key);
+        let ring = KeyRing {
+            current: key,
+            previous: config.previous_secret_keys.clone(),
+        };
+        return Ok((ring, None));
     }
-    let path = config.data_dir.join(crate::config::SECRET_KEY_FILE);
+    let path = key_file(config);
     let fail = |source| StartupError::DataDir {
         path: path.clone(),
         source,
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => crate::config::parse_secret_key(&text).map_err(StartupError::Config),
+        Ok(text) => {
+            let ring = KeyRing::parse_file(&text).map_err(|message| StartupError::KeyFile {
+                path: path.clone(),
+                message,
+            })?;
+            Ok((ring, Some(path)))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(&config.data_dir).map_err(fail)?;
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| fail(std::io::Error::other(e.to_string())))?;
-            write_private(
-                &path,
-                &base64::engine::general_purpose::STANDARD.encode(key),
-            )
-            .map_err(fail)?;
+            let key = KeyRing::new_key().map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+            let ring = KeyRing::single(key);
+            write_private(&path, &ring.to_file()).map_err(fail)?;
             tracing::info!(path = %path.display(), "created the key for sensitive fields; back it up with the data");
-            Ok(key)
+            Ok((ring, Some(path)))
         }
         Err(e) => Err(fail(e)),
     }
+}
+
+pub fn key_file(config: &Config) -> PathBuf {
+    config.data_dir.join(crate::config::SECRET_KEY_FILE)
+}
+
+/// Replaces the key file with `ring`, at once (a new file renamed over it), readable by its owner
+/// only.
+pub fn replace_key_file(path: &std::path::Path, ring: &KeyRing) -> std::io::Result<()> {
+    let fresh = path.with_extension("key.new");
+    match std::fs::remove_file(&fresh) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    write_private(&fresh, &ring.to_file())?;
+    std::fs::rename(&fresh, path)
 }
 
 /// Creates a file readable and writable by its owner only.

@@ -30,8 +30,10 @@ pub struct DbOptions {
     pub connect_timeout: Duration,
     /// Where SQLite keeps one file per workspace (`workspaces/{id}.db`).
     pub data_dir: PathBuf,
-    /// The key sensitive field values are encrypted with.
-    pub secret_key: [u8; 32],
+    /// The keys encrypted values are sealed and opened with.
+    pub keys: crate::KeyRing,
+    /// The key file they came from, followed when it changes (`kith admin rotate-key`).
+    pub key_file: Option<PathBuf>,
     /// SQLite: how many workspace files stay open while nobody uses them (see [`WorkspaceFiles`]).
     pub open_workspace_files: usize,
 }
@@ -427,7 +429,7 @@ impl Db {
             written: Arc::default(),
             first_opens: Arc::default(),
             live_imports: Arc::default(),
-            cipher: crate::Cipher::new(&options.secret_key),
+            cipher: crate::Cipher::with_keys(&options.keys, options.key_file.as_deref()),
         })
     }
 

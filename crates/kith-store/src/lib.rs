@@ -15,6 +15,7 @@ mod jobs;
 mod oauth;
 mod outbox;
 mod roles;
+mod rotation;
 mod sessions;
 mod tokens;
 mod two_factor;
@@ -22,7 +23,7 @@ mod users;
 mod webhooks;
 mod workspaces;
 
-pub use cipher::Cipher;
+pub use cipher::{Cipher, KeyRing, parse_key};
 pub use data::{
     Aggregate, AggregateRequest, DataStore, EXPORT_PAGE, ExportColumn, ExportFile, ExportFormat,
     Favorite, FavoriteTarget, FieldChange, ListQuery, MAX_FAVORITES, NewField, NewObject,
@@ -34,6 +35,7 @@ pub use idempotency::Claim;
 pub use oauth::{CodeGrant, ConnectedApp, NewCode, NewTokens, OAuthClient, Redemption, Rotation};
 pub use outbox::{MailStatus, OutboxMail};
 pub use roles::CustomRole;
+pub use rotation::{Place, Resealed};
 pub use sessions::{LoginEvent, NewSession, SessionUser};
 pub use tokens::{ApiToken, NewToken};
 pub use two_factor::TotpSecret;

@@ -55,7 +55,13 @@ async fn help_lists_every_command() {
         );
     }
     let (_, admin, _) = run(kith(dir.path()).args(["admin", "--help"])).await;
-    for command in ["create-user", "reset-password", "list-workspaces", "outbox"] {
+    for command in [
+        "create-user",
+        "reset-password",
+        "list-workspaces",
+        "outbox",
+        "rotate-key",
+    ] {
         assert!(admin.contains(command), "{command} missing from:\n{admin}");
     }
 }

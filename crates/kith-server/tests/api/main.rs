@@ -6,6 +6,7 @@ mod cli;
 mod favorites;
 mod http;
 mod isolation;
+mod key_rotation;
 mod live;
 mod mail;
 mod matrix;

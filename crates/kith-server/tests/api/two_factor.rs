@@ -19,7 +19,7 @@ fn now_step() -> u64 {
 
 /// Sets up and turns on two-factor sign-in for the signed-in `client`: the raw secret and the
 /// recovery codes.
-async fn turn_on(client: &TestClient) -> (Vec<u8>, Vec<String>) {
+pub(crate) async fn turn_on(client: &TestClient) -> (Vec<u8>, Vec<String>) {
     let setup = client
         .post(
             "/api/v1/me/two-factor/setup",
