@@ -217,7 +217,15 @@ const journeys = {
     check(lines.length === 11, `a header and the 10 companies shown, not ${lines.length - 1}`);
     check(lines[0].startsWith("id,name,"), `the columns shown, from the id: ${lines[0]}`);
     check(lines[1].includes(",Company 129,"), `in the table's order: ${lines[1]}`);
-    await page.getByText(/^Exported companies-/).waitFor();
+    await page.getByText(/^Exported companies-.*\.csv$/).waitFor();
+    // The same table as an Excel workbook (a zip, as every .xlsx is).
+    const [workbook] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export Excel" }).click(),
+    ]);
+    check(/^companies-\d{4}-\d{2}-\d{2}\.xlsx$/.test(workbook.suggestedFilename()), `the workbook is named ${workbook.suggestedFilename()}`);
+    check(readFileSync(await workbook.path()).subarray(0, 2).toString() === "PK", "the workbook is a zip file");
+    await page.getByText(/^Exported companies-.*\.xlsx$/).waitFor();
     await page.getByPlaceholder("Filter by name…").fill("");
     await page.getByText("131", { exact: true }).waitFor();
     await page.getByRole("button", { name: "Name" }).click();
@@ -848,6 +856,50 @@ journeys["an MCP client is connected on the consent screen after signing in, and
   const denied = new URL(returned.at(-1));
   check(denied.searchParams.get("error") === "access_denied", `denying answers access_denied: ${denied}`);
   check(!denied.searchParams.has("code"), "no code for a denial");
+};
+
+journeys["a person's data is found by email, downloaded, and erased"] = async (page) => {
+  await page.goto(`${base}/login`);
+  if (!(await page.getByLabel("Email").count())) await page.goto(`${base}/`);
+  else {
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password").fill("correct horse battery staple");
+    await page.getByRole("button", { name: "Sign in" }).click();
+  }
+  await page.waitForURL(/\/w\/[0-9a-f-]+\/companies/);
+  const workspace = page.url().split("/w/")[1].split("/")[0];
+  const created = await page.evaluate(async (ws) => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("kith_csrf="))?.split("=")[1] ?? "";
+    const answer = await fetch("/rest/people", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, "x-kith-workspace": ws },
+      body: JSON.stringify({ name: { firstName: "Charles", lastName: "Babbage" }, emails: { primaryEmail: "charles@example.com" } }),
+    });
+    return answer.status;
+  }, workspace);
+  check(created === 201, `creating the person answered ${created}`);
+
+  await page.goto(`${base}/w/${workspace}/settings/privacy`);
+  await page.getByLabel("Email address").fill("Charles@Example.com");
+  await page.getByRole("button", { name: "Find" }).click();
+  await page.getByRole("link", { name: "Charles Babbage" }).waitFor();
+  await accessible(page, "privacy requests");
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download as JSON" }).click(),
+  ]);
+  const copy = JSON.parse(readFileSync(await file.path(), "utf8"));
+  check(copy.records?.[0]?.record?.name?.firstName === "Charles", `the copy holds the person: ${JSON.stringify(copy).slice(0, 200)}`);
+  await screenshot(page, "privacy");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Erase everything about charles@example.com" }).click();
+  await page.getByRole("status").filter({ hasText: "Erased charles@example.com: deleted 1 record" }).waitFor();
+  await page.getByRole("table", { name: "Erasures" }).getByRole("row").nth(1).waitFor();
+  await page.goto(`${base}/w/${workspace}/people`);
+  await page.getByRole("heading", { name: "People" }).waitFor();
+  await page.getByRole("gridcell", { name: "Grace Hopper", exact: true }).waitFor();
+  check((await page.getByRole("gridcell", { name: "Charles Babbage", exact: true }).count()) === 0, "the erased person is gone from People");
 };
 
 /** The 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second steps) of a base32 key at `step`. */

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod privacy_cli;
 
 /// Kith builds and drops many small values per request (JSON trees); mimalloc handles that
 /// pattern much better than the system allocator (measured in docs/BENCHMARKS.md).
@@ -112,6 +113,9 @@ enum Command {
         #[arg(long, conflicts_with = "file")]
         undo: Option<String>,
     },
+    /// Data-subject requests: find or erase everything a workspace holds about an email address
+    #[command(subcommand)]
+    Privacy(privacy_cli::PrivacyCommand),
     /// Serve MCP for an AI agent over standard input and output, as an API token
     Mcp {
         /// The API token the agent acts as (its workspace, role and scopes)
@@ -145,6 +149,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
+        Command::Privacy(command) => privacy_cli::run(command, config).await,
         Command::Export {
             object,
             token,

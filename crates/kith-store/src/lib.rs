@@ -9,6 +9,7 @@
 mod db;
 mod cipher;
 pub mod data;
+mod erasures;
 mod error;
 mod idempotency;
 mod jobs;
@@ -30,6 +31,7 @@ pub use data::{
     ObjectChange, Page, SavedView, ShownFavorite, ViewColumn, ViewKind, ViewSpec,
 };
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
+pub use erasures::Erasure;
 pub use error::StoreError;
 pub use idempotency::Claim;
 pub use oauth::{CodeGrant, ConnectedApp, NewCode, NewTokens, OAuthClient, Redemption, Rotation};

@@ -376,6 +376,90 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** One entry of a record's history, as the privacy answer gives it. */
+export interface SubjectTimelineEntry {
+  id: string;
+  kind: string;
+  at: string;
+  changes: Record<string, { before?: unknown; after?: unknown }> | null;
+  [key: string]: unknown;
+}
+
+/** A record holding the person's address (a person, say), with its own history. */
+export interface SubjectRecord {
+  /** The object's plural name, as in `/rest/{object}`. */
+  object: string;
+  id: string;
+  record: Record<string, unknown>;
+  timeline: SubjectTimelineEntry[];
+}
+
+/** A note or task about the person: linked to one of their records, naming the address, or both. */
+export interface SubjectMention {
+  object: string;
+  id: string;
+  record: Record<string, unknown>;
+  linked: boolean;
+  mentions: boolean;
+}
+
+/** An entry in another record's history that holds the address. */
+export interface SubjectEvent {
+  object: string;
+  recordId: string;
+  id: string;
+  kind: string;
+  changes: Record<string, { before?: unknown; after?: unknown }> | null;
+  [key: string]: unknown;
+}
+
+export interface SubjectAuditEntry {
+  id: string;
+  principalName: string;
+  action: string;
+  summary: string;
+  [key: string]: unknown;
+}
+
+export interface SubjectImportRow {
+  importId: string;
+  rowNumber: number;
+  action: string;
+  reason: string | null;
+  cells: Record<string, unknown>;
+}
+
+export interface SubjectWebhookDelivery {
+  id: string;
+  webhookId: string;
+  event: string;
+  createdAt: string;
+}
+
+/** Everything the workspace holds about one email address (`GET …/privacy/subject`). */
+export interface Subject {
+  email: string;
+  records: SubjectRecord[];
+  mentions: SubjectMention[];
+  events: SubjectEvent[];
+  audit: SubjectAuditEntry[];
+  importRows: SubjectImportRow[];
+  webhookDeliveries: SubjectWebhookDelivery[];
+}
+
+/** One erasure, as its log keeps it: counts only, no personal data. */
+export interface Erasure {
+  id: string;
+  erasedAt: string;
+  records: number;
+  deletedMentions: number;
+  scrubbedMentions: number;
+  scrubbedEvents: number;
+  auditEntries: number;
+  importRows: number;
+  webhookDeliveries: number;
+}
+
 /** `/api/v1/workspaces/{workspace}/…`, each part escaped. */
 const workspacePath = (workspace: string, ...rest: string[]) =>
   `/api/v1/workspaces/${[workspace, ...rest].map(encodeURIComponent).join("/")}`;
@@ -480,8 +564,13 @@ export const api = {
     return (await request<{ data: { groupBy: Group[] } }>(path, { workspace })).data.groupBy;
   },
   /** Every record the table's filter, order and columns show, as one CSV file. */
-  exportRecords: async (workspace: string, plural: string, view: { filter?: string | undefined; orderBy?: string | undefined; fields?: string[] }) => {
-    const query = new URLSearchParams({ format: "csv" });
+  exportRecords: async (
+    workspace: string,
+    plural: string,
+    view: { filter?: string | undefined; orderBy?: string | undefined; fields?: string[] },
+    format: "csv" | "xlsx" = "csv",
+  ) => {
+    const query = new URLSearchParams({ format });
     if (view.filter) query.set("filter", view.filter);
     if (view.orderBy) query.set("order_by", view.orderBy);
     if (view.fields?.length) query.set("fields", view.fields.join(","));
@@ -657,4 +746,13 @@ export const api = {
     if (query.cursor) params.set("cursor", query.cursor);
     return request<AuditPage>(`${workspacePath(workspace, "audit")}?${params}`);
   },
+  /** What the workspace holds about one email address: to hand over or to erase. */
+  findSubject: (workspace: string, email: string) =>
+    request<Subject>(`${workspacePath(workspace, "privacy", "subject")}?${new URLSearchParams({ email })}`),
+  /** Erases the address's records, mentions and traces for good. */
+  eraseSubject: (workspace: string, email: string) =>
+    request<Erasure>(workspacePath(workspace, "privacy", "erasures"), { method: "POST", body: { email } }),
+  /** The erasure log, the latest first. */
+  erasures: async (workspace: string) =>
+    (await request<{ data: Erasure[] }>(workspacePath(workspace, "privacy", "erasures"))).data,
 };

@@ -79,6 +79,7 @@ fn tags() -> Value {
         { "name": "API tokens", "description": "Credentials of scripts and agents for `/rest`" },
         { "name": "Roles", "description": "Built-in and custom roles of a workspace" },
         { "name": "Connected apps", "description": "OAuth clients people connected to a workspace (MCP agents), and the consent that connects one" },
+        { "name": "Privacy", "description": "Data-subject requests: find, export and erase what a workspace holds about a person" },
         { "name": "Webhooks", "description": "Changes of records posted, signed, to URLs of the admins' choosing" },
         { "name": "Document", "description": "This document" },
     ])

@@ -5,8 +5,9 @@ use super::schemas::{body, email, list_of, name, role_name, schema_ref};
 use serde_json::{Value, json};
 
 use crate::workspaces::paths::{
-    AUDIT, CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, ROLE, ROLES, TOKENS,
-    TWO_FACTOR, WEBHOOK, WEBHOOK_DELIVERIES, WEBHOOK_TEST, WEBHOOKS, WORKSPACE,
+    AUDIT, CHANGE_SET, CHANGE_SET_REVERT, CHANGE_SETS, INVITATIONS, MEMBER, PRIVACY_ERASURES,
+    PRIVACY_SUBJECT, ROLE, ROLES, TOKENS, TWO_FACTOR, WEBHOOK, WEBHOOK_DELIVERIES, WEBHOOK_TEST,
+    WEBHOOKS, WORKSPACE,
 };
 
 const NOT_A_MEMBER: &str = "the workspace does not exist or the caller is not a member of it";
@@ -20,6 +21,7 @@ pub fn operations() -> Vec<Op> {
     all.extend(tokens());
     all.extend(roles());
     all.extend(audit());
+    all.extend(privacy());
     all.extend(change_sets());
     all.extend(webhooks());
     all
@@ -61,6 +63,51 @@ fn audit() -> Vec<Op> {
                 "nextCursor": { "type": ["string", "null"], "format": "uuid" },
             },
         }))]
+}
+
+fn privacy() -> Vec<Op> {
+    let list = |items: &str| json!({ "type": "array", "items": { "type": "object" }, "description": items });
+    let subject = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["email", "records", "mentions", "events", "audit", "importRows", "webhookDeliveries"],
+        "properties": {
+            "email": { "type": "string" },
+            "records": list("{object, id, record, timeline}: records with the address in an email field, in the trash or not, each with its history"),
+            "mentions": list("{object, id, record, linked, mentions}: notes and tasks linked to those records or mentioning the address"),
+            "events": list("{object, recordId, id, kind, changes}: entries of other records' history naming the address"),
+            "audit": list("{id, principalName, action, summary}: audit entries naming one of the records"),
+            "importRows": list("{importId, rowNumber, action, reason, cells}: import history rows holding the address or naming a record"),
+            "webhookDeliveries": list("{id, webhookId, event, createdAt}: webhook deliveries that carried the address or a record"),
+        },
+    });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let erasure = json!({
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "erasedAt", "records", "deletedMentions", "scrubbedMentions", "scrubbedEvents", "auditEntries", "importRows", "webhookDeliveries"],
+        "properties": {
+            "id": { "type": "string", "format": "uuid" },
+            "erasedAt": { "type": "string", "format": "date-time" },
+            "records": count, "deletedMentions": count, "scrubbedMentions": count, "scrubbedEvents": count,
+            "auditEntries": count, "importRows": count, "webhookDeliveries": count,
+        },
+    });
+    vec![
+        admin_op("GET", PRIVACY_SUBJECT, "Privacy", "findDataSubject", "Everything the workspace holds about a person, by email address")
+            .describe("A data-subject access request: the answer is the export. Matching is case-insensitive. To rectify, change the records themselves.")
+            .required_query("email", email(), "The person's email address")
+            .refuses("400", "email is missing or not an email address")
+            .answer("200", "What was found (empty lists when nothing)", subject),
+        admin_op("POST", PRIVACY_ERASURES, "Privacy", "eraseDataSubject", "Erase everything the workspace holds about a person")
+            .describe("Deletes for good the records with the address in an email field (with their history, links and search entries) and the notes and tasks linked to nothing else; replaces the address with [erased] in other notes, tasks and history entries; deletes the audit entries, favourites, import rows (and stored import files) and webhook deliveries about them. Logs the erasure with a salted hash of the address only. Cannot be undone.")
+            .json_body(body(json!({ "email": email() }), &["email"]))
+            .answer("200", "The erasure log's entry, with what was erased in counts", erasure.clone()),
+        admin_op("GET", PRIVACY_ERASURES, "Privacy", "listErasures", "The erasure log")
+            .describe("Newest first. It holds no personal data: the addresses only as salted hashes, which are not answered.")
+            .answer("200", "Every erasure of the workspace", json!({
+                "type": "object", "required": ["data"], "additionalProperties": false,
+                "properties": { "data": { "type": "array", "items": erasure } },
+            })),
+    ]
 }
 
 fn name_body() -> Value {

@@ -5,6 +5,7 @@ mod audit;
 mod change_sets;
 mod invitations;
 mod members;
+pub mod privacy;
 mod roles;
 mod routes;
 pub(crate) mod tokens;
@@ -24,6 +25,8 @@ pub(crate) mod paths {
     pub const ROLES: &str = "/api/v1/workspaces/{workspace_id}/roles";
     pub const ROLE: &str = "/api/v1/workspaces/{workspace_id}/roles/{role_id}";
     pub const AUDIT: &str = "/api/v1/workspaces/{workspace_id}/audit";
+    pub const PRIVACY_SUBJECT: &str = "/api/v1/workspaces/{workspace_id}/privacy/subject";
+    pub const PRIVACY_ERASURES: &str = "/api/v1/workspaces/{workspace_id}/privacy/erasures";
     pub const CHANGE_SETS: &str = "/api/v1/workspaces/{workspace_id}/change-sets";
     pub const CHANGE_SET: &str = "/api/v1/workspaces/{workspace_id}/change-sets/{change_set_id}";
     pub const CHANGE_SET_REVERT: &str =
@@ -71,6 +74,9 @@ pub fn routes() -> Routes {
         .patch(ROLE, roles::update)
         .delete(ROLE, roles::delete)
         .get(AUDIT, audit::list)
+        .get(PRIVACY_SUBJECT, privacy::subject)
+        .post(PRIVACY_ERASURES, privacy::create_erasure)
+        .get(PRIVACY_ERASURES, privacy::erasures)
         .get(CHANGE_SETS, change_sets::list)
         .get(CHANGE_SET, change_sets::show)
         .post(CHANGE_SET_REVERT, change_sets::revert)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::process::Command;
 
 /// `kith` with none of the developer's KITH_* settings, run in `dir` (so no stray kith.toml is read).
-fn kith(dir: &Path) -> Command {
+pub(crate) fn kith(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kith"));
     for (key, _) in std::env::vars() {
         if key.starts_with("KITH_") {
@@ -24,7 +24,7 @@ fn kith(dir: &Path) -> Command {
     command
 }
 
-async fn run(command: &mut Command) -> (Output, String, String) {
+pub(crate) async fn run(command: &mut Command) -> (Output, String, String) {
     let output = command.output().await.expect("kith runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -48,7 +48,9 @@ async fn help_lists_every_command() {
     let dir = tempfile::tempdir().expect("dir");
     let (output, stdout, _) = run(kith(dir.path()).arg("--help")).await;
     assert!(output.status.success());
-    for command in ["serve", "migrate", "config", "admin", "export", "mcp"] {
+    for command in [
+        "serve", "migrate", "config", "admin", "export", "privacy", "mcp",
+    ] {
         assert!(
             stdout.lines().any(|l| l.trim_start().starts_with(command)),
             "{command} missing from:\n{stdout}"

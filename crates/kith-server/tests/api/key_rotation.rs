@@ -8,8 +8,6 @@ use kith_store::{KeyRing, now_millis};
 use kith_testkit::{Backend, TestApp, TestClient, on_both_backends};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Stdio;
-use tokio::process::Command;
 
 on_both_backends!(
     a_new_key_file_reseals_every_value_while_the_server_runs,
@@ -22,27 +20,15 @@ const KEY_C: &str = "Q0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0M="; // 32 bytes 
 
 /// `kith admin rotate-key` on the database at `url`, with none of the developer's KITH_* settings.
 async fn rotate(dir: &Path, url: &str, keys: &[(&str, &str)]) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kith"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("KITH_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .current_dir(dir)
-        .args(["admin", "rotate-key"])
-        .env("KITH_DATABASE_URL", url)
-        .env("KITH_DATA_DIR", dir)
-        .envs(keys.iter().copied())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let output = command.output().await.expect("kith runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let (output, stdout, stderr) = crate::cli::run(
+        crate::cli::kith(dir)
+            .args(["admin", "rotate-key"])
+            .env("KITH_DATABASE_URL", url)
+            .env("KITH_DATA_DIR", dir)
+            .envs(keys.iter().copied()),
+    )
+    .await;
+    (output.status.success(), format!("{stdout}{stderr}"))
 }
 
 /// A person with a sensitive IBAN in a new workspace of `owner@example.com`; answers the

@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod cli;
+mod data_subjects;
 mod favorites;
 mod http;
 mod isolation;

@@ -141,7 +141,12 @@ impl DataStore {
 
     /// Deletes a record's row, then its events, links and search entry. A relation that
     /// restricts deletion fails the first statement (a foreign key violation), changing nothing.
-    async fn erase_in(&self, tx: &mut Tx, object: &ObjectMeta, id: Uuid) -> Result<(), StoreError> {
+    pub(super) async fn erase_in(
+        &self,
+        tx: &mut Tx,
+        object: &ObjectMeta,
+        id: Uuid,
+    ) -> Result<(), StoreError> {
         let mut args = Args::default();
         let id_value = args.push(ColumnType::Uuid, Cell::Uuid(id));
         let statements = [

@@ -103,6 +103,14 @@ describe("RecordList's export", () => {
     expect(view.orderBy).toBe("name[DescNullsLast]");
     expect(view.fields).toContain("name");
     expect(saved).toEqual(["opportunities-2026-12-02.csv blob:file"]);
+    expect(api.exportRecords.mock.calls[0]?.[3]).toBe("csv");
+
+    api.exportRecords.mockResolvedValue({ blob: new Blob(["PK"]), filename: "opportunities-2026-12-02.xlsx" });
+    fireEvent.click(screen.getByRole("button", { name: "Export Excel" }));
+    expect(await screen.findByText("Exported opportunities-2026-12-02.xlsx")).toBeTruthy();
+    expect(api.exportRecords.mock.calls[1]?.slice(1, 2)).toEqual(["opportunities"]);
+    expect(api.exportRecords.mock.calls[1]?.[3]).toBe("xlsx");
+    expect(saved.at(-1)).toBe("opportunities-2026-12-02.xlsx blob:file");
 
     api.exportRecords.mockRejectedValue(new ApiError(400, "validation_failed", "filter: no such field"));
     fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));

@@ -138,7 +138,7 @@ export function RecordList({ workspace, plural }: Props) {
         </label>
         {object && !kanban && <ColumnsMenu object={object} columns={columns} onChange={(next) => setView({ columns: next })} />}
         {object && !kanban && (
-          <ExportButton
+          <ExportButtons
             workspace={workspace}
             plural={plural}
             view={{ filter: view.filter, orderBy: view.orderBy, fields: columns.map((c) => c.field.name) }}
@@ -247,14 +247,14 @@ function NewRecord({ workspace, object, onDone }: { workspace: string; object: O
 }
 
 /** Saves every record the table shows (its filter, order and columns, not only the rows loaded)
- *  as a CSV file. */
-function ExportButton({ workspace, plural, view }: { workspace: string; plural: string; view: Parameters<typeof api.exportRecords>[2] }) {
+ *  as a CSV file or an Excel workbook. */
+function ExportButtons({ workspace, plural, view }: { workspace: string; plural: string; view: Parameters<typeof api.exportRecords>[2] }) {
   const toast = useToast();
-  const [busy, setBusy] = useState(false);
-  async function save() {
-    setBusy(true);
+  const [busy, setBusy] = useState<"csv" | "xlsx" | null>(null);
+  async function save(format: "csv" | "xlsx") {
+    setBusy(format);
     try {
-      const { blob, filename } = await api.exportRecords(workspace, plural, view);
+      const { blob, filename } = await api.exportRecords(workspace, plural, view, format);
       const link = document.createElement("a");
       link.href = URL.createObjectURL(blob);
       link.download = filename;
@@ -264,12 +264,17 @@ function ExportButton({ workspace, plural, view }: { workspace: string; plural: 
     } catch (error) {
       toast({ message: error instanceof ApiError ? `Export failed: ${error.message}` : "Export failed." });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   }
   return (
-    <button type="button" onClick={() => void save()} disabled={busy} aria-busy={busy}>
-      {busy ? "Exporting…" : "Export CSV"}
-    </button>
+    <>
+      <button type="button" onClick={() => void save("csv")} disabled={busy !== null} aria-busy={busy === "csv"}>
+        {busy === "csv" ? "Exporting…" : "Export CSV"}
+      </button>
+      <button type="button" onClick={() => void save("xlsx")} disabled={busy !== null} aria-busy={busy === "xlsx"}>
+        {busy === "xlsx" ? "Exporting…" : "Export Excel"}
+      </button>
+    </>
   );
 }

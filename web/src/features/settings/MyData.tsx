@@ -27,7 +27,7 @@ export function MyData() {
       <p>
         One JSON file of everything Kith holds about your account: your profile, your workspaces and roles, the API
         tokens you made, your favourites and saved views, your sign-in history, the apps you connected and the mails
-        sent to you. A workspace&rsquo;s records are exported from its tables (Export CSV).
+        sent to you. A workspace&rsquo;s records are exported from its tables (Export CSV, Export Excel).
       </p>
       <button type="button" onClick={() => void save()} disabled={busy} aria-busy={busy}>
         {busy ? "Preparing…" : "Download my data"}

@@ -11,6 +11,7 @@ import { Tokens } from "./Tokens";
 import { ConnectedApps } from "./ConnectedApps";
 import { DataModel } from "./DataModel";
 import { Trash } from "./Trash";
+import { Privacy } from "./Privacy";
 import { Activity } from "./Activity";
 import { DeleteAccount } from "./DeleteAccount";
 import { MyData } from "./MyData";
@@ -39,6 +40,7 @@ export const SECTIONS: Section[] = [
   { slug: "apps", title: "Connected apps", component: ConnectedApps },
   { slug: "data-model", title: "Data model", adminOnly: true, component: DataModel },
   { slug: "trash", title: "Trash", component: Trash },
+  { slug: "privacy", title: "Privacy requests", adminOnly: true, component: Privacy },
   { slug: "activity", title: "Agents' activity", adminOnly: true, component: Activity },
   { slug: "my-data", title: "My data", component: MyData },
   { slug: "delete-workspace", title: "Delete workspace", component: DeleteWorkspace },
