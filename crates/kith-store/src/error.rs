@@ -39,6 +39,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a write was refused because a foreign key forbids it: a row still points at what
+    /// it deletes. SQLite reports an `ON DELETE RESTRICT` through its constraint-trigger code
+    /// (1811), not the foreign-key one that sqlx recognises, with the same message.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.is_foreign_key_violation()
+                    || (db.code().as_deref() == Some("1811")
+                        && db.message().contains("FOREIGN KEY constraint failed"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database could not be reached, or went away mid-request (as opposed to
     /// refusing the query): worth a retry once it is back.
     pub fn is_unavailable(&self) -> bool {

@@ -10,6 +10,7 @@ on_both_backends!(
     a_person_is_found_by_email_and_erased_from_everything,
     only_admins_make_data_subject_requests_and_the_address_is_checked,
     kith_privacy_finds_and_erases_from_a_shell,
+    an_erasure_a_relation_forbids_changes_nothing,
 );
 
 async fn create(client: &TestClient, plural: &str, body: Value) -> String {
@@ -399,5 +400,77 @@ async fn kith_privacy_finds_and_erases_from_a_shell(backend: Backend) {
         .await
         .expect_status(200);
     assert_eq!(log["data"].as_array().map(Vec::len), Some(1));
+    app.stop().await;
+}
+
+async fn an_erasure_a_relation_forbids_changes_nothing(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (owner, ws) = app.owner_with_workspace("owner@example.com").await;
+    let client = owner.in_workspace(&ws);
+    let contract = client
+        .post(
+            "/rest/metadata/objects",
+            json!({ "nameSingular": "contract", "namePlural": "contracts", "labelSingular": "Contract", "labelPlural": "Contracts" }),
+        )
+        .await
+        .expect_status(201)["data"]["createOneObject"]["id"]
+        .clone();
+    client
+        .post(
+            "/rest/metadata/fields",
+            json!({
+                "objectMetadataId": contract, "name": "signatory", "label": "Signatory", "type": "RELATION",
+                "relation": { "target": "person", "onDelete": "RESTRICT", "inverseName": "contracts" },
+            }),
+        )
+        .await
+        .expect_status(201);
+    let ada = create(
+        &client,
+        "people",
+        json!({ "name": { "firstName": "Ada", "lastName": "Lovelace" }, "emails": { "primaryEmail": "ada@example.com" } }),
+    )
+    .await;
+    let call = create(&client, "notes", json!({ "title": "Call with Ada" })).await;
+    link(&client, "notes", &call, "person", &ada).await;
+    create(
+        &client,
+        "contracts",
+        json!({ "name": "Lease", "signatoryId": ada }),
+    )
+    .await;
+    // A permanent delete is refused alike, on both backends.
+    client
+        .delete(&format!("/rest/people/{ada}?permanent=true"))
+        .await
+        .expect_error(409, "conflict");
+
+    let refused = owner
+        .post(
+            &format!("/api/v1/workspaces/{ws}/privacy/erasures"),
+            json!({ "email": "ada@example.com" }),
+        )
+        .await
+        .expect_error(409, "conflict");
+    assert!(
+        refused["message"]
+            .as_str()
+            .expect("message")
+            .contains("person"),
+        "{refused}"
+    );
+    client
+        .get(&format!("/rest/people/{ada}"))
+        .await
+        .expect_status(200);
+    client
+        .get(&format!("/rest/notes/{call}"))
+        .await
+        .expect_status(200);
+    let log = owner
+        .get(&format!("/api/v1/workspaces/{ws}/privacy/erasures"))
+        .await
+        .expect_status(200);
+    assert_eq!(log["data"], json!([]));
     app.stop().await;
 }

@@ -82,6 +82,20 @@ pub struct Erased {
     pub import_rows: u64,
 }
 
+/// A relation that forbids deleting a record (`RESTRICT`) stops the erasure, which then changes
+/// nothing: said as a conflict naming the object, not as a database error.
+fn restricted(object: &ObjectMeta) -> impl FnOnce(StoreError) -> StoreError + '_ {
+    move |error| {
+        if !error.is_foreign_key_violation() {
+            return error;
+        }
+        StoreError::Rejected(kith_core::ApiError::conflict(format!(
+            "other records still point at a {} to erase and forbid deleting it: change them first",
+            object.label_singular.to_lowercase()
+        )))
+    }
+}
+
 /// The address as compared: trimmed, lower case.
 pub fn normalized_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -215,7 +229,9 @@ impl DataStore {
             };
             let targets = self.other_targets(&mut tx, id, &found.record_ids).await?;
             if item["linked"] == true && targets == 0 {
-                self.erase_in(&mut tx, object, id).await?;
+                self.erase_in(&mut tx, object, id)
+                    .await
+                    .map_err(restricted(object))?;
                 erased.deleted_mentions += 1;
             } else if self.scrub_record(&mut tx, object, id, &found.email).await? {
                 erased.scrubbed_mentions += 1;
@@ -228,7 +244,9 @@ impl DataStore {
             ) else {
                 continue;
             };
-            self.erase_in(&mut tx, object, id).await?;
+            self.erase_in(&mut tx, object, id)
+                .await
+                .map_err(restricted(object))?;
             self.delete_rows_of(&mut tx, "_kith_favorites", "record_id", id)
                 .await?;
             erased.records += 1;

@@ -122,19 +122,15 @@ impl DataStore {
             .read_in(&mut tx, object, id)
             .await?
             .ok_or_else(|| not_found(object))?;
-        self.erase_in(&mut tx, object, id)
-            .await
-            .map_err(|e| match &e {
-                StoreError::Database(sqlx::Error::Database(db))
-                    if db.is_foreign_key_violation() =>
-                {
-                    rejected(ApiError::conflict(format!(
-                        "other records still point at this {} and forbid deleting it",
-                        object.label_singular.to_lowercase()
-                    )))
-                }
-                _ => e,
-            })?;
+        self.erase_in(&mut tx, object, id).await.map_err(|e| {
+            if !e.is_foreign_key_violation() {
+                return e;
+            }
+            rejected(ApiError::conflict(format!(
+                "other records still point at this {} and forbid deleting it",
+                object.label_singular.to_lowercase()
+            )))
+        })?;
         self.finish(tx).await?;
         Ok(record)
     }
