@@ -3,6 +3,7 @@
 
 pub mod api_openapi;
 pub mod app;
+pub mod archive;
 pub mod auth;
 pub mod config;
 pub mod http;

@@ -44,10 +44,17 @@ enum Command {
     #[command(subcommand)]
     Admin(admin::AdminCommand),
     /// Export an object's records as CSV or JSON, as an API token sees them, from the
-    /// configured database
+    /// configured database; or with --archive a whole workspace as one file
     Export {
         /// The object's plural API name (people, companies, or a custom object's)
-        object: String,
+        #[arg(required_unless_present = "archive")]
+        object: Option<String>,
+        /// Write the archive of this workspace (its id) instead: its objects and fields, every
+        /// record with its history, the links of notes and tasks, the saved views and the
+        /// webhooks (without their secrets), which `kith import --archive` restores. Sensitive
+        /// values are in it in clear: keep the file as safe as the database
+        #[arg(long, value_name = "WORKSPACE", conflicts_with_all = ["object", "token", "filter", "order_by", "fields", "view"])]
+        archive: Option<String>,
         /// The API token to read as (its workspace, role and scopes)
         #[arg(long, env = "KITH_TOKEN", hide_env_values = true)]
         token: Option<String>,
@@ -75,7 +82,17 @@ enum Command {
     /// updated or skipped (see docs/IMPORT.md)
     Import {
         /// The object's plural API name (people, companies, or a custom object's)
-        object: String,
+        #[arg(required_unless_present = "archive")]
+        object: Option<String>,
+        /// Restore this archive (made by `kith export --archive`) into a new workspace instead
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["object", "file", "token", "undo"], requires = "owner")]
+        archive: Option<std::path::PathBuf>,
+        /// With --archive: the email address of the account that owns the restored workspace
+        #[arg(long)]
+        owner: Option<String>,
+        /// With --archive: the restored workspace's name [default: the archived one's]
+        #[arg(long)]
+        name: Option<String>,
         /// The CSV file (UTF-8; comma, semicolon, tab or pipe separated)
         file: Option<std::path::PathBuf>,
         /// The API token to write as (its workspace, role and scopes)
@@ -151,6 +168,11 @@ async fn main() -> ExitCode {
         Command::Admin(command) => admin::run(command, config).await.map_err(|e| e.to_string()),
         Command::Privacy(command) => privacy_cli::run(command, config).await,
         Command::Export {
+            archive: Some(workspace),
+            output,
+            ..
+        } => export_archive(config, &workspace, output.as_deref()).await,
+        Command::Export {
             object,
             token,
             format,
@@ -159,6 +181,7 @@ async fn main() -> ExitCode {
             fields,
             view,
             output,
+            ..
         } => {
             let params = kith_server::records::ExportParams {
                 format: Some(format),
@@ -167,7 +190,28 @@ async fn main() -> ExitCode {
                 order_by,
                 fields,
             };
-            export(config, token, &object, &params, output.as_deref()).await
+            export(
+                config,
+                token,
+                &object.unwrap_or_default(),
+                &params,
+                output.as_deref(),
+            )
+            .await
+        }
+        Command::Import {
+            archive: Some(file),
+            owner,
+            name,
+            ..
+        } => {
+            import_archive(
+                config,
+                &file,
+                owner.as_deref().unwrap_or_default(),
+                name.as_deref(),
+            )
+            .await
         }
         Command::Import {
             object,
@@ -183,10 +227,11 @@ async fn main() -> ExitCode {
             date_order,
             decimal_comma,
             undo,
-        } => match (undo, file) {
-            (Some(id), _) => undo_import(config, token, &object, &id).await,
-            (None, None) => Err("name the file to import (or --undo an import's id)".to_owned()),
-            (None, Some(file)) => {
+            ..
+        } => match (undo, file, object.unwrap_or_default()) {
+            (Some(id), _, object) => undo_import(config, token, &object, &id).await,
+            (None, None, _) => Err("name the file to import (or --undo an import's id)".to_owned()),
+            (None, Some(file), object) => {
                 match import_options(object, file, &mode, date_order.as_deref()) {
                     Ok(mut options) => {
                         options.match_on = match_on;
@@ -337,6 +382,89 @@ async fn undo_import(
         "undid import {id}: {undone} records reverted, {conflicts} fields changed since left as they are"
     );
     Ok(())
+}
+
+/// `kith export --archive W`: to `output`, or standard output. A failed export leaves no file.
+async fn export_archive(
+    config: Config,
+    workspace: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use std::io::Write as _;
+    let workspace = uuid::Uuid::parse_str(workspace.trim())
+        .map_err(|_| format!("--archive takes a workspace's id (a UUID), not {workspace:?}"))?;
+    let db = serve::open_database(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let written = kith_server::archive::export(&db, workspace, &mut out)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|rows| out.flush().map(|()| rows).map_err(|e| e.to_string()));
+            if written.is_err() {
+                let _ = std::fs::remove_file(path);
+            }
+            written.map(|rows| {
+                eprintln!(
+                    "archived workspace {workspace} ({rows} rows) to {}",
+                    path.display()
+                );
+            })
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            kith_server::archive::export(&db, workspace, &mut out)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|_| out.flush().map_err(|e| e.to_string()))
+        }
+    };
+    db.close().await;
+    result
+}
+
+/// `kith import --archive FILE --owner EMAIL`: a new workspace restored from the file.
+async fn import_archive(
+    config: Config,
+    file: &std::path::Path,
+    owner: &str,
+    name: Option<&str>,
+) -> Result<(), String> {
+    let email = kith_core::validate::email(owner).map_err(|m| format!("--owner {m}"))?;
+    let reader = std::fs::File::open(file)
+        .map(std::io::BufReader::new)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let db = serve::open_database(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = async {
+        let owner = db
+            .user_by_email(&email)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no account has the email {email}: create it first (kith admin create-user)"))?;
+        let restored = kith_server::archive::import(&db, reader, owner.id, name)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "restored {} rows into the new workspace {:?} (id {}), owned by {email}",
+            restored.rows, restored.name, restored.workspace_id
+        );
+        if restored.erased_again > 0 {
+            println!(
+                "erased again {} person(s) erased from the archived workspace since the archive was made",
+                restored.erased_again
+            );
+        }
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    result
 }
 
 async fn migrate(config: &Config) -> Result<(), StartupError> {

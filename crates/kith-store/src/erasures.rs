@@ -133,6 +133,37 @@ impl Db {
             .collect())
     }
 
+    /// Copies the erasure log of workspace `from` to workspace `to` (a restored archive of it),
+    /// so that the people erased from the one stay erased in the other.
+    pub async fn copy_erasures(&self, from: Uuid, to: Uuid) -> Result<u64, StoreError> {
+        let rows = {
+            let mut conn = self.read().await?;
+            fetch!(
+                conn.ex(),
+                (String, String, Option<Uuid>, Millis, String),
+                fetch_all,
+                "SELECT salt, email_hash, erased_by, erased_at, counts FROM erasures WHERE workspace_id = $1",
+                from
+            )?
+        };
+        let mut conn = self.write().await?;
+        for (salt, hash, erased_by, erased_at, counts) in &rows {
+            exec!(
+                conn.ex(),
+                "INSERT INTO erasures (id, workspace_id, salt, email_hash, erased_by, erased_at, counts) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                Uuid::now_v7(),
+                to,
+                salt,
+                hash,
+                erased_by,
+                erased_at,
+                counts
+            )?;
+        }
+        Ok(rows.len() as u64)
+    }
+
     /// Whether the log of the workspace holds `email` (normalised): each entry's salt is tried.
     pub async fn was_erased(&self, workspace_id: Uuid, email: &str) -> Result<bool, StoreError> {
         let mut conn = self.read().await?;

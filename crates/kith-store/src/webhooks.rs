@@ -199,17 +199,7 @@ impl WorkspaceStore<'_> {
 
     /// The workspace's webhooks, oldest first.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
-        let mut conn = self.db().read().await?;
-        let sql =
-            format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE workspace_id = $1 ORDER BY id");
-        let rows = fetch!(
-            conn.ex(),
-            WebhookRow,
-            fetch_all,
-            sqlx::AssertSqlSafe(sql),
-            self.tenant().workspace_id()
-        )?;
-        rows.into_iter().map(Webhook::try_from).collect()
+        self.db().webhooks_of(self.tenant().workspace_id()).await
     }
 
     /// One of the workspace's webhooks.
@@ -385,6 +375,21 @@ impl Db {
             workspace_id
         )?;
         row.map(Webhook::try_from).transpose()
+    }
+
+    /// A workspace's webhooks, oldest first.
+    pub async fn webhooks_of(&self, workspace_id: Uuid) -> Result<Vec<Webhook>, StoreError> {
+        let mut conn = self.read().await?;
+        let sql =
+            format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE workspace_id = $1 ORDER BY id");
+        let rows = fetch!(
+            conn.ex(),
+            WebhookRow,
+            fetch_all,
+            sqlx::AssertSqlSafe(sql),
+            workspace_id
+        )?;
+        rows.into_iter().map(Webhook::try_from).collect()
     }
 
     /// The enabled webhooks of a workspace (the dispatcher's work).

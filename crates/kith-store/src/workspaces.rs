@@ -775,13 +775,19 @@ impl Db {
             )?
         };
         for id in &ids {
-            {
-                let mut conn = self.write().await?;
-                exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", id)?;
-            }
-            crate::data::DataStore::destroy(self, *id).await?;
+            self.discard_workspace(*id).await?;
         }
         Ok(ids.len() as u64)
+    }
+
+    /// Deletes a workspace at once, with its memberships, invitations and tokens (by cascade) and
+    /// its whole data file or schema: a purge, or a restore that failed.
+    pub async fn discard_workspace(&self, id: Uuid) -> Result<(), StoreError> {
+        {
+            let mut conn = self.write().await?;
+            exec!(conn.ex(), "DELETE FROM workspaces WHERE id = $1", id)?;
+        }
+        crate::data::DataStore::destroy(self, id).await
     }
 
     /// Whether `user_id` is a member of `workspace_id` (relations to members are checked with it).

@@ -9,7 +9,7 @@ pub mod privacy;
 mod roles;
 mod routes;
 pub(crate) mod tokens;
-mod webhooks;
+pub(crate) mod webhooks;
 
 pub use access::{Admin, Owner, WorkspaceAccess};
 

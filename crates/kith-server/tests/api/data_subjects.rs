@@ -13,7 +13,8 @@ on_both_backends!(
     an_erasure_a_relation_forbids_changes_nothing,
 );
 
-async fn create(client: &TestClient, plural: &str, body: Value) -> String {
+/// Creates a record through `/rest/{plural}`; its id.
+pub(crate) async fn create(client: &TestClient, plural: &str, body: Value) -> String {
     let reply = client
         .post(&format!("/rest/{plural}"), body)
         .await

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod archive;
 mod cli;
 mod data_subjects;
 mod favorites;

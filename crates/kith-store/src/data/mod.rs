@@ -2,6 +2,7 @@
 //! workspace has its own SQLite file (`workspaces/{id}.db` in the data directory) or its own
 //! PostgreSQL schema (`ws_{id}`), so one workspace's queries never touch another's tables.
 
+pub mod archive;
 mod audit;
 mod batch;
 mod bulk;

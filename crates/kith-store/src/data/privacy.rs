@@ -152,6 +152,21 @@ fn text_columns(object: &ObjectMeta) -> Vec<String> {
         .collect()
 }
 
+/// The primary and additional columns of each of `object`'s email fields, quoted.
+fn email_columns(object: &ObjectMeta) -> Vec<(String, String)> {
+    object
+        .fields
+        .iter()
+        .filter(|f| f.field_type == FieldType::Emails)
+        .filter_map(|field| match field.columns().as_slice() {
+            [primary, additional] => {
+                Some((super::sql::quote(primary), super::sql::quote(additional)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 impl DataStore {
     /// Everything the workspace holds about `email`. Needs an admin: a data-subject request is
     /// the workspace's, not one member's.
@@ -259,6 +274,41 @@ impl DataStore {
         Ok((found, erased))
     }
 
+    /// Every address in the workspace's email fields, lower case, each once.
+    pub async fn all_emails(&self) -> Result<Vec<String>, StoreError> {
+        let mut emails = std::collections::BTreeSet::new();
+        for object in self.objects().await?.iter() {
+            for (primary, additional) in email_columns(object) {
+                let sql = format!(
+                    "SELECT {primary}, CAST({additional} AS TEXT) FROM {}",
+                    self.table(&object.table)
+                );
+                let rows = self
+                    .read_rows(
+                        &sql,
+                        &Args::default(),
+                        &[ColumnType::Text, ColumnType::Text],
+                    )
+                    .await?;
+                for row in rows {
+                    let listed = text_of(row.get(1))
+                        .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+                        .unwrap_or_default();
+                    let found = text_of(row.first())
+                        .map(str::to_owned)
+                        .into_iter()
+                        .chain(listed);
+                    emails.extend(
+                        found
+                            .map(|e| normalized_email(&e))
+                            .filter(|e| !e.is_empty()),
+                    );
+                }
+            }
+        }
+        Ok(emails.into_iter().collect())
+    }
+
     /// The records of `object` with `email` in one of its email fields, in the trash or not.
     async fn ids_with_email(
         &self,
@@ -266,16 +316,7 @@ impl DataStore {
         email: &str,
     ) -> Result<Vec<Uuid>, StoreError> {
         let mut ids = Vec::new();
-        for field in object
-            .fields
-            .iter()
-            .filter(|f| f.field_type == FieldType::Emails)
-        {
-            let columns = field.columns();
-            let [primary, additional] = columns.as_slice() else {
-                continue;
-            };
-            let (primary, additional) = (super::sql::quote(primary), super::sql::quote(additional));
+        for (primary, additional) in email_columns(object) {
             let mut args = Args::default();
             let exact = args.push(ColumnType::Text, Cell::Text(email.to_owned()));
             let within = args.push(ColumnType::Text, Cell::Text(like_pattern(email)));

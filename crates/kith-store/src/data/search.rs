@@ -789,7 +789,7 @@ impl DataStore {
         }
     }
 
-    async fn reindex(&self, object: &ObjectMeta) -> Result<usize, StoreError> {
+    pub(super) async fn reindex(&self, object: &ObjectMeta) -> Result<usize, StoreError> {
         let mut after = None;
         let mut total = 0;
         loop {
