@@ -246,7 +246,8 @@ impl DataStore {
     }
 
     /// Writes a table's line and its rows, a page at a time: after the last id when its first
-    /// column is `id`, by offset otherwise (the links, whose key is a pair).
+    /// column is `id`, by offset otherwise (the links, whose key is a pair), in every column's
+    /// order.
     async fn write_table(
         &self,
         table: &str,
@@ -258,9 +259,10 @@ impl DataStore {
         let kinds: Vec<ColumnType> = columns.iter().map(|c| c.kind).collect();
         let selected: Vec<String> = names.iter().map(|n| quote(n)).collect();
         let by_id = names.first() == Some(&"id");
+        // Pages by offset need a total order: every column, for a table without an id.
         let order: Vec<String> = selected
             .iter()
-            .take(if by_id { 1 } else { 2 })
+            .take(if by_id { 1 } else { selected.len() })
             .cloned()
             .collect();
         let mut written = 0;
