@@ -97,9 +97,10 @@ async fn restore(
     restore_webhooks(db, &header.webhooks, workspace_id, owner).await?;
     // The erasure log follows the workspace, and is applied to what the archive brought back.
     db.copy_erasures(header.workspace_id, workspace_id).await?;
+    let log = db.erasure_log(header.workspace_id).await?;
     let mut erased_again = 0;
     for email in data.all_emails().await? {
-        if db.was_erased(header.workspace_id, &email).await? {
+        if log.holds(&email) {
             data.erase_subject(&email).await?;
             erased_again += 1;
         }

@@ -164,18 +164,33 @@ impl Db {
         Ok(rows.len() as u64)
     }
 
-    /// Whether the log of the workspace holds `email` (normalised): each entry's salt is tried.
+    /// Whether the log of the workspace holds `email` (normalised).
     pub async fn was_erased(&self, workspace_id: Uuid, email: &str) -> Result<bool, StoreError> {
+        Ok(self.erasure_log(workspace_id).await?.holds(email))
+    }
+
+    /// The workspace's log as salts and digests, read once to check many addresses against.
+    pub async fn erasure_log(&self, workspace_id: Uuid) -> Result<ErasureLog, StoreError> {
         let mut conn = self.read().await?;
-        let rows = fetch!(
+        let entries = fetch!(
             conn.ex(),
             (String, String),
             fetch_all,
             "SELECT salt, email_hash FROM erasures WHERE workspace_id = $1",
             workspace_id
         )?;
-        Ok(rows
+        Ok(ErasureLog(entries))
+    }
+}
+
+/// A workspace's erasure log: each entry's salt and digest.
+pub struct ErasureLog(Vec<(String, String)>);
+
+impl ErasureLog {
+    /// Whether an entry is of `email` (normalised): each entry's salt is tried.
+    pub fn holds(&self, email: &str) -> bool {
+        self.0
             .iter()
-            .any(|(salt, hash)| email_hash(salt, email) == *hash))
+            .any(|(salt, hash)| email_hash(salt, email) == *hash)
     }
 }
