@@ -15,7 +15,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kith_core::ApiError;
 use kith_core::metadata::{FieldMeta, ObjectMeta, RESERVED_NAMES};
-use kith_store::{DataStore, ExportColumn, ExportFile, ExportFormat, ListQuery};
+use kith_store::{
+    DataStore, ExportColumn, ExportFile, ExportFormat, ExportPage, ExportRead, ListQuery,
+    StoreError,
+};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
@@ -195,12 +198,13 @@ pub async fn export_with_token(
     Ok(pages.written())
 }
 
-/// Where an export has got to: its query, the cursor of its next page (none after the last),
-/// and its file.
+/// Where an export has got to: its file, and the reading of its next page (none after the
+/// last), which runs while the page before it is written.
 pub struct Pages {
-    query: ListQuery,
-    next: Option<String>,
     file: ExportFile,
+    ahead: Option<tokio::task::JoinHandle<Result<ExportPage, StoreError>>>,
+    query: ListQuery,
+    read: ExportRead,
 }
 
 impl Pages {
@@ -209,22 +213,46 @@ impl Pages {
         self.file.written()
     }
 
+    /// Starts reading the page after `cursor`, if there is one.
+    fn read_ahead(&mut self, data: &DataStore, object: &ObjectMeta, cursor: Option<String>) {
+        self.ahead = cursor.map(|after| {
+            let (data, object, read) = (data.clone(), object.clone(), self.read);
+            let query = ListQuery {
+                starting_after: Some(after),
+                ..self.query.clone()
+            };
+            tokio::spawn(async move { data.read_export_page(&object, &query, read).await })
+        });
+    }
+
     /// Writes the next page to `chunk`, or the file's end after the last; false when done.
     pub async fn write_next(
         &mut self,
         data: &DataStore,
         object: &ObjectMeta,
         chunk: &mut Vec<u8>,
-    ) -> Result<bool, kith_store::StoreError> {
-        let Some(next) = self.next.take() else {
+    ) -> Result<bool, StoreError> {
+        let Some(reading) = self.ahead.take() else {
             self.file.finish(chunk);
             return Ok(false);
         };
-        self.query.starting_after = Some(next);
-        self.next = data
-            .export_page(object, &self.query, &mut self.file, chunk)
-            .await?;
+        // Only `drop` aborts a reading, so the task ended by itself or panicked.
+        let page = match reading.await {
+            Ok(page) => page?,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        self.read_ahead(data, object, page.next.clone());
+        self.file.write_page(data, object, &page, chunk)?;
         Ok(true)
+    }
+}
+
+impl Drop for Pages {
+    /// A client gone midway leaves no page being read for nobody.
+    fn drop(&mut self) {
+        if let Some(reading) = &self.ahead {
+            reading.abort();
+        }
     }
 }
 
@@ -246,13 +274,20 @@ pub async fn first_page(
     };
     let every_key = params.fields.as_deref().is_none_or(|f| f.trim().is_empty());
     let columns = columns(&object, access, params.fields.as_deref())?;
-    let mut file = ExportFile::new(format, columns, every_key);
+    let file = ExportFile::new(format, columns, every_key);
+    let read = file.reads(&access.data, &object);
+    let page = access.data.read_export_page(&object, &query, read).await?;
     let mut first = file.start();
-    let next = access
-        .data
-        .export_page(&object, &query, &mut file, &mut first)
-        .await?;
-    let pages = Pages { query, next, file };
+    let mut pages = Pages {
+        file,
+        ahead: None,
+        query,
+        read,
+    };
+    pages.read_ahead(&access.data, &object, page.next.clone());
+    pages
+        .file
+        .write_page(&access.data, &object, &page, &mut first)?;
     Ok((object, pages, first))
 }
 

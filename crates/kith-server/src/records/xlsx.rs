@@ -23,6 +23,10 @@ pub fn workbook_from_csv(pieces: mpsc::Receiver<Vec<u8>>) -> Result<Vec<u8>, Xls
             at: 0,
         });
     let mut workbook = Workbook::new();
+    // Compressing the sheets is the part of the file that waits for the last row. At level 2 a
+    // million people take 1.3 s instead of 4.3 s at the default 6, for a file of 90 MB instead
+    // of 70 MB (as CSV: 206 MB).
+    workbook.set_zip_compression_level(2);
     let mut record = csv::StringRecord::new();
     let mut header: Vec<String> = Vec::new();
     let mut sheet = workbook.add_worksheet_with_constant_memory()?;

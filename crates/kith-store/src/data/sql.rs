@@ -4,6 +4,7 @@
 use crate::db::Ex;
 use crate::{Backend, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+use futures_util::TryStreamExt as _;
 use kith_core::fields::{Cell, ColumnType};
 use sqlx::{Arguments, Row as _};
 use std::sync::Arc;
@@ -191,36 +192,23 @@ impl Ex<'_> {
         kinds: &[ColumnType],
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        // Each row is made into cells as it arrives, while the database goes on to the next.
+        let mut cells = Vec::new();
         match self {
             Ex::Sqlite(conn) => {
-                let rows = sqlx::query_with(sql, args.clone().into_sqlite()?)
-                    .fetch_all(conn)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        kinds
-                            .iter()
-                            .enumerate()
-                            .map(|(i, kind)| sqlite_cell(row, i, *kind))
-                            .collect()
-                    })
-                    .collect()
+                let mut rows = sqlx::query_with(sql, args.clone().into_sqlite()?).fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    cells.push(row_cells(kinds, |i, kind| sqlite_cell(&row, i, kind))?);
+                }
             }
             Ex::Postgres(conn) => {
-                let rows = sqlx::query_with(sql, args.clone().into_postgres()?)
-                    .fetch_all(conn)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        kinds
-                            .iter()
-                            .enumerate()
-                            .map(|(i, kind)| postgres_cell(row, i, *kind))
-                            .collect()
-                    })
-                    .collect()
+                let mut rows = sqlx::query_with(sql, args.clone().into_postgres()?).fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    cells.push(row_cells(kinds, |i, kind| postgres_cell(&row, i, kind))?);
+                }
             }
         }
+        Ok(cells)
     }
 
     /// The UUIDs in the first column (a `SELECT id …`).
@@ -391,6 +379,17 @@ pub enum Bound {
 
 fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { column, value }
+}
+
+fn row_cells(
+    kinds: &[ColumnType],
+    cell: impl Fn(usize, ColumnType) -> Result<Cell, StoreError>,
+) -> Result<Vec<Cell>, StoreError> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| cell(i, *kind))
+        .collect()
 }
 
 fn sqlite_cell(

@@ -62,6 +62,8 @@ struct Options {
     create_only: bool,
     /// Measure instead an import of a CSV file of `people` rows (after seeding the companies).
     import_only: bool,
+    /// After seeding, measure only the exports, each format three times.
+    export_only: bool,
     /// After seeding, print where the server and its data are and wait for a line on stdin, so
     /// that the database can be examined (`EXPLAIN`) with the workspace loaded and idle.
     hold: bool,
@@ -79,6 +81,7 @@ fn options() -> Result<Options, String> {
         writers: 4,
         create_only: false,
         import_only: false,
+        export_only: false,
         hold: false,
         workspaces: 0,
         open_workspace_files: None,
@@ -107,6 +110,7 @@ fn options() -> Result<Options, String> {
             }
             "--create-only" => options.create_only = true,
             "--import-only" => options.import_only = true,
+            "--export-only" => options.export_only = true,
             "--hold" => options.hold = true,
             "--open-workspace-files" => {
                 options.open_workspace_files =
@@ -130,7 +134,7 @@ fn options() -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --import-only --hold --workspaces N --open-workspace-files N --backend sqlite|postgres"
+                    "unknown argument {other:?}; use --people N --companies N --writers N --create-only --import-only --export-only --hold --workspaces N --open-workspace-files N --backend sqlite|postgres"
                 ));
             }
         }
@@ -219,6 +223,11 @@ async fn main() {
     }
     if options.hold {
         hold(&app, &api, &workspace);
+    }
+    if options.export_only {
+        exports_three_times(&api).await;
+        app.stop().await;
+        return;
     }
     let page = latencies(&api, 1000, |i| {
         let company = &company_ids[(i * 7919) % company_ids.len()];
@@ -410,6 +419,24 @@ async fn export(api: &Api, format: &str) -> (f64, usize) {
         bytes += chunk.len();
     }
     (started.elapsed().as_secs_f64(), bytes)
+}
+
+/// Each format's export three times, one after another, printed as a table row each.
+async fn exports_three_times(api: &Api) {
+    println!("| export every person as | first | second | third | size |");
+    println!("|---|---|---|---|---|");
+    for format in ["csv", "json", "xlsx"] {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(export(api, format).await);
+        }
+        let seconds: Vec<String> = runs.iter().map(|(s, _)| format!("{s:.2} s")).collect();
+        println!(
+            "| {format} | {} | {:.0} MB |",
+            seconds.join(" | "),
+            runs[0].1 as f64 / 1e6
+        );
+    }
 }
 
 /// Uploads a CSV file of `rows` people (each with a company found by its name) and imports it,

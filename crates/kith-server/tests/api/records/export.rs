@@ -14,8 +14,8 @@ on_both_backends!(
     a_saved_view_exports_with_its_filter_order_and_columns
 );
 
-/// More companies than an export's page (2,000), so that the file spans pages.
-const COMPANIES: usize = 2_345;
+/// More companies than an export's page, so that the file spans pages.
+const COMPANIES: usize = kith_store::EXPORT_PAGE + 345;
 
 async fn an_export_holds_every_record_a_list_pages_through(backend: Backend) {
     let app = TestApp::start(backend).await;
