@@ -481,7 +481,7 @@ export const api = {
   setUpTwoFactor: (currentPassword: string) =>
     request<{ secret: string; otpauthUri: string }>("/api/v1/me/two-factor/setup", { method: "POST", body: { currentPassword } }),
   enableTwoFactor: (code: string) =>
-    request<{ recoveryCodes: string[] }>("/api/v1/me/two-factor/enable", { method: "POST", body: { code } }),
+    request<{ recoveryCodes: string[]; endedSessions: number }>("/api/v1/me/two-factor/enable", { method: "POST", body: { code } }),
   newRecoveryCodes: (currentPassword: string) =>
     request<{ recoveryCodes: string[] }>("/api/v1/me/two-factor/recovery-codes", { method: "POST", body: { currentPassword } }),
   disableTwoFactor: (currentPassword: string) =>

@@ -85,11 +85,15 @@ pub fn operations() -> Vec<Op> {
 const TWO_FACTOR_LIMIT: &str = "too many wrong codes for the account (5 in 15 minutes), or wrong passwords (as for signing in)";
 
 fn recovery_codes() -> serde_json::Value {
-    closed(json!({ "recoveryCodes": {
+    closed(json!({ "recoveryCodes": recovery_codes_schema() }))
+}
+
+fn recovery_codes_schema() -> serde_json::Value {
+    json!({
         "type": "array", "minItems": 10, "maxItems": 10,
         "items": { "type": "string", "pattern": "^[a-z2-7]{5}-[a-z2-7]{5}$" },
         "description": "Each signs in once in place of a code; shown only now",
-    } }))
+    })
 }
 
 fn current_password_body() -> serde_json::Value {
@@ -130,7 +134,14 @@ fn two_factor() -> Vec<Op> {
                 json!({ "code": { "type": "string", "description": "The 6 digits the app shows now" } }),
                 &["code"],
             ))
-            .answer("200", "On: the ten recovery codes", recovery_codes())
+            .answer(
+                "200",
+                "On: the ten recovery codes, and how many of the account's other sessions ended (they signed in without a code)",
+                closed(json!({
+                    "recoveryCodes": recovery_codes_schema(),
+                    "endedSessions": { "type": "integer", "minimum": 0 },
+                })),
+            )
             .refuses("403", "the code is not the one the app shows now (details name code)")
             .refuses("409", "nothing is being set up, or it is already on")
             .refuses("429", TWO_FACTOR_LIMIT),

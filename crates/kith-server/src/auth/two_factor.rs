@@ -286,7 +286,15 @@ pub async fn enable(
             &client.user_agent,
         )
         .await?;
-    Ok(Json(json!({ "recoveryCodes": codes })))
+    // A session signed in with the password alone (perhaps by whoever the code now keeps out)
+    // ends; this one, which has just shown a code, stays.
+    let ended = state
+        .db
+        .delete_other_sessions(me.user.id, &me.session_hash)
+        .await?;
+    Ok(Json(
+        json!({ "recoveryCodes": codes, "endedSessions": ended }),
+    ))
 }
 
 /// `POST /api/v1/me/two-factor/recovery-codes`: ten new recovery codes; the old ones stop working.

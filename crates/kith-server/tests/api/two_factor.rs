@@ -102,10 +102,10 @@ async fn signing_in_takes_each_code_once_and_each_recovery_code_once(backend: Ba
         status,
         json!({ "enabled": false, "settingUp": true, "recoveryCodesLeft": 0 })
     );
-    login_with(&app, "ada@example.com", None)
-        .await
-        .1
-        .expect_status(200);
+    // A second session, signed in with the password alone while nothing is required yet.
+    let (laptop, signed_in) = login_with(&app, "ada@example.com", None).await;
+    signed_in.expect_status(200);
+    laptop.get("/api/v1/me").await.expect_status(200);
 
     let wrong = format!(
         "{:06}",
@@ -131,6 +131,12 @@ async fn signing_in_takes_each_code_once_and_each_recovery_code_once(backend: Ba
         ada.get("/api/v1/me").await.expect_status(200)["twoFactor"],
         true
     );
+    // Turning it on ends the sessions that never showed a code, and keeps this one.
+    assert_eq!(enabled["endedSessions"], 1, "{enabled}");
+    laptop
+        .get("/api/v1/me")
+        .await
+        .expect_error(401, "unauthenticated");
     assert_eq!(app.count_control_plane("recovery_codes").await, 10);
 
     // The password alone no longer opens a session.

@@ -42,7 +42,7 @@ describe("Turning on two-factor sign-in", () => {
   it("takes the password, shows the QR code and key, and shows the recovery codes once a code confirms it", async () => {
     api.twoFactor.mockResolvedValue({ enabled: false, settingUp: false, recoveryCodesLeft: 0 });
     api.setUpTwoFactor.mockResolvedValue({ secret: "JBSWY3DPEHPK3PXPJBSWY3DP", otpauthUri: "otpauth://totp/Kith:ada%40x.io?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Kith" });
-    api.enableTwoFactor.mockRejectedValueOnce(new ApiError(403, "forbidden", "code is not the code the app shows now")).mockResolvedValueOnce({ recoveryCodes: codes });
+    api.enableTwoFactor.mockRejectedValueOnce(new ApiError(403, "forbidden", "code is not the code the app shows now")).mockResolvedValueOnce({ recoveryCodes: codes, endedSessions: 2 });
     show("member");
     fireEvent.change(await screen.findByLabelText("Current password"), { target: { value: "pw" } });
     fireEvent.click(screen.getByRole("button", { name: "Set up two-factor sign-in" }));
@@ -60,6 +60,7 @@ describe("Turning on two-factor sign-in", () => {
     expect(api.enableTwoFactor).toHaveBeenLastCalledWith("123456");
     expect(list.querySelectorAll("li")).toHaveLength(10);
     expect(list.textContent).toContain("abcd9-efgh9");
+    expect(screen.getByText("The 2 other sessions that signed in with your password alone were signed out.")).toBeTruthy();
   });
 
   it("once on, says how many recovery codes are left and turns off with the password", async () => {

@@ -19,7 +19,7 @@ export function Security({ me, workspace }: SectionProps) {
 function TwoFactor() {
   const status = useQuery({ queryKey: ["two-factor"], queryFn: api.twoFactor, refetchOnMount: "always" });
   // Shown once, right after turning it on or renewing them; never fetched again.
-  const [codes, setCodes] = useState<string[] | null>(null);
+  const [codes, setCodes] = useState<ShownCodes | null>(null);
   return (
     <section className="settings-card" aria-labelledby="two-factor-title">
       <h3 id="two-factor-title">Two-factor sign-in</h3>
@@ -28,7 +28,7 @@ function TwoFactor() {
         that reads TOTP QR codes). Ten recovery codes let you in if the phone is lost.
       </p>
       {codes ? (
-        <RecoveryCodes codes={codes} done={() => setCodes(null)} />
+        <RecoveryCodes {...codes} done={() => setCodes(null)} />
       ) : status.isPending ? (
         <Loading what="two-factor sign-in" />
       ) : status.error ? (
@@ -41,6 +41,9 @@ function TwoFactor() {
     </section>
   );
 }
+
+/** Recovery codes just made, and how many other sessions turning two-factor sign-in on ended. */
+type ShownCodes = { codes: string[]; endedSessions: number };
 
 function useRefresh() {
   const queries = useQueryClient();
@@ -55,7 +58,7 @@ function passwordOf(event: FormEvent<HTMLFormElement>): string {
 }
 
 /** Password, then the QR code and the first code from the app. */
-function SetUp({ showCodes }: { showCodes: (codes: string[]) => void }) {
+function SetUp({ showCodes }: { showCodes: (shown: ShownCodes) => void }) {
   const outcome = useOutcome();
   const refresh = useRefresh();
   const [secret, setSecret] = useState<{ secret: string; otpauthUri: string } | null>(null);
@@ -73,9 +76,9 @@ function SetUp({ showCodes }: { showCodes: (codes: string[]) => void }) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").trim();
     try {
-      const { recoveryCodes } = await api.enableTwoFactor(code);
+      const { recoveryCodes, endedSessions } = await api.enableTwoFactor(code);
       await refresh();
-      showCodes(recoveryCodes);
+      showCodes({ codes: recoveryCodes, endedSessions });
     } catch (caught) {
       outcome.failed(caught);
     }
@@ -133,7 +136,7 @@ function QrCode({ text }: { text: string }) {
   );
 }
 
-function RecoveryCodes({ codes, done }: { codes: string[]; done: () => void }) {
+function RecoveryCodes({ codes, endedSessions, done }: ShownCodes & { done: () => void }) {
   function download() {
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([`Kith recovery codes (each works once)\n\n${codes.join("\n")}\n`], { type: "text/plain" }));
@@ -147,6 +150,13 @@ function RecoveryCodes({ codes, done }: { codes: string[]; done: () => void }) {
         Two-factor sign-in is on. Keep these recovery codes somewhere safe: each signs you in once without the app, and
         they are not shown again.
       </p>
+      {endedSessions > 0 && (
+        <p>
+          {endedSessions === 1
+            ? "The other session that signed in with your password alone was signed out."
+            : `The ${endedSessions} other sessions that signed in with your password alone were signed out.`}
+        </p>
+      )}
       <ul className="recovery-codes" aria-label="Recovery codes">
         {codes.map((code) => (
           <li key={code}>
@@ -166,7 +176,7 @@ function RecoveryCodes({ codes, done }: { codes: string[]; done: () => void }) {
   );
 }
 
-function TurnedOn({ left, showCodes }: { left: number; showCodes: (codes: string[]) => void }) {
+function TurnedOn({ left, showCodes }: { left: number; showCodes: (shown: ShownCodes) => void }) {
   const outcome = useOutcome();
   const refresh = useRefresh();
   const [password, setPassword] = useState("");
@@ -175,7 +185,7 @@ function TurnedOn({ left, showCodes }: { left: number; showCodes: (codes: string
     try {
       const { recoveryCodes } = await api.newRecoveryCodes(password);
       await refresh();
-      showCodes(recoveryCodes);
+      showCodes({ codes: recoveryCodes, endedSessions: 0 });
     } catch (caught) {
       outcome.failed(caught);
     }
