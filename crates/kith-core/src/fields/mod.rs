@@ -7,8 +7,8 @@ mod values;
 
 pub use currency::currency_codes;
 pub use values::{
-    CellOutput, FieldInput, LIST_MAX_ITEMS, Output, RICH_TEXT_MAX_CHARS, TEXT_MAX_CHARS, input,
-    output,
+    CellOutput, FieldInput, LIST_MAX_ITEMS, Output, RICH_TEXT_MAX_CHARS, TEXT_MAX_CHARS, date_text,
+    input, output, timestamp_text,
 };
 
 use serde::{Deserialize, Serialize};

@@ -467,6 +467,17 @@ impl Serialize for Output<'_> {
 /// One stored cell as JSON.
 pub struct CellOutput<'a>(pub &'a Cell);
 
+/// A date as the API writes it: `2026-12-03`.
+pub fn date_text(date: &chrono::NaiveDate) -> impl std::fmt::Display + '_ {
+    date.format("%Y-%m-%d")
+}
+
+/// A timestamp as the API writes it: RFC 3339 in UTC to the millisecond,
+/// `2026-12-03T14:16:49.079Z`.
+pub fn timestamp_text(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 impl Serialize for CellOutput<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
@@ -475,10 +486,8 @@ impl Serialize for CellOutput<'_> {
             Cell::Int(n) => serializer.serialize_i64(*n),
             Cell::Float(f) => serializer.serialize_f64(*f),
             Cell::Bool(b) => serializer.serialize_bool(*b),
-            Cell::Date(d) => serializer.collect_str(&d.format("%Y-%m-%d")),
-            Cell::DateTime(t) => {
-                serializer.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            }
+            Cell::Date(d) => serializer.collect_str(&date_text(d)),
+            Cell::DateTime(t) => serializer.serialize_str(&timestamp_text(t)),
             Cell::Json(value) => value.serialize(serializer),
             Cell::Uuid(id) => id.serialize(serializer),
         }

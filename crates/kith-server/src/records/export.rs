@@ -16,8 +16,7 @@ use axum::response::{IntoResponse, Response};
 use kith_core::ApiError;
 use kith_core::metadata::{FieldMeta, ObjectMeta, RESERVED_NAMES};
 use kith_store::{
-    DataStore, ExportColumn, ExportFile, ExportFormat, ExportPage, ExportRead, ListQuery,
-    StoreError,
+    DataStore, ExportColumn, ExportFile, ExportFormat, ExportPage, ListQuery, StoreError,
 };
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -204,7 +203,6 @@ pub struct Pages {
     file: ExportFile,
     ahead: Option<tokio::task::JoinHandle<Result<ExportPage, StoreError>>>,
     query: ListQuery,
-    read: ExportRead,
 }
 
 impl Pages {
@@ -216,7 +214,8 @@ impl Pages {
     /// Starts reading the page after `cursor`, if there is one.
     fn read_ahead(&mut self, data: &DataStore, object: &ObjectMeta, cursor: Option<String>) {
         self.ahead = cursor.map(|after| {
-            let (data, object, read) = (data.clone(), object.clone(), self.read);
+            let read = self.file.reads(data, object);
+            let (data, object) = (data.clone(), object.clone());
             let query = ListQuery {
                 starting_after: Some(after),
                 ..self.query.clone()
@@ -282,7 +281,6 @@ pub async fn first_page(
         file,
         ahead: None,
         query,
-        read,
     };
     pages.read_ahead(&access.data, &object, page.next.clone());
     pages

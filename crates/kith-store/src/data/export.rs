@@ -10,7 +10,7 @@ use super::DataStore;
 use super::projection::{Projection, RecordOutput};
 use super::query::ListQuery;
 use crate::StoreError;
-use kith_core::fields::{Cell, CellOutput, ColumnType, FieldType};
+use kith_core::fields::{Cell, CellOutput, ColumnType, FieldType, date_text, timestamp_text};
 use kith_core::metadata::ObjectMeta;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -271,8 +271,8 @@ fn cell_text(cell: &Cell) -> Cow<'_, str> {
         Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
         Cell::Int(n) => Cow::Owned(n.to_string()),
         Cell::Uuid(id) => Cow::Owned(id.to_string()),
-        Cell::DateTime(t) => Cow::Owned(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+        Cell::DateTime(t) => Cow::Owned(timestamp_text(t)),
+        Cell::Date(d) => Cow::Owned(date_text(d).to_string()),
         Cell::Json(value) => value_text(value),
         Cell::Float(_) => value_text(&serde_json::to_value(CellOutput(cell)).unwrap_or_default())
             .into_owned()
