@@ -27,9 +27,9 @@ mod workspaces;
 pub use cipher::{Cipher, KeyRing, parse_key};
 pub use data::{
     Aggregate, AggregateRequest, DataStore, EXPORT_PAGE, ExportColumn, ExportFile, ExportFormat,
-    ExportPage, ExportRead, Favorite, FavoriteTarget, FieldChange, ListQuery, MAX_FAVORITES,
-    NewField, NewObject, ObjectChange, Page, SavedView, ShownFavorite, ViewColumn, ViewKind,
-    ViewSpec,
+    ExportPage, ExportRead, ExportRows, ExportValue, Favorite, FavoriteTarget, FieldChange,
+    ListQuery, MAX_FAVORITES, NewField, NewObject, ObjectChange, Page, SavedView, ShownFavorite,
+    ViewColumn, ViewKind, ViewSpec,
 };
 pub use db::{Backend, Db, DbOptions, Tx, redact_url};
 pub use erasures::Erasure;

@@ -1,5 +1,6 @@
 //! `GET /rest/{plural}/export`: every record of an object that a list with the same `filter`,
-//! `order_by` and `fields` would page through, as one CSV or JSON file, written while it is read.
+//! `order_by` and `fields` would page through, as one CSV, JSON or XLSX file, written while it
+//! is read.
 //!
 //! The first page is read before the answer starts, so that a bad filter or a refusal is an
 //! ordinary error; later pages are read as the client takes the file. A failure after the start
@@ -8,6 +9,7 @@
 
 use super::RestAccess;
 use super::handlers::{optional_filter, optional_order};
+use super::xlsx::Workbook;
 use crate::http::AppResult;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query};
@@ -33,7 +35,7 @@ pub struct ExportParams {
     pub fields: Option<String>,
 }
 
-/// Whether `format` asks for a workbook; a workbook is written from the export's CSV.
+/// Whether `format` asks for a workbook; a workbook has the columns and rows of the CSV file.
 fn is_xlsx(params: &ExportParams) -> bool {
     params.format.as_deref().map(str::trim) == Some("xlsx")
 }
@@ -66,32 +68,33 @@ pub async fn export(
     Path(plural): Path<String>,
     Query(params): Query<ExportParams>,
 ) -> AppResult<Response> {
-    let (object, pages, first) = first_page(&access, &plural, &params).await?;
+    let (object, pages) = first_page(&access, &plural, &params).await?;
     let xlsx = is_xlsx(&params);
     let (content_type, extension) = media(pages.file.format(), xlsx);
-    let body = if xlsx {
-        match workbook(&access.data, &object, pages, first).await {
-            Ok((file, _)) => Body::from(file),
-            Err(ExportError::Store(e)) => return Err(e.into()),
-            Err(e) => {
-                tracing::error!(object = %object.name_plural, error = %e, "a workbook could not be written");
-                return Err(ApiError::internal().into());
+    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
+    if xlsx {
+        let (data, object) = (access.data.clone(), object.clone());
+        tokio::task::spawn_blocking(move || {
+            // A client that went away is no error.
+            if let Err(e) = write_workbook(&data, &object, pages, &sender)
+                && !sender.is_closed()
+            {
+                tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
+                let _ = sender.blocking_send(Err(std::io::Error::other(e.to_string())));
             }
-        }
+        });
     } else {
-        let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
         tokio::spawn(write_pages(
             access.data.clone(),
             object.clone(),
             pages,
-            first,
             sender,
         ));
-        Body::from_stream(futures_util::stream::unfold(
-            receiver,
-            |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
-        ))
-    };
+    }
+    let body = Body::from_stream(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+    ));
     let filename = format!(
         "{}-{}.{extension}",
         object.name_plural,
@@ -110,36 +113,65 @@ pub async fn export(
         .into_response())
 }
 
-/// The whole export as a workbook: every page's CSV handed to the workbook's builder as it is
-/// read. A workbook is a zip file, sent once finished.
-async fn workbook(
+/// Writes the export as a workbook to `out`, as it is compressed, a page after another; on a
+/// blocking thread (a page's rows become XML and are compressed here, while the next page is
+/// read in its own task). Answers how many records.
+fn write_workbook(
     data: &DataStore,
     object: &ObjectMeta,
     mut pages: Pages,
-    first: Vec<u8>,
-) -> Result<(Vec<u8>, usize), ExportError> {
-    let (sender, receiver) = mpsc::channel::<Vec<u8>>(PAGES_AHEAD);
-    let built = tokio::task::spawn_blocking(move || super::xlsx::workbook_from_csv(receiver));
-    let mut chunk = first;
-    loop {
-        let more = {
-            let mut next = Vec::new();
-            let more = pages.write_next(data, object, &mut next).await?;
-            let _ = sender.send(std::mem::replace(&mut chunk, next)).await;
-            more
-        };
-        if !more {
-            let _ = sender.send(chunk).await;
-            break;
-        }
+    out: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<usize, ExportError> {
+    let runtime = tokio::runtime::Handle::current();
+    let sent = SentBytes {
+        out: out.clone(),
+        buffer: Vec::new(),
+    };
+    let mut workbook = Workbook::new(sent, &object.name_plural, pages.file.headers())?;
+    // Only the reading waits on the runtime: the writing sends its bytes with `blocking_send`,
+    // which must not run inside `block_on`.
+    while let Some(page) = runtime.block_on(pages.next_page(data, object))? {
+        pages
+            .file
+            .write_page_to(data, object, &page, &mut workbook)?;
+        workbook.check()?;
     }
-    drop(sender);
-    let failed = |e: String| ExportError::Write(std::io::Error::other(e));
-    let file = built
-        .await
-        .map_err(|e| failed(e.to_string()))?
-        .map_err(|e| failed(e.to_string()))?;
-    Ok((file, pages.written()))
+    std::io::Write::flush(&mut workbook.finish()?)?;
+    Ok(pages.written())
+}
+
+/// Bytes sent on a channel in pieces of [`SentBytes::PIECE`]; an error once nobody receives them.
+struct SentBytes {
+    out: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl SentBytes {
+    const PIECE: usize = 1 << 18;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        let piece = Bytes::from(std::mem::take(&mut self.buffer));
+        self.out
+            .blocking_send(Ok(piece))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for SentBytes {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::PIECE {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.send()
+    }
 }
 
 /// Why `kith export` stopped.
@@ -155,6 +187,8 @@ pub enum ExportError {
     Store(#[from] kith_store::StoreError),
     #[error("writing the file failed: {0}")]
     Write(#[from] std::io::Error),
+    #[error("writing the workbook failed: {0}")]
+    Workbook(#[from] zip::result::ZipError),
 }
 
 /// `kith export`: as `token` would get it from `GET /rest/{plural}/export`, written to `out`
@@ -175,32 +209,38 @@ pub async fn export_with_token(
     let access = RestAccess::with_token(&state, &token)
         .await
         .map_err(refused)?;
-    let (object, mut pages, mut chunk) =
-        first_page(&access, plural, params).await.map_err(refused)?;
-    if is_xlsx(params) {
-        let (file, written) = workbook(&access.data, &object, pages, chunk).await?;
-        out.write_all(&file)?;
-        out.flush()?;
-        state.db.close().await;
-        return Ok(written);
-    }
-    loop {
-        out.write_all(&chunk)?;
-        chunk.clear();
-        if !pages.write_next(&access.data, &object, &mut chunk).await? {
-            out.write_all(&chunk)?;
-            break;
+    let (object, mut pages) = first_page(&access, plural, params).await.map_err(refused)?;
+    let written = if is_xlsx(params) {
+        let (sender, mut receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
+        let data = access.data.clone();
+        let writing =
+            tokio::task::spawn_blocking(move || write_workbook(&data, &object, pages, &sender));
+        while let Some(piece) = receiver.recv().await {
+            out.write_all(&piece?)?;
         }
-    }
+        writing
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??
+    } else {
+        let mut chunk = pages.file.start();
+        while pages.write_next(&access.data, &object, &mut chunk).await? {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
+        out.write_all(&chunk)?;
+        pages.written()
+    };
     out.flush()?;
     state.db.close().await;
-    Ok(pages.written())
+    Ok(written)
 }
 
-/// Where an export has got to: its file, and the reading of its next page (none after the
-/// last), which runs while the page before it is written.
+/// Where an export has got to: its file, the first page (until it is written), and the
+/// reading of the next page (none after the last), which runs while the page before it is
+/// written.
 pub struct Pages {
     file: ExportFile,
+    first: Option<ExportPage>,
     ahead: Option<tokio::task::JoinHandle<Result<ExportPage, StoreError>>>,
     query: ListQuery,
 }
@@ -224,16 +264,17 @@ impl Pages {
         });
     }
 
-    /// Writes the next page to `chunk`, or the file's end after the last; false when done.
-    pub async fn write_next(
+    /// The next page to write, the one after it being read from then on; none after the last.
+    async fn next_page(
         &mut self,
         data: &DataStore,
         object: &ObjectMeta,
-        chunk: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<ExportPage>, StoreError> {
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
         let Some(reading) = self.ahead.take() else {
-            self.file.finish(chunk);
-            return Ok(false);
+            return Ok(None);
         };
         // Only `drop` aborts a reading, so the task ended by itself or panicked.
         let page = match reading.await {
@@ -241,8 +282,26 @@ impl Pages {
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
         self.read_ahead(data, object, page.next.clone());
-        self.file.write_page(data, object, &page, chunk)?;
-        Ok(true)
+        Ok(Some(page))
+    }
+
+    /// Writes the next page to `chunk`, or the file's end after the last; false when done.
+    pub async fn write_next(
+        &mut self,
+        data: &DataStore,
+        object: &ObjectMeta,
+        chunk: &mut Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        match self.next_page(data, object).await? {
+            Some(page) => {
+                self.file.write_page(data, object, &page, chunk)?;
+                Ok(true)
+            }
+            None => {
+                self.file.finish(chunk);
+                Ok(false)
+            }
+        }
     }
 }
 
@@ -255,13 +314,13 @@ impl Drop for Pages {
     }
 }
 
-/// Checks an export and writes its first page (a bad request is an error before anything is
-/// written): the object, where the export has got to, and the first bytes of the file.
+/// Checks an export and reads its first page (a bad request is an error before anything is
+/// written): the object, and where the export has got to.
 pub async fn first_page(
     access: &RestAccess,
     plural: &str,
     params: &ExportParams,
-) -> AppResult<(ObjectMeta, Pages, Vec<u8>)> {
+) -> AppResult<(ObjectMeta, Pages)> {
     access.require_scope(kith_core::scope::Scope::RecordsRead)?;
     let object = access.readable(plural)?.clone();
     let format = format(params.format.as_deref())?;
@@ -276,17 +335,15 @@ pub async fn first_page(
     let file = ExportFile::new(format, columns, every_key);
     let read = file.reads(&access.data, &object);
     let page = access.data.read_export_page(&object, &query, read).await?;
-    let mut first = file.start();
+    let next = page.next.clone();
     let mut pages = Pages {
         file,
+        first: Some(page),
         ahead: None,
         query,
     };
-    pages.read_ahead(&access.data, &object, page.next.clone());
-    pages
-        .file
-        .write_page(&access.data, &object, &page, &mut first)?;
-    Ok((object, pages, first))
+    pages.read_ahead(&access.data, &object, next);
+    Ok((object, pages))
 }
 
 /// The parameters with the saved view's filter, order and columns where they give none; a view
@@ -323,32 +380,28 @@ async fn with_view(
     Ok(merged)
 }
 
-/// Sends `chunk` (the first page, written already) and every page after it to `sender`, until
-/// the last page or until the client goes away.
+/// Sends the file, a page at a time, to `sender`, until the last page or until the client goes
+/// away.
 async fn write_pages(
     data: DataStore,
     object: ObjectMeta,
     mut pages: Pages,
-    mut chunk: Vec<u8>,
     sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
+    let mut chunk = pages.file.start();
     loop {
-        if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
-            return;
-        }
-        chunk = Vec::new();
-        match pages.write_next(&data, &object, &mut chunk).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let _ = sender.send(Ok(Bytes::from(chunk))).await;
-                return;
-            }
+        let more = match pages.write_next(&data, &object, &mut chunk).await {
+            Ok(more) => more,
             Err(e) => {
                 tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
                 let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
                 return;
             }
+        };
+        if sender.send(Ok(Bytes::from(chunk))).await.is_err() || !more {
+            return;
         }
+        chunk = Vec::new();
     }
 }
 

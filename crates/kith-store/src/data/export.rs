@@ -1,5 +1,6 @@
 //! An object's records written as a file, a page at a time: CSV, a column per field or part of
-//! one, or JSON, the records as the API answers them.
+//! one, or JSON, the records as the API answers them. CSV's rows go through [`ExportRows`],
+//! which another writer (a workbook's) can take instead.
 //!
 //! Rows are written straight from their cells when the reader sees every field as stored (an
 //! export of a million people spends most of its time making and dropping records' JSON
@@ -54,6 +55,56 @@ impl ExportColumn {
     }
 }
 
+/// What an export's rows are written into, a field at a time: the CSV file here, a workbook
+/// elsewhere. Writing is infallible; a writer that can fail keeps its error until asked.
+pub trait ExportRows {
+    fn field(&mut self, value: ExportValue<'_>);
+    fn end_row(&mut self);
+}
+
+/// A field of an exported row: text, or a number (an integer, a float) written as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportValue<'t> {
+    Text(Cow<'t, str>),
+    Number(Cow<'t, str>),
+}
+
+impl ExportValue<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ExportValue::Text(text) | ExportValue::Number(text) => text,
+        }
+    }
+}
+
+/// A CSV file's rows, appended to its bytes; text a spreadsheet would run as a formula is
+/// escaped ([`spreadsheet_safe`]).
+struct CsvRows(csv::Writer<Vec<u8>>);
+
+impl CsvRows {
+    fn appending_to(out: &mut Vec<u8>) -> CsvRows {
+        CsvRows(csv_writer(std::mem::take(out)))
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        self.0.into_inner().unwrap_or_default()
+    }
+}
+
+impl ExportRows for CsvRows {
+    fn field(&mut self, value: ExportValue<'_>) {
+        // Writing to memory cannot fail.
+        let _ = match value {
+            ExportValue::Text(text) => self.0.write_field(spreadsheet_safe(&text).as_bytes()),
+            ExportValue::Number(text) => self.0.write_field(text.as_bytes()),
+        };
+    }
+
+    fn end_row(&mut self) {
+        let _ = self.0.write_record(None::<&[u8]>);
+    }
+}
+
 /// A file being written: its format, its columns (for JSON, the keys each record keeps; all
 /// of them when `every_key`), and how many records it holds so far.
 pub struct ExportFile {
@@ -87,12 +138,17 @@ impl ExportFile {
         match self.format {
             ExportFormat::Csv => {
                 let mut csv = csv_writer(Vec::new());
-                // Writing to memory cannot fail (nor can any `write_…` below).
-                let _ = csv.write_record(self.columns.iter().map(ExportColumn::header));
+                // Writing to memory cannot fail.
+                let _ = csv.write_record(self.headers());
                 csv.into_inner().unwrap_or_default()
             }
             ExportFormat::Json => b"[".to_vec(),
         }
+    }
+
+    /// The columns' headers, as the first line of a CSV file has them.
+    pub fn headers(&self) -> Vec<String> {
+        self.columns.iter().map(ExportColumn::header).collect()
     }
 
     /// The bytes after the last record.
@@ -112,15 +168,9 @@ impl ExportFile {
     fn write_records(&mut self, records: &[Value], out: &mut Vec<u8>) {
         match self.format {
             ExportFormat::Csv => {
-                let mut csv = csv_writer(std::mem::take(out));
-                for record in records {
-                    for column in &self.columns {
-                        let _ = csv.write_field(value_text(column.value(record)).as_bytes());
-                    }
-                    let _ = csv.write_record(None::<&[u8]>);
-                }
-                *out = csv.into_inner().unwrap_or_default();
-                self.written += records.len();
+                let mut csv = CsvRows::appending_to(out);
+                self.records_to(records, &mut csv);
+                *out = csv.into_bytes();
             }
             ExportFormat::Json => {
                 for record in records {
@@ -129,6 +179,17 @@ impl ExportFile {
                 }
             }
         }
+    }
+
+    /// Records as the API answers them, a column's field at a time.
+    fn records_to(&mut self, records: &[Value], rows: &mut impl ExportRows) {
+        for record in records {
+            for column in &self.columns {
+                rows.field(json_value(column.value(record)));
+            }
+            rows.end_row();
+        }
+        self.written += records.len();
     }
 
     /// The keys of `record` this file keeps.
@@ -153,21 +214,10 @@ impl ExportFile {
     ) -> Result<(), StoreError> {
         match self.format {
             ExportFormat::Csv => {
-                let sources: Vec<Source> = self
-                    .columns
-                    .iter()
-                    .map(|c| Source::of(projection, c))
-                    .collect();
-                let mut csv = csv_writer(std::mem::take(out));
-                for row in rows {
-                    let row = projection.open(row)?;
-                    for source in &sources {
-                        let _ = csv.write_field(source.text(&row).as_bytes());
-                    }
-                    let _ = csv.write_record(None::<&[u8]>);
-                }
-                *out = csv.into_inner().unwrap_or_default();
-                self.written += rows.len();
+                let mut csv = CsvRows::appending_to(out);
+                let written = self.rows_to(projection, rows, &mut csv);
+                *out = csv.into_bytes();
+                written?;
             }
             ExportFormat::Json => {
                 for row in rows {
@@ -180,6 +230,29 @@ impl ExportFile {
                     let _ = serde_json::to_writer(&mut *out, &record);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Rows of `projection`, sensitive values opened, a column's cell at a time.
+    fn rows_to(
+        &mut self,
+        projection: &Projection<'_>,
+        rows: &[Vec<Cell>],
+        to: &mut impl ExportRows,
+    ) -> Result<(), StoreError> {
+        let sources: Vec<Source> = self
+            .columns
+            .iter()
+            .map(|c| Source::of(projection, c))
+            .collect();
+        for row in rows {
+            let row = projection.open(row)?;
+            for source in &sources {
+                to.field(source.value(&row));
+            }
+            to.end_row();
+            self.written += 1;
         }
         Ok(())
     }
@@ -232,26 +305,28 @@ impl Source {
         }
     }
 
-    fn text<'r>(&self, row: &'r [Cell]) -> Cow<'r, str> {
+    fn value<'r>(&self, row: &'r [Cell]) -> ExportValue<'r> {
         let cell = |at: usize| row.get(at).unwrap_or(&Cell::Null);
         match self {
             // A composite part with nothing in it reads as an empty list in JSON.
-            Source::Cell(at, ColumnType::Json) if *cell(*at) == Cell::Null => Cow::Borrowed("[]"),
-            Source::Cell(at, _) => cell_text(cell(*at)),
+            Source::Cell(at, ColumnType::Json) if *cell(*at) == Cell::Null => {
+                ExportValue::Text(Cow::Borrowed("[]"))
+            }
+            Source::Cell(at, _) => cell_value(cell(*at)),
             Source::Field(FieldType::Rating, at) => match cell(*at) {
-                Cell::Int(n) => Cow::Owned(format!("RATING_{n}")),
-                other => cell_text(other),
+                Cell::Int(n) => ExportValue::Text(Cow::Owned(format!("RATING_{n}"))),
+                other => cell_value(other),
             },
-            Source::Field(_, at) => cell_text(cell(*at)),
+            Source::Field(_, at) => cell_value(cell(*at)),
             Source::Actor(at) => {
                 let actor = serde_json::json!({
                     "source": CellOutput(cell(*at)),
                     "workspaceMemberId": CellOutput(cell(at + 1)),
                     "name": CellOutput(cell(at + 2)),
                 });
-                Cow::Owned(actor.to_string())
+                ExportValue::Text(Cow::Owned(actor.to_string()))
             }
-            Source::Nothing => Cow::Borrowed(""),
+            Source::Nothing => ExportValue::Text(Cow::Borrowed("")),
         }
     }
 }
@@ -263,31 +338,33 @@ fn csv_writer(out: Vec<u8>) -> csv::Writer<Vec<u8>> {
         .from_writer(out)
 }
 
-/// A stored cell as CSV text, as [`value_text`] writes the JSON the API answers with.
-fn cell_text(cell: &Cell) -> Cow<'_, str> {
+/// A stored cell as a field of a row, as [`json_value`] writes the JSON the API answers with.
+fn cell_value(cell: &Cell) -> ExportValue<'_> {
+    let text = |text: String| ExportValue::Text(Cow::Owned(text));
     match cell {
-        Cell::Null | Cell::Bytes(_) => Cow::Borrowed(""),
-        Cell::Text(text) => spreadsheet_safe(text),
-        Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Cell::Int(n) => Cow::Owned(n.to_string()),
-        Cell::Uuid(id) => Cow::Owned(id.to_string()),
-        Cell::DateTime(t) => Cow::Owned(timestamp_text(t)),
-        Cell::Date(d) => Cow::Owned(date_text(d).to_string()),
-        Cell::Json(value) => value_text(value),
-        Cell::Float(_) => value_text(&serde_json::to_value(CellOutput(cell)).unwrap_or_default())
-            .into_owned()
-            .into(),
+        Cell::Null | Cell::Bytes(_) => ExportValue::Text(Cow::Borrowed("")),
+        Cell::Text(text) => ExportValue::Text(Cow::Borrowed(text)),
+        Cell::Bool(b) => ExportValue::Text(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Cell::Int(n) => ExportValue::Number(Cow::Owned(n.to_string())),
+        Cell::Uuid(id) => text(id.to_string()),
+        Cell::DateTime(t) => text(timestamp_text(t)),
+        Cell::Date(d) => text(date_text(d).to_string()),
+        Cell::Json(value) => json_value(value),
+        Cell::Float(_) => match serde_json::to_value(CellOutput(cell)) {
+            Ok(Value::Number(n)) => ExportValue::Number(Cow::Owned(n.to_string())),
+            _ => ExportValue::Text(Cow::Borrowed("")),
+        },
     }
 }
 
-/// A value as a CSV cell: text as it is, lists and objects as JSON, nothing for null.
-fn value_text(value: &Value) -> Cow<'_, str> {
+/// A value as a field of a row: text as it is, lists and objects as JSON, nothing for null.
+fn json_value(value: &Value) -> ExportValue<'_> {
     match value {
-        Value::Null => Cow::Borrowed(""),
-        Value::String(text) => spreadsheet_safe(text),
-        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Value::Number(n) => Cow::Owned(n.to_string()),
-        other => Cow::Owned(other.to_string()),
+        Value::Null => ExportValue::Text(Cow::Borrowed("")),
+        Value::String(text) => ExportValue::Text(Cow::Borrowed(text)),
+        Value::Bool(b) => ExportValue::Text(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Number(n) => ExportValue::Number(Cow::Owned(n.to_string())),
+        other => ExportValue::Text(Cow::Owned(other.to_string())),
     }
 }
 
@@ -348,6 +425,23 @@ impl ExportFile {
             }
         }
     }
+
+    /// Writes a page's rows to `rows`, as a CSV file of the same columns has them.
+    pub fn write_page_to(
+        &mut self,
+        store: &DataStore,
+        object: &ObjectMeta,
+        page: &ExportPage,
+        rows: &mut impl ExportRows,
+    ) -> Result<(), StoreError> {
+        match &page.rows {
+            PageRows::Cells(cells) => self.rows_to(&Projection::of(object, store), cells, rows),
+            PageRows::Records(records) => {
+                self.records_to(records, rows);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl DataStore {
@@ -394,24 +488,40 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A row of `values` as a line of CSV.
+    fn csv_line(values: Vec<ExportValue<'_>>) -> String {
+        let mut csv = CsvRows::appending_to(&mut Vec::new());
+        for value in values {
+            csv.field(value);
+        }
+        csv.end_row();
+        String::from_utf8(csv.into_bytes()).unwrap_or_default()
+    }
+
     #[test]
     fn text_that_would_run_as_a_formula_is_escaped() {
-        assert_eq!(
-            value_text(&json!("=HYPERLINK(\"x\")")),
-            "'=HYPERLINK(\"x\")"
-        );
+        assert_eq!(csv_line(vec![json_value(&json!("=1+1"))]), "'=1+1\r\n");
         for text in ["+1", "-1+2", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(value_text(&json!(text)).starts_with('\''), "{text:?}");
-            assert!(
-                cell_text(&Cell::Text(text.into())).starts_with('\''),
-                "{text:?}"
-            );
+            for value in [
+                json_value(&json!(text)),
+                cell_value(&Cell::Text(text.into())),
+            ] {
+                let line = csv_line(vec![value]);
+                assert!(line.trim_start_matches('"').starts_with('\''), "{text:?}");
+            }
         }
-        assert_eq!(value_text(&json!("Ada = Byron")), "Ada = Byron");
-        assert_eq!(value_text(&json!(-5)), "-5", "a number is not text");
-        assert_eq!(cell_text(&Cell::Int(-5)), "-5");
-        assert_eq!(value_text(&json!(["a", "b"])), "[\"a\",\"b\"]");
-        assert_eq!(value_text(&Value::Null), "");
+        assert_eq!(
+            csv_line(vec![json_value(&json!("Ada = Byron"))]),
+            "Ada = Byron\r\n"
+        );
+        assert_eq!(
+            json_value(&json!(-5)),
+            ExportValue::Number("-5".into()),
+            "a number is not text"
+        );
+        assert_eq!(csv_line(vec![cell_value(&Cell::Int(-5))]), "-5\r\n");
+        assert_eq!(json_value(&json!(["a", "b"])).as_str(), "[\"a\",\"b\"]");
+        assert_eq!(json_value(&Value::Null).as_str(), "");
     }
 
     #[test]
@@ -419,9 +529,13 @@ mod tests {
         let at = chrono::DateTime::parse_from_rfc3339("2026-12-02T03:04:05.678Z")
             .map(|t| t.with_timezone(&chrono::Utc))
             .expect("time");
-        assert_eq!(cell_text(&Cell::DateTime(at)), "2026-12-02T03:04:05.678Z");
-        assert_eq!(cell_text(&Cell::Float(1.5)), "1.5");
-        assert_eq!(cell_text(&Cell::Json(json!(["x"]))), "[\"x\"]");
+        let text = |cell: &Cell| cell_value(cell).as_str().to_owned();
+        assert_eq!(text(&Cell::DateTime(at)), "2026-12-02T03:04:05.678Z");
+        assert_eq!(
+            cell_value(&Cell::Float(1.5)),
+            ExportValue::Number("1.5".into())
+        );
+        assert_eq!(text(&Cell::Json(json!(["x"]))), "[\"x\"]");
     }
 
     #[test]

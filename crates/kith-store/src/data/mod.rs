@@ -33,7 +33,10 @@ mod views;
 pub use audit::{AuditEntry, AuditQuery};
 pub use change_sets::{CHANGE_SET_IDLE, ChangeSetScope};
 pub use events::ChangeEvent;
-pub use export::{EXPORT_PAGE, ExportColumn, ExportFile, ExportFormat, ExportPage, ExportRead};
+pub use export::{
+    EXPORT_PAGE, ExportColumn, ExportFile, ExportFormat, ExportPage, ExportRead, ExportRows,
+    ExportValue,
+};
 pub use favorites::{Favorite, FavoriteTarget, MAX_FAVORITES, ShownFavorite};
 pub use group::{Aggregate, AggregateRequest};
 pub use merge::MERGE_MAX_RECORDS;

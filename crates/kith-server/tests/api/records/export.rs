@@ -1,5 +1,5 @@
-//! `GET /rest/{plural}/export`: CSV and JSON files of every record a list pages through, through
-//! the same access policy, and refusals before anything is written.
+//! `GET /rest/{plural}/export`: CSV, JSON and XLSX files of every record a list pages through,
+//! through the same access policy, and refusals before anything is written.
 
 use super::{join_as, workspace};
 use crate::access::add_sensitive_field;
@@ -77,6 +77,33 @@ async fn an_export_holds_every_record_a_list_pages_through(backend: Backend) {
         .expect("a formula is written as text");
     assert_eq!(formula[employees], "99999", "a number as a number");
 
+    // A workbook holds the same rows, streamed across pages: numbers as numbers, and text as
+    // text that a spreadsheet never runs, so it needs no guard.
+    let workbook = owner.get("/rest/companies/export?format=xlsx").await;
+    assert_eq!(workbook.status, 200);
+    let sheet = workbook_rows(&workbook.bytes);
+    let unguarded: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            if let Some(text) = row[name].strip_prefix('\'') {
+                row[name] = text.to_owned();
+            }
+            row
+        })
+        .collect();
+    let as_text: Vec<Vec<String>> = sheet
+        .iter()
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect();
+    assert_eq!(as_text, unguarded);
+    let evil = sheet
+        .iter()
+        .find(|r| cell_text(&r[name]).starts_with("=HYPERLINK"))
+        .expect("the formula's row");
+    assert_eq!(evil[employees], calamine::Data::Float(99_999.0));
+    assert!(matches!(evil[name], calamine::Data::String(_)));
+
     // Filtered and ordered as a list is, across pages.
     let filtered = owner
         .get("/rest/companies/export?filter=employees[gte]:100&order_by=employees[DescNullsLast]&fields=name,employees")
@@ -110,6 +137,25 @@ async fn an_export_holds_every_record_a_list_pages_through(backend: Backend) {
         records[..3],
         page["data"]["companies"].as_array().expect("page")[..]
     );
+}
+
+/// The first sheet of a workbook, as calamine reads it.
+fn workbook_rows(bytes: &[u8]) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = workbook
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("readable");
+    sheet.rows().map(<[calamine::Data]>::to_vec).collect()
+}
+
+/// A workbook's cell as the CSV file writes it.
+fn cell_text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::Empty => String::new(),
+        other => other.to_string(),
+    }
 }
 
 async fn an_export_shows_what_the_caller_may_read_and_refuses_bad_requests(backend: Backend) {
@@ -270,6 +316,24 @@ async fn kith_export_writes_the_file_from_the_database(backend: Backend) {
     let records: Value = serde_json::from_slice(&json.stdout).expect("JSON on standard output");
     assert_eq!(records.as_array().map(Vec::len), Some(1));
     assert_eq!(records[0]["name"], "Acme");
+
+    let workbook = dir.path().join("companies.xlsx");
+    let done = kith(&[
+        "companies",
+        "--format",
+        "xlsx",
+        "--order-by",
+        "name[AscNullsFirst]",
+        "-o",
+        workbook.to_str().expect("path"),
+    ])
+    .output()
+    .await
+    .expect("kith export runs");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let sheet = workbook_rows(&std::fs::read(&workbook).expect("the workbook"));
+    let names: Vec<String> = sheet[1..].iter().map(|r| cell_text(&r[1])).collect();
+    assert_eq!(names, ["=1+1", "Acme", "Globex"]);
 
     let refused = dir.path().join("refused.csv");
     let bad = kith(&[
