@@ -71,26 +71,7 @@ pub async fn export(
     let (object, pages) = first_page(&access, &plural, &params).await?;
     let xlsx = is_xlsx(&params);
     let (content_type, extension) = media(pages.file.format(), xlsx);
-    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
-    if xlsx {
-        let (data, object) = (access.data.clone(), object.clone());
-        tokio::task::spawn_blocking(move || {
-            // A client that went away is no error.
-            if let Err(e) = write_workbook(&data, &object, pages, &sender)
-                && !sender.is_closed()
-            {
-                tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
-                let _ = sender.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
-        });
-    } else {
-        tokio::spawn(write_pages(
-            access.data.clone(),
-            object.clone(),
-            pages,
-            sender,
-        ));
-    }
+    let (receiver, _) = spawn_writing(&access.data, &object, pages, xlsx);
     let body = Body::from_stream(futures_util::stream::unfold(
         receiver,
         |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
@@ -113,14 +94,67 @@ pub async fn export(
         .into_response())
 }
 
-/// Writes the export as a workbook to `out`, as it is compressed, a page after another; on a
-/// blocking thread (a page's rows become XML and are compressed here, while the next page is
-/// read in its own task). Answers how many records.
+/// Where an export's bytes go, a piece at a time; an error breaks the file off.
+type Sender = mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// Starts writing the export on a blocking thread: the pages' bytes as they are written, and
+/// how many records once done. Each page is written there while the next is read in its own
+/// task; written on the runtime instead, a page held up the reading of the next (a million
+/// people took 5.4 s as JSON on SQLite instead of 4.4 s). A failure after the start is logged
+/// and sent as an error, unless the receiver went away.
+fn spawn_writing(
+    data: &DataStore,
+    object: &ObjectMeta,
+    pages: Pages,
+    xlsx: bool,
+) -> (
+    mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    tokio::task::JoinHandle<Result<usize, ExportError>>,
+) {
+    let (sender, receiver) = mpsc::channel(PAGES_AHEAD);
+    let (data, object) = (data.clone(), object.clone());
+    let writing = tokio::task::spawn_blocking(move || {
+        let written = if xlsx {
+            write_workbook(&data, &object, pages, &sender)
+        } else {
+            write_file(&data, &object, pages, &sender)
+        };
+        if let Err(e) = &written
+            && !sender.is_closed()
+        {
+            tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
+            let _ = sender.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+        written
+    });
+    (receiver, writing)
+}
+
+/// Writes a CSV or JSON export to `out`, a page at a time. Answers how many records.
+fn write_file(
+    data: &DataStore,
+    object: &ObjectMeta,
+    mut pages: Pages,
+    out: &Sender,
+) -> Result<usize, ExportError> {
+    let runtime = tokio::runtime::Handle::current();
+    let mut chunk = pages.file.start();
+    // Only the reading waits on the runtime: `blocking_send` must not run inside `block_on`.
+    while let Some(page) = runtime.block_on(pages.next_page(data, object))? {
+        pages.file.write_page(data, object, &page, &mut chunk)?;
+        send(out, std::mem::take(&mut chunk))?;
+    }
+    pages.file.finish(&mut chunk);
+    send(out, chunk)?;
+    Ok(pages.written())
+}
+
+/// Writes the export as a workbook to `out`, as it is compressed. Answers how many records.
 fn write_workbook(
     data: &DataStore,
     object: &ObjectMeta,
     mut pages: Pages,
-    out: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+    out: &Sender,
 ) -> Result<usize, ExportError> {
     let runtime = tokio::runtime::Handle::current();
     let sent = SentBytes {
@@ -128,8 +162,6 @@ fn write_workbook(
         buffer: Vec::new(),
     };
     let mut workbook = Workbook::new(sent, &object.name_plural, pages.file.headers())?;
-    // Only the reading waits on the runtime: the writing sends its bytes with `blocking_send`,
-    // which must not run inside `block_on`.
     while let Some(page) = runtime.block_on(pages.next_page(data, object))? {
         pages
             .file
@@ -140,9 +172,14 @@ fn write_workbook(
     Ok(pages.written())
 }
 
+fn send(out: &Sender, bytes: Vec<u8>) -> std::io::Result<()> {
+    out.blocking_send(Ok(Bytes::from(bytes)))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+}
+
 /// Bytes sent on a channel in pieces of [`SentBytes::PIECE`]; an error once nobody receives them.
 struct SentBytes {
-    out: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    out: Sender,
     buffer: Vec<u8>,
 }
 
@@ -150,10 +187,7 @@ impl SentBytes {
     const PIECE: usize = 1 << 18;
 
     fn send(&mut self) -> std::io::Result<()> {
-        let piece = Bytes::from(std::mem::take(&mut self.buffer));
-        self.out
-            .blocking_send(Ok(piece))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        send(&self.out, std::mem::take(&mut self.buffer))
     }
 }
 
@@ -209,27 +243,15 @@ pub async fn export_with_token(
     let access = RestAccess::with_token(&state, &token)
         .await
         .map_err(refused)?;
-    let (object, mut pages) = first_page(&access, plural, params).await.map_err(refused)?;
-    let written = if is_xlsx(params) {
-        let (sender, mut receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_AHEAD);
-        let data = access.data.clone();
-        let writing =
-            tokio::task::spawn_blocking(move || write_workbook(&data, &object, pages, &sender));
-        while let Some(piece) = receiver.recv().await {
-            out.write_all(&piece?)?;
-        }
-        writing
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))??
-    } else {
-        let mut chunk = pages.file.start();
-        while pages.write_next(&access.data, &object, &mut chunk).await? {
-            out.write_all(&chunk)?;
-            chunk.clear();
-        }
-        out.write_all(&chunk)?;
-        pages.written()
-    };
+    let (object, pages) = first_page(&access, plural, params).await.map_err(refused)?;
+    let (mut receiver, writing) = spawn_writing(&access.data, &object, pages, is_xlsx(params));
+    // A piece that is an error ends the file; the writing answers why.
+    while let Some(Ok(piece)) = receiver.recv().await {
+        out.write_all(&piece)?;
+    }
+    let written = writing
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
     out.flush()?;
     state.db.close().await;
     Ok(written)
@@ -283,25 +305,6 @@ impl Pages {
         };
         self.read_ahead(data, object, page.next.clone());
         Ok(Some(page))
-    }
-
-    /// Writes the next page to `chunk`, or the file's end after the last; false when done.
-    pub async fn write_next(
-        &mut self,
-        data: &DataStore,
-        object: &ObjectMeta,
-        chunk: &mut Vec<u8>,
-    ) -> Result<bool, StoreError> {
-        match self.next_page(data, object).await? {
-            Some(page) => {
-                self.file.write_page(data, object, &page, chunk)?;
-                Ok(true)
-            }
-            None => {
-                self.file.finish(chunk);
-                Ok(false)
-            }
-        }
     }
 }
 
@@ -378,31 +381,6 @@ async fn with_view(
         merged.fields = Some(names.join(","));
     }
     Ok(merged)
-}
-
-/// Sends the file, a page at a time, to `sender`, until the last page or until the client goes
-/// away.
-async fn write_pages(
-    data: DataStore,
-    object: ObjectMeta,
-    mut pages: Pages,
-    sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
-) {
-    let mut chunk = pages.file.start();
-    loop {
-        let more = match pages.write_next(&data, &object, &mut chunk).await {
-            Ok(more) => more,
-            Err(e) => {
-                tracing::error!(object = %object.name_plural, error = %e, "an export stopped midway");
-                let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
-                return;
-            }
-        };
-        if sender.send(Ok(Bytes::from(chunk))).await.is_err() || !more {
-            return;
-        }
-        chunk = Vec::new();
-    }
 }
 
 /// The columns of an export: the id, the fields the caller sees (or those `fields` names, in

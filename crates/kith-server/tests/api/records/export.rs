@@ -330,7 +330,11 @@ async fn kith_export_writes_the_file_from_the_database(backend: Backend) {
     .output()
     .await
     .expect("kith export runs");
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let sheet = workbook_rows(&std::fs::read(&workbook).expect("the workbook"));
     let names: Vec<String> = sheet[1..].iter().map(|r| cell_text(&r[1])).collect();
     assert_eq!(names, ["=1+1", "Acme", "Globex"]);
