@@ -96,6 +96,7 @@ pub async fn export(
 
 /// Where an export's bytes go, a piece at a time; an error breaks the file off.
 type Sender = mpsc::Sender<Result<Bytes, std::io::Error>>;
+type Receiver = mpsc::Receiver<Result<Bytes, std::io::Error>>;
 
 /// Starts writing the export on a blocking thread: the pages' bytes as they are written, and
 /// how many records once done. Each page is written there while the next is read in its own
@@ -108,7 +109,7 @@ fn spawn_writing(
     pages: Pages,
     xlsx: bool,
 ) -> (
-    mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    Receiver,
     tokio::task::JoinHandle<Result<usize, ExportError>>,
 ) {
     let (sender, receiver) = mpsc::channel(PAGES_AHEAD);
