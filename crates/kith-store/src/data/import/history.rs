@@ -1005,7 +1005,7 @@ impl Run<'_> {
             .await
         {
             Ok(outcomes) => {
-                store.finish(tx).await?;
+                store.finish_lazily(tx).await?;
                 return Ok(outcomes);
             }
             Err(e) if refuses_rows(&e) => tx.rollback().await?,
@@ -1019,7 +1019,7 @@ impl Run<'_> {
                 .await
             {
                 Ok(one) => {
-                    store.finish(tx).await?;
+                    store.finish_lazily(tx).await?;
                     outcomes.extend(one);
                 }
                 Err(e) if refuses_rows(&e) => {
