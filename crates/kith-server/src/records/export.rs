@@ -138,10 +138,8 @@ fn write_file(
     mut pages: Pages,
     out: &Sender,
 ) -> Result<usize, ExportError> {
-    let runtime = tokio::runtime::Handle::current();
     let mut chunk = pages.file.start();
-    // Only the reading waits on the runtime: `blocking_send` must not run inside `block_on`.
-    while let Some(page) = runtime.block_on(pages.next_page(data, object))? {
+    while let Some(page) = pages.wait_for_next_page(data, object)? {
         pages.file.write_page(data, object, &page, &mut chunk)?;
         send(out, std::mem::take(&mut chunk))?;
     }
@@ -157,13 +155,12 @@ fn write_workbook(
     mut pages: Pages,
     out: &Sender,
 ) -> Result<usize, ExportError> {
-    let runtime = tokio::runtime::Handle::current();
     let sent = SentBytes {
         out: out.clone(),
         buffer: Vec::new(),
     };
     let mut workbook = Workbook::new(sent, &object.name_plural, pages.file.headers())?;
-    while let Some(page) = runtime.block_on(pages.next_page(data, object))? {
+    while let Some(page) = pages.wait_for_next_page(data, object)? {
         pages
             .file
             .write_page_to(data, object, &page, &mut workbook)?;
@@ -306,6 +303,16 @@ impl Pages {
         };
         self.read_ahead(data, object, page.next.clone());
         Ok(Some(page))
+    }
+
+    /// [`Pages::next_page`], from a blocking thread. Only the reading waits on the runtime: the
+    /// writing sends its bytes with `blocking_send`, which must not run inside `block_on`.
+    fn wait_for_next_page(
+        &mut self,
+        data: &DataStore,
+        object: &ObjectMeta,
+    ) -> Result<Option<ExportPage>, StoreError> {
+        tokio::runtime::Handle::current().block_on(self.next_page(data, object))
     }
 }
 

@@ -71,7 +71,7 @@ pub struct Workbook<W: Write> {
     zip: ZipWriter<StreamWriter<W>>,
     name: String,
     header: Vec<String>,
-    /// Each column's letters (`A`, `B`… `AA`), made once.
+    /// Each column's letters (`A`, `B`… `AA`), made once, as far as a row has reached.
     letters: Vec<String>,
     sheets: u32,
     /// Rows a sheet takes, the header included: [`SHEET_ROWS`] but in tests.
@@ -102,7 +102,7 @@ impl<W: Write> Workbook<W> {
         let mut workbook = Workbook {
             zip,
             name: sheet_name(name),
-            letters: (0..header.len()).map(column_letters).collect(),
+            letters: Vec::new(),
             header,
             sheets: 0,
             sheet_rows: SHEET_ROWS,
@@ -200,15 +200,11 @@ impl<W: Write> Workbook<W> {
         if text.is_empty() {
             return;
         }
-        let letters = match self.letters.get(column) {
-            Some(letters) => letters.as_str(),
-            None => {
-                self.letters.push(column_letters(column));
-                self.letters.last().map_or("", String::as_str)
-            }
-        };
+        while self.letters.len() <= column {
+            self.letters.push(column_letters(self.letters.len()));
+        }
         self.xml.extend_from_slice(b"<c r=\"");
-        self.xml.extend_from_slice(letters.as_bytes());
+        self.xml.extend_from_slice(self.letters[column].as_bytes());
         self.xml.extend_from_slice(self.row_number.as_bytes());
         match value {
             ExportValue::Number(n) if n.len() <= 15 => {

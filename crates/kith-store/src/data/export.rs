@@ -164,20 +164,11 @@ impl ExportFile {
         self.written += 1;
     }
 
-    /// Records as the API answers them.
-    fn write_records(&mut self, records: &[Value], out: &mut Vec<u8>) {
-        match self.format {
-            ExportFormat::Csv => {
-                let mut csv = CsvRows::appending_to(out);
-                self.records_to(records, &mut csv);
-                *out = csv.into_bytes();
-            }
-            ExportFormat::Json => {
-                for record in records {
-                    self.separate(out);
-                    let _ = serde_json::to_writer(&mut *out, &self.kept(record));
-                }
-            }
+    /// Records as the API answers them, as JSON.
+    fn write_json_records(&mut self, records: &[Value], out: &mut Vec<u8>) {
+        for record in records {
+            self.separate(out);
+            let _ = serde_json::to_writer(&mut *out, &self.kept(record));
         }
     }
 
@@ -205,31 +196,21 @@ impl ExportFile {
         }
     }
 
-    /// Rows of `projection`, sensitive values opened, written from their cells.
-    fn write_rows(
+    /// Rows of `projection`, sensitive values opened, as JSON records written from their cells.
+    fn write_json_rows(
         &mut self,
         projection: &Projection<'_>,
         rows: &[Vec<Cell>],
         out: &mut Vec<u8>,
     ) -> Result<(), StoreError> {
-        match self.format {
-            ExportFormat::Csv => {
-                let mut csv = CsvRows::appending_to(out);
-                let written = self.rows_to(projection, rows, &mut csv);
-                *out = csv.into_bytes();
-                written?;
-            }
-            ExportFormat::Json => {
-                for row in rows {
-                    let row = projection.open(row)?;
-                    self.separate(out);
-                    let record = RecordOutput {
-                        projection,
-                        row: &row,
-                    };
-                    let _ = serde_json::to_writer(&mut *out, &record);
-                }
-            }
+        for row in rows {
+            let row = projection.open(row)?;
+            self.separate(out);
+            let record = RecordOutput {
+                projection,
+                row: &row,
+            };
+            let _ = serde_json::to_writer(&mut *out, &record);
         }
         Ok(())
     }
@@ -417,10 +398,18 @@ impl ExportFile {
         page: &ExportPage,
         out: &mut Vec<u8>,
     ) -> Result<(), StoreError> {
-        match &page.rows {
-            PageRows::Cells(rows) => self.write_rows(&Projection::of(object, store), rows, out),
-            PageRows::Records(records) => {
-                self.write_records(records, out);
+        match (self.format, &page.rows) {
+            (ExportFormat::Csv, _) => {
+                let mut csv = CsvRows::appending_to(out);
+                let written = self.write_page_to(store, object, page, &mut csv);
+                *out = csv.into_bytes();
+                written
+            }
+            (ExportFormat::Json, PageRows::Cells(rows)) => {
+                self.write_json_rows(&Projection::of(object, store), rows, out)
+            }
+            (ExportFormat::Json, PageRows::Records(records)) => {
+                self.write_json_records(records, out);
                 Ok(())
             }
         }
@@ -548,7 +537,9 @@ mod tests {
         let mut file = ExportFile::new(ExportFormat::Csv, columns, false);
         let record = json!({ "a": "x,y", "b": "say \"hi\"", "c": "two\nlines", "d": "z" });
         let mut out = file.start();
-        file.write_records(&[record], &mut out);
+        let mut csv = CsvRows::appending_to(&mut out);
+        file.records_to(&[record], &mut csv);
+        out = csv.into_bytes();
         assert_eq!(
             String::from_utf8(out).unwrap_or_default(),
             "a,b,c,d\r\n\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\",z\r\n"
